@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { ServiceName } from './service';
+
+/**
+ * Fault injection, configured through `/_ark-local/faults`. A rule matches by service and operation (the Ark
+ * Action, the TOS operation such as `PutObject` or `UploadPart`, or `ChatCompletions`), fires with probability
+ * `rate`, and expires after `count` firings when given, so a test can ask for "exactly the next two
+ * CreateEndpoint calls are throttled".
+ *
+ * Kinds:
+ * - `throttle`: the service's own throttling error (Ark `FlowLimitExceeded` 429, TOS `TooManyRequests` 429,
+ *   Chat `RateLimitExceeded` 429).
+ * - `server-error`: the service's own 5xx envelope.
+ * - `drop-connection`: the socket is destroyed before the request is handled; nothing changes.
+ * - `drop-response`: the request IS handled (state changes), then the socket is destroyed instead of
+ *   answering: the lost-response case that must never create a second endpoint.
+ * - `latency`: the request is delayed by `latencyMs`, then handled normally.
+ */
+export const FaultKindSchema = z.enum(['throttle', 'server-error', 'drop-connection', 'drop-response', 'latency']);
+export type FaultKind = z.infer<typeof FaultKindSchema>;
+
+export const FaultRuleInputSchema = z.strictObject({
+  service: z.enum(['ark', 'tos', 'chat', '*']).default('*'),
+  operation: z.string().min(1).default('*'),
+  kind: FaultKindSchema,
+  rate: z.number().min(0).max(1).default(1),
+  count: z.number().int().positive().optional(),
+  latencyMs: z.number().int().min(0).max(600_000).default(0),
+});
+export type FaultRuleInput = z.input<typeof FaultRuleInputSchema>;
+export type FaultRule = z.infer<typeof FaultRuleInputSchema> & { id: string; fired: number };
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  add(input: FaultRuleInput): FaultRule {
+    const rule: FaultRule = { ...FaultRuleInputSchema.parse(input), id: randomUUID(), fired: 0 };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The first matching rule that fires for this request, counting the firing. */
+  pick(service: ServiceName, operation: string): FaultRule | undefined {
+    for (const rule of this.rules) {
+      if (rule.service !== '*' && rule.service !== service) continue;
+      if (rule.operation !== '*' && rule.operation !== operation) continue;
+      if (rule.count !== undefined && rule.fired >= rule.count) continue;
+      if (this.random() >= rule.rate) continue;
+      rule.fired += 1;
+      return { ...rule };
+    }
+    return undefined;
+  }
+}
+
+/** How a service renders the two faults that answer with an error of its own envelope. */
+export type FaultErrorRenderer = (res: ServerResponse, kind: 'throttle' | 'server-error') => void;
+
+/**
+ * Runs `handle` under whatever fault the injector picks for (service, operation). Services call this once they
+ * know the operation name, so faults can target one action precisely.
+ */
+export async function runWithFaults(
+  faults: FaultInjector,
+  service: ServiceName,
+  operation: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  renderError: FaultErrorRenderer,
+  handle: () => Promise<void>,
+): Promise<void> {
+  const fault = faults.pick(service, operation);
+  if (!fault) return handle();
+  switch (fault.kind) {
+    case 'latency':
+      await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+      return handle();
+    case 'throttle':
+    case 'server-error':
+      req.resume();
+      return renderError(res, fault.kind);
+    case 'drop-connection':
+      req.socket.destroy();
+      return;
+    case 'drop-response':
+      swallowResponse(req, res);
+      return handle();
+  }
+}
+
+/** Makes `res` discard everything it is given and destroy the connection when the handler ends it. */
+function swallowResponse(req: IncomingMessage, res: ServerResponse): void {
+  const silent = res as unknown as Record<string, unknown>;
+  silent.writeHead = () => res;
+  silent.setHeader = () => res;
+  silent.write = () => true;
+  silent.end = () => {
+    req.socket.destroy();
+    return res;
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Resource id formats (reference: ark-api.md §6). The timestamp is the creation time in UTC+8 in the real
+ * service; ark-local uses UTC, which no client can tell apart.
+ */
+export const ENDPOINT_ID_PATTERN = /^ep-\d{14}-[a-z0-9]{5}$/;
+export const CUSTOM_MODEL_ID_PATTERN = /^cm-\d{14}-[a-z0-9]{5}$/;
+/** Model units have no public API; ark-local invents `mu-` ids in the same shape (see docs/api-assumptions.md). */
+export const MODEL_UNIT_ID_PATTERN = /^mu-\d{14}-[a-z0-9]{5}$/;
+
+export type IdPrefix = 'ep' | 'cm' | 'mu';
+
+const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+export function compactTimestamp(date: Date): string {
+  return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+export function newResourceId(prefix: IdPrefix, now: Date, random: () => number = Math.random): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[Math.floor(random() * SUFFIX_ALPHABET.length)];
+  return `${prefix}-${compactTimestamp(now)}-${suffix}`;
+}

@@ -1,0 +1,87 @@
+/**
+ * The contract every resource controller implements. A controller is plain TypeScript with injected clients: it
+ * knows nothing about Pulumi's serialization. `dynamic-shim.ts` adapts it to `pulumi.dynamic.ResourceProvider`;
+ * a native multi-language provider can reuse it later. Inputs and outputs are plain JSON objects; during
+ * preview, inputs may hold the unknown sentinel (see `isUnknown`).
+ */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export interface CheckResult<I> {
+  inputs?: I;
+  failures?: CheckFailure[];
+}
+
+export interface DiffResult {
+  changes: boolean;
+  replaces?: string[];
+  deleteBeforeReplace?: boolean;
+}
+
+export interface ReadResult<I, O> {
+  /** Absent when the resource no longer exists: the engine then drops it from state. */
+  id?: string;
+  props?: O;
+  inputs?: I;
+}
+
+/** Progress and diagnostics sink; the shim routes it to the Pulumi engine's log. */
+export interface ProgressLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Where the cloud is and who we are, resolved at call time (never captured, never in state). */
+export interface ProviderSettings {
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Ark control plane, e.g. `https://ark.cn-beijing.volcengineapi.com` or ark-local's `http://127.0.0.1:9000`. */
+  arkEndpoint: string;
+  /** TOS endpoint as the TOS SDK wants it: bare `host[:port]`. */
+  tosEndpoint: string;
+  tosSecure: boolean;
+  /** Chat API base URL reported by endpoints, e.g. `https://ark.cn-beijing.volces.com/api/v3`. */
+  chatBaseUrl: string;
+}
+
+export interface ControllerContext {
+  settings(): ProviderSettings;
+  log: ProgressLog;
+}
+
+export interface ResourceController<I, O> {
+  check(olds: Partial<I>, news: Record<string, unknown>, ctx: ControllerContext): Promise<CheckResult<I>>;
+  diff(id: string, olds: O, news: I, ctx: ControllerContext): Promise<DiffResult>;
+  create(inputs: I, ctx: ControllerContext): Promise<{ id: string; outs: O }>;
+  read(id: string, props: O, ctx: ControllerContext): Promise<ReadResult<I, O>>;
+  update(id: string, olds: O, news: I, ctx: ControllerContext): Promise<{ outs: O }>;
+  delete(id: string, props: O, ctx: ControllerContext): Promise<void>;
+}
+
+/** The value Pulumi passes for inputs that are not known yet during preview. */
+export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+
+export function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN;
+}
+
+/**
+ * Pulumi's partial-create/update error: the resource exists (its id must not be lost) but did not become ready.
+ * The dynamic-provider server recognises `id`, `properties` and `reasons` on a thrown error; `properties` must
+ * carry `__provider`, which the shim adds. The engine shows `reasons`, not `message`.
+ */
+export class PartialFailureError extends Error {
+  readonly reasons: string[];
+  constructor(
+    readonly id: string,
+    public properties: Record<string, unknown>,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'PartialFailureError';
+    this.reasons = [reason];
+  }
+}
