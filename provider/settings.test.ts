@@ -1,0 +1,81 @@
+import { resolveSettings, SettingsError, type StackConfig } from './settings';
+
+const CONFIG_KEYS: StackConfig = { accessKey: 'AK-config', secretKey: 'SK-config' };
+
+describe('resolveSettings', () => {
+  it('defaults to the public Beijing hosts when only credentials are given', () => {
+    expect(resolveSettings(CONFIG_KEYS, {})).toEqual({
+      region: 'cn-beijing',
+      accessKeyId: 'AK-config',
+      secretAccessKey: 'SK-config',
+      arkEndpoint: 'https://ark.cn-beijing.volcengineapi.com',
+      tosEndpoint: 'tos-cn-beijing.volces.com',
+      tosSecure: true,
+      chatBaseUrl: 'https://ark.cn-beijing.volces.com/api/v3',
+    });
+  });
+
+  it('derives the default hosts from the region', () => {
+    const s = resolveSettings({ ...CONFIG_KEYS, region: 'cn-shanghai' }, {});
+    expect([s.arkEndpoint, s.tosEndpoint, s.chatBaseUrl]).toEqual([
+      'https://ark.cn-shanghai.volcengineapi.com',
+      'tos-cn-shanghai.volces.com',
+      'https://ark.cn-shanghai.volces.com/api/v3',
+    ]);
+  });
+
+  it.each([
+    ['stack config wins over every environment variable', CONFIG_KEYS, { VOLCENGINE_ACCESS_KEY: 'AK-env', VOLCENGINE_SECRET_KEY: 'SK-env' }, 'AK-config'],
+    ['VOLCENGINE_* when there is no stack config', {}, { VOLCENGINE_ACCESS_KEY: 'AK-env', VOLCENGINE_SECRET_KEY: 'SK-env', VOLC_ACCESSKEY: 'AK-volc', VOLC_SECRETKEY: 'SK-volc' }, 'AK-env'],
+    ['VOLC_* as the last source', {}, { VOLC_ACCESSKEY: 'AK-volc', VOLC_SECRETKEY: 'SK-volc' }, 'AK-volc'],
+    ['blank config values count as unset', { accessKey: ' ', secretKey: '' }, { VOLC_ACCESSKEY: 'AK-volc', VOLC_SECRETKEY: 'SK-volc' }, 'AK-volc'],
+  ])('credentials: %s', (_name, config: StackConfig, env: Record<string, string>, expectedAk) => {
+    expect(resolveSettings(config, env).accessKeyId).toBe(expectedAk);
+  });
+
+  it('names both ways to provide credentials when none are set', () => {
+    expect(() => resolveSettings({}, {})).toThrow(SettingsError);
+    expect(() => resolveSettings({}, {})).toThrow(/ark:accessKey.*ark:secretKey.*VOLCENGINE_ACCESS_KEY and VOLCENGINE_SECRET_KEY/s);
+  });
+
+  it.each([
+    [{ accessKey: 'AK' }, {}, /stack config ark:accessKey is set but stack config ark:secretKey is empty or missing/],
+    [{}, { VOLCENGINE_SECRET_KEY: 'SK' }, /VOLCENGINE_SECRET_KEY is set but environment variable VOLCENGINE_ACCESS_KEY/],
+  ])('a half-set credential pair names the missing half (%j %j)', (config: StackConfig, env: Record<string, string>, message) => {
+    expect(() => resolveSettings(config, env)).toThrow(message);
+  });
+
+  it('takes endpoints from the environment when the stack config has none', () => {
+    const s = resolveSettings(CONFIG_KEYS, {
+      ARK_ENDPOINT: 'http://127.0.0.1:9000/',
+      ARK_TOS_ENDPOINT: '127.0.0.1:9000',
+      ARK_CHAT_BASE_URL: 'http://127.0.0.1:9000/api/v3',
+      VOLCENGINE_REGION: 'cn-shanghai',
+    });
+    expect(s).toMatchObject({
+      region: 'cn-shanghai',
+      arkEndpoint: 'http://127.0.0.1:9000',
+      tosEndpoint: '127.0.0.1:9000',
+      tosSecure: false, // a bare TOS host follows the Ark endpoint's scheme
+      chatBaseUrl: 'http://127.0.0.1:9000/api/v3',
+    });
+  });
+
+  it('stack config endpoints win over the environment; a TOS scheme decides the secure flag', () => {
+    const s = resolveSettings(
+      { ...CONFIG_KEYS, endpoint: 'http://ark.internal:80', tosEndpoint: 'https://tos.internal:8443' },
+      { ARK_ENDPOINT: 'http://ignored:1', ARK_TOS_ENDPOINT: 'ignored:1' },
+    );
+    expect(s).toMatchObject({ arkEndpoint: 'http://ark.internal:80', tosEndpoint: 'tos.internal:8443', tosSecure: true });
+  });
+
+  it.each([
+    [{ endpoint: 'ark.example.com' }, /ark:endpoint \/ ARK_ENDPOINT must be an http\(s\) URL.*found "ark.example.com"/],
+    [{ endpoint: 'ftp://ark.example.com' }, /must use http or https; found "ftp:\/\/ark.example.com"/],
+    [{ tosEndpoint: 'tos host' }, /ark:tosEndpoint \/ ARK_TOS_ENDPOINT must be host\[:port\] or an http\(s\) URL; found "tos host"/],
+    [{ tosEndpoint: 'http://127.0.0.1:9000/bucket' }, /must not have a path.*found "http:\/\/127.0.0.1:9000\/bucket"/],
+    [{ chatBaseUrl: 'not a url' }, /ark:chatBaseUrl \/ ARK_CHAT_BASE_URL must be an http\(s\) URL/],
+  ])('rejects a malformed endpoint %j', (config: StackConfig, message) => {
+    expect(() => resolveSettings({ ...CONFIG_KEYS, ...config }, {})).toThrow(message);
+  });
+});
