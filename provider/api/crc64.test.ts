@@ -1,0 +1,41 @@
+import { combineCrc64, combineCrc64List, crc64 } from './crc64';
+
+describe('crc64 (CRC-64/XZ as TOS sends it)', () => {
+  it.each([
+    ['123456789', '11051210869376104954'],
+    ['', '0'],
+    ['hello tos', '16138994716692134961'],
+  ])('crc64(%j) = %s (reference check values)', (text, expected) => {
+    expect(crc64(Buffer.from(text))).toBe(expected);
+  });
+
+  it('continues from a previous value as if the buffers were concatenated', () => {
+    expect(crc64(Buffer.from('456789'), crc64(Buffer.from('123')))).toBe('11051210869376104954');
+  });
+
+  it('gives the same value for a buffer larger than its internal slice', () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 0xff;
+    const split = 1024 * 1024 + 5;
+    expect(crc64(big)).toBe(crc64(big.subarray(split), crc64(big.subarray(0, split))));
+  });
+
+  it('combines two blocks into the CRC of their concatenation', () => {
+    const a = Buffer.from('hello ');
+    const b = Buffer.from('tos');
+    expect(combineCrc64(crc64(a), crc64(b), b.length)).toBe('16138994716692134961');
+  });
+
+  it('treats an empty second block and an empty first block as identity', () => {
+    const c = crc64(Buffer.from('abc'));
+    expect(combineCrc64(c, '0', 0)).toBe(c);
+    expect(combineCrc64('0', c, 3)).toBe(c);
+  });
+
+  it('combines a list of parts in order', () => {
+    const parts = ['part one,', ' part two,', '', ' part three'].map((s) => Buffer.from(s));
+    const combined = combineCrc64List(parts.map((p) => ({ crc64: crc64(p), size: p.length })));
+    expect(combined).toBe(crc64(Buffer.concat(parts)));
+    expect(combineCrc64List([])).toBe('0');
+  });
+});
