@@ -1,0 +1,199 @@
+import Signer, { queryParamsToString } from '@volcengine/openapi/lib/base/sign';
+import { z } from 'zod';
+import { ArkActions, type ArkAction, type ArkRequest, type ArkResult, MAX_PAGE_SIZE } from '../../api/ark';
+import { ARK_API_VERSION, ARK_SERVICE, ErrorEnvelopeSchema, successEnvelopeSchema } from '../../api/envelope';
+import type { ProviderSettings } from '../../resources/controller';
+import {
+  type Clock,
+  DEFAULT_RETRY_POLICY,
+  type RetryDecision,
+  type RetryPolicy,
+  classifyNetworkError,
+  systemClock,
+  withRetry,
+} from '../retry';
+import {
+  ArkNetworkError,
+  ArkProtocolError,
+  ArkServerError,
+  ArkThrottlingError,
+  ArkValidationError,
+  arkErrorFromResponse,
+} from './errors';
+import { type HttpResponse, type HttpTransport, nodeHttpTransport } from './transport';
+
+/**
+ * Signed client of the Ark control plane. Requests are validated and answers parsed with the shared wire
+ * contracts (provider/api/ark.ts), so client and ark-local cannot drift apart. Each attempt is signed afresh
+ * (X-Date moves on), throttling/5xx/network failures are retried with full-jitter backoff, and actions that
+ * create something are never repeated blindly: their ambiguous failures surface to the caller, which resolves
+ * them by looking the resource up (see `isAmbiguousFailure`).
+ */
+
+/**
+ * Actions that create a billed resource and carry no idempotency token (the API has no ClientToken). Repeating
+ * one after a lost answer could make a second resource. Throttling is still retried: a 429 means "refused".
+ */
+export const NON_IDEMPOTENT_ACTIONS: ReadonlySet<ArkAction> = new Set<ArkAction>(['CreateEndpoint', 'UploadModel']);
+
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
+
+export interface ArkClientOptions {
+  settings: ProviderSettings;
+  transport?: HttpTransport;
+  retry?: RetryPolicy;
+  clock?: Clock;
+  random?: () => number;
+  /** Per attempt, not per call. */
+  attemptTimeoutMs?: number;
+}
+
+export class ArkClient {
+  private readonly transport: HttpTransport;
+  private readonly retry: RetryPolicy;
+  private readonly clock: Clock;
+  private readonly attemptTimeoutMs: number;
+
+  constructor(private readonly options: ArkClientOptions) {
+    this.transport = options.transport ?? nodeHttpTransport;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.clock = options.clock ?? systemClock;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+  }
+
+  /** Calls `action`; resolves with its parsed `Result` or rejects with a typed `ArkError`. */
+  async call<A extends ArkAction>(action: A, request: ArkRequest<A>): Promise<ArkResult<A>> {
+    const checked = ArkActions[action].request.safeParse(request);
+    if (!checked.success) {
+      throw new ArkValidationError({
+        action,
+        code: 'ClientValidation',
+        message: `request does not match the ${action} contract: ${describeIssues(checked.error)}`,
+        httpStatus: 0,
+      });
+    }
+    const body = JSON.stringify(checked.data);
+    const idempotent = !NON_IDEMPOTENT_ACTIONS.has(action);
+    return withRetry(() => this.attempt(action, body), {
+      policy: this.retry,
+      clock: this.clock,
+      random: this.options.random,
+      classify: (error) => retryDecision(error, idempotent),
+    }) as Promise<ArkResult<A>>;
+  }
+
+  /** Every item of a paged list action, fetched page by page at the largest page size. */
+  async listAll<A extends 'ListEndpoints' | 'ListCustomModels'>(
+    action: A,
+    request: Omit<ArkRequest<A>, 'PageNumber' | 'PageSize'>,
+  ): Promise<ArkResult<A>['Items']> {
+    const items: unknown[] = [];
+    for (let page = 1; ; page++) {
+      const result = await this.call(action, { ...request, PageNumber: page, PageSize: MAX_PAGE_SIZE } as ArkRequest<A>);
+      items.push(...result.Items);
+      if (result.Items.length === 0 || items.length >= result.TotalCount) return items as ArkResult<A>['Items'];
+    }
+  }
+
+  private async attempt(action: ArkAction, body: string): Promise<unknown> {
+    const settings = this.options.settings;
+    const params = { Action: action, Version: ARK_API_VERSION };
+    const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' };
+    const signer = new Signer({ region: settings.region, method: 'POST', pathname: '/', params, headers, body }, ARK_SERVICE);
+    signer.addAuthorization({ accessKeyId: settings.accessKeyId, secretKey: settings.secretAccessKey }, new Date());
+    const url = new URL(`/?${queryParamsToString(signer.request.params)}`, settings.arkEndpoint);
+    let response: HttpResponse;
+    try {
+      response = await this.transport({ url, method: 'POST', headers: signer.request.headers, body, timeoutMs: this.attemptTimeoutMs });
+    } catch (error) {
+      const network = classifyNetworkError(error);
+      if (!network) throw error;
+      throw new ArkNetworkError({
+        action,
+        code: network.code,
+        message: `${(error as Error).message} (calling ${url.host})`,
+        httpStatus: 0,
+        maybeSent: network.maybeSent,
+      });
+    }
+    return parseResponse(action, response);
+  }
+}
+
+function retryDecision(error: unknown, idempotent: boolean): RetryDecision {
+  if (error instanceof ArkThrottlingError) return 'retry-throttled';
+  if (error instanceof ArkNetworkError) return idempotent || !error.maybeSent ? 'retry' : 'fail';
+  if (error instanceof ArkServerError) return idempotent ? 'retry' : 'fail';
+  return 'fail';
+}
+
+/**
+ * True when a call may or may not have taken effect: the connection broke after sending, the server answered
+ * 5xx, or its answer was garbled. For a create, the caller must look the resource up before trying again.
+ */
+export function isAmbiguousFailure(error: unknown): boolean {
+  if (error instanceof ArkNetworkError) return error.maybeSent;
+  return error instanceof ArkServerError || error instanceof ArkProtocolError;
+}
+
+/** The gateway's bare error shape, sent when ResponseMetadata is missing (GO `VolcengineSimpleError`). */
+const SimpleErrorSchema = z.object({ errorcode: z.string().min(1), message: z.string().optional() });
+
+/** Turns an HTTP answer into the action's Result, or the typed error it carries. Exported for tests. */
+export function parseResponse(action: ArkAction, response: HttpResponse): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    if (response.status >= 400) {
+      throw arkErrorFromResponse({ action, code: `HTTP${response.status}`, message: excerpt(response.body), httpStatus: response.status });
+    }
+    throw new ArkProtocolError({
+      action,
+      code: 'InvalidResponse',
+      message: `expected a JSON envelope, found: ${excerpt(response.body)}`,
+      httpStatus: response.status,
+    });
+  }
+  // Any body with ResponseMetadata.Error.Code is an error, whatever the HTTP status (GO processBodyError).
+  const failed = ErrorEnvelopeSchema.safeParse(json);
+  if (failed.success) {
+    const { Error: err, RequestId } = failed.data.ResponseMetadata;
+    throw arkErrorFromResponse({ action, code: err.Code, message: err.Message, httpStatus: response.status, requestId: RequestId });
+  }
+  const simple = SimpleErrorSchema.safeParse(json);
+  if (simple.success) {
+    throw arkErrorFromResponse({ action, code: simple.data.errorcode, message: simple.data.message ?? '', httpStatus: response.status });
+  }
+  if (response.status >= 400) {
+    throw arkErrorFromResponse({ action, code: `HTTP${response.status}`, message: excerpt(response.body), httpStatus: response.status });
+  }
+  const parsed = successEnvelopeSchema(ArkActions[action].result).safeParse(json);
+  if (!parsed.success) {
+    throw new ArkProtocolError({
+      action,
+      code: 'InvalidResponse',
+      message: `the answer does not match the ${action} contract: ${describeIssues(parsed.error)}`,
+      httpStatus: response.status,
+      requestId: requestIdOf(json),
+    });
+  }
+  return parsed.data.Result;
+}
+
+function requestIdOf(json: unknown): string | undefined {
+  const id = (json as { ResponseMetadata?: { RequestId?: unknown } } | null)?.ResponseMetadata?.RequestId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || '(empty body)';
+}
