@@ -1,0 +1,93 @@
+import type { CustomModel, Endpoint } from '../provider/api/ark';
+import type { TosSummary } from './admin/schemas';
+import type { FaultRule, FaultRuleInput } from './faults';
+import type { ModelUnitView } from './state/control-plane';
+import type { TransitionPolicy } from './state/transitions';
+
+export type ModelUnit = ModelUnitView;
+
+export interface ArkLocalState {
+  endpoints: Endpoint[];
+  customModels: CustomModel[];
+  modelUnits: ModelUnit[];
+  apiKeys: number;
+  transitions: TransitionPolicy;
+  faults: FaultRule[];
+  tos: TosSummary;
+}
+
+export class ArkLocalAdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ArkLocalAdminError';
+  }
+}
+
+/**
+ * Client of ark-local's admin routes (`/_ark-local/*`, unauthenticated, local only): plain fetch, usable from
+ * tests, the demo and a user's scripts. `baseUrl` is the emulator's url, e.g. `http://127.0.0.1:9000`.
+ */
+export class ArkLocalAdmin {
+  constructor(readonly baseUrl: string) {}
+
+  async reset(): Promise<void> {
+    await this.call('POST', 'reset');
+  }
+
+  async getTransitions(): Promise<TransitionPolicy> {
+    return (await this.call<{ policy: TransitionPolicy }>('GET', 'transitions')).policy;
+  }
+
+  async setTransitions(policy: TransitionPolicy): Promise<void> {
+    await this.call('PUT', 'transitions', policy);
+  }
+
+  async addFault(rule: FaultRuleInput): Promise<FaultRule> {
+    return this.call<FaultRule>('POST', 'faults', rule);
+  }
+
+  async listFaults(): Promise<FaultRule[]> {
+    return (await this.call<{ faults: FaultRule[] }>('GET', 'faults')).faults;
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.call('DELETE', 'faults');
+  }
+
+  /** A model unit, as bought in the console; `failWith` makes its endpoints end Abnormal with that reason. */
+  async createModelUnit(input: { name?: string; slots?: number; failWith?: string } = {}): Promise<ModelUnit> {
+    return this.call<ModelUnit>('POST', 'model-units', { Name: input.name, Slots: input.slots, FailWith: input.failWith });
+  }
+
+  async listModelUnits(): Promise<ModelUnit[]> {
+    return (await this.call<{ modelUnits: ModelUnit[] }>('GET', 'model-units')).modelUnits;
+  }
+
+  /** Forces the endpoint Abnormal with `reason` as StatusReason. */
+  async failEndpoint(id: string, reason: string): Promise<Endpoint> {
+    return this.call<Endpoint>('POST', `endpoints/${encodeURIComponent(id)}/fail`, { Reason: reason });
+  }
+
+  async state(): Promise<ArkLocalState> {
+    return this.call<ArkLocalState>('GET', 'state');
+  }
+
+  private async call<T>(method: string, route: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.baseUrl}/_ark-local/${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const json = text ? (JSON.parse(text) as unknown) : {};
+    if (!response.ok) {
+      const error = (json as { error?: { code?: string; message?: string } }).error;
+      throw new ArkLocalAdminError(response.status, error?.code ?? 'Unknown', `ark-local admin ${method} ${route} failed (${response.status}): ${error?.message ?? text}`);
+    }
+    return json as T;
+  }
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** Bodies of the admin routes under `/_ark-local/` (wire names PascalCase, like the Ark resources they shape). */
+
+/** `POST /_ark-local/model-units`. FailWith makes the unit's endpoints end Abnormal with that StatusReason. */
+export const CreateModelUnitBodySchema = z.strictObject({
+  Name: z.string().min(1).max(64).optional(),
+  Slots: z.number().int().min(1).max(1000).optional(),
+  FailWith: z.string().min(1).max(256).optional(),
+});
+export type CreateModelUnitBody = z.infer<typeof CreateModelUnitBodySchema>;
+
+/** `POST /_ark-local/endpoints/{id}/fail`. */
+export const FailEndpointBodySchema = z.strictObject({ Reason: z.string().min(1).max(1024) });
+
+/** Summary of the TOS store in `GET /_ark-local/state`. */
+export interface TosSummary {
+  buckets: { name: string; objects: number; bytes: number }[];
+}

@@ -1,0 +1,120 @@
+import type { ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { ArkApiError } from '../ark/errors';
+import type { ArkControlPlane } from '../ark/control-plane';
+import { FaultRuleInputSchema, type FaultInjector } from '../faults';
+import { readBody, sendJson } from '../http';
+import { ADMIN_PREFIX } from '../server';
+import type { EmulatorService } from '../service';
+import { formatTransitionPolicy, TransitionPolicySchema } from '../state/transitions';
+import { CreateModelUnitBodySchema, FailEndpointBodySchema, type TosSummary } from './schemas';
+
+/**
+ * Admin routes under `/_ark-local/`: what a user's console (model units) or a test harness (reset, faults,
+ * transition policy, inspection) would do. UNAUTHENTICATED by design: ark-local binds to 127.0.0.1 and these
+ * routes must stay reachable from tests and the demo without a signature.
+ *
+ *   POST   reset                      clear control-plane state, TOS objects, faults; restore the start policy
+ *   GET    transitions                {policy, text}
+ *   PUT    transitions                body: TransitionPolicy
+ *   GET    faults | POST faults | DELETE faults
+ *   GET    model-units | POST model-units   body: {Name?, Slots?, FailWith?}
+ *   POST   endpoints/{id}/fail        body: {Reason}
+ *   GET    state                      endpoints, custom models, model units, TOS summary
+ */
+export interface AdminStore {
+  reset(): Promise<void>;
+  summary(): Promise<TosSummary>;
+}
+
+export interface AdminServiceOptions {
+  controlPlane: ArkControlPlane;
+  faults: FaultInjector;
+  store: AdminStore;
+}
+
+class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createAdminService(opts: AdminServiceOptions): EmulatorService {
+  return {
+    name: 'admin',
+    async handle(req, res, url) {
+      const route = url.pathname.slice(ADMIN_PREFIX.length).replace(/\/+$/, '');
+      const method = req.method ?? 'GET';
+      try {
+        const body = await readBody(req);
+        await serve(opts, res, method, route, body);
+      } catch (err) {
+        sendAdminError(res, err);
+      }
+    },
+  };
+}
+
+async function serve(opts: AdminServiceOptions, res: ServerResponse, method: string, route: string, body: Buffer): Promise<void> {
+  const cp = opts.controlPlane;
+  const ok = (value: unknown, status = 200) => sendJson(res, status, value);
+  const fail = route.match(/^endpoints\/([^/]+)\/fail$/);
+
+  if (route === 'reset' && method === 'POST') {
+    cp.adminReset();
+    opts.faults.clear();
+    await opts.store.reset();
+    return ok({ reset: true });
+  }
+  if (route === 'transitions' && method === 'GET') return ok({ policy: cp.getPolicy(), text: formatTransitionPolicy(cp.getPolicy()) });
+  if (route === 'transitions' && (method === 'PUT' || method === 'POST')) {
+    const policy = parse(TransitionPolicySchema, body, 'transition policy');
+    cp.setPolicy(policy);
+    return ok({ policy, text: formatTransitionPolicy(policy) });
+  }
+  if (route === 'faults' && method === 'GET') return ok({ faults: opts.faults.list() });
+  if (route === 'faults' && method === 'POST') return ok(opts.faults.add(parse(FaultRuleInputSchema, body, 'fault rule')), 201);
+  if (route === 'faults' && method === 'DELETE') {
+    opts.faults.clear();
+    return ok({ faults: [] });
+  }
+  if (route === 'model-units' && method === 'GET') return ok({ modelUnits: cp.adminListModelUnits() });
+  if (route === 'model-units' && method === 'POST') return ok(cp.adminCreateModelUnit(parse(CreateModelUnitBodySchema, body, 'model unit')), 201);
+  if (fail && method === 'POST') {
+    const { Reason } = parse(FailEndpointBodySchema, body, 'failEndpoint body');
+    return ok(cp.adminFailEndpoint(decodeURIComponent(fail[1]!), Reason));
+  }
+  if (route === 'state' && method === 'GET') {
+    return ok({ ...cp.adminSnapshot(), transitions: cp.getPolicy(), faults: opts.faults.list(), tos: await opts.store.summary() });
+  }
+  throw new AdminError(404, 'NotFound', `No admin route ${method} ${ADMIN_PREFIX}${route}; see emulator/admin/service.ts for the list.`);
+}
+
+function parse<T extends z.ZodType>(schema: T, body: Buffer, what: string): z.infer<T> {
+  let json: unknown;
+  try {
+    json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new AdminError(400, 'InvalidParameter', `The ${what} is not valid JSON: ${(err as Error).message}`);
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new AdminError(400, 'InvalidParameter', `The ${what} field "${issue.path.join('.') || '(body)'}" is not valid: ${issue.message}`);
+  }
+  return result.data;
+}
+
+function sendAdminError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) return;
+  if (err instanceof AdminError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+  const api = err as Partial<ArkApiError>;
+  if (typeof api.code === 'string' && typeof api.status === 'number') {
+    return sendJson(res, api.status, { error: { code: api.code, message: api.message } });
+  }
+  sendJson(res, 500, { error: { code: 'InternalError', message: (err as Error)?.message ?? String(err) } });
+}

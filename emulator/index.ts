@@ -1,0 +1,158 @@
+import type { AddressInfo } from 'node:net';
+import { CHAT_BASE_PATH } from '../provider/api/chat';
+import { DEFAULT_REGION } from '../provider/api/envelope';
+import { baseModelByArkRef, BASE_MODELS } from '../provider/model/catalogue';
+import type { ProviderSettings } from '../provider/resources/controller';
+import { ArkLocalAdmin } from './admin-client';
+import { createAdminService, type AdminStore } from './admin/service';
+import { ArkControlPlane, type ModelImporter } from './ark/control-plane';
+import { createArkService } from './ark/service';
+import { createChatService, DEFAULT_CHAT_API_KEY } from './chat/service';
+import { FaultInjector } from './faults';
+import { sendJson } from './http';
+import { credentialMap, DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
+import { createArkLocalServer } from './server';
+import type { EmulatorService } from './service';
+import { filePersistence, memoryPersistence } from './state/persistence';
+import { DEFAULT_TRANSITION_POLICY, systemClock, type Clock, type TransitionPolicy } from './state/transitions';
+
+export type { TransitionPolicy } from './state/transitions';
+export { ArkLocalAdmin } from './admin-client';
+export { DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
+export { DEFAULT_CHAT_API_KEY } from './chat/service';
+
+export interface ArkLocalOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Keep state in this directory (control-plane.json + TOS objects); absent = in memory. */
+  dataDir?: string;
+  /** Access keys accepted by the Ark and TOS signatures; default [DEFAULT_CREDENTIAL]. The first is `credential`. */
+  credentials?: EmulatorCredential[];
+  transitions?: TransitionPolicy;
+  region?: string;
+  /** No start-up banner (startArkLocal never prints; the CLI does). */
+  quiet?: boolean;
+  /** Static Chat API keys valid for every endpoint; default [DEFAULT_CHAT_API_KEY]. */
+  apiKeys?: string[];
+  /** Clock for signatures, timestamps and after-seconds transitions (tests move it instead of waiting). */
+  clock?: Clock;
+}
+
+export interface ArkLocal {
+  url: string;
+  port: number;
+  tosEndpoint: string;
+  chatBaseUrl: string;
+  credential: EmulatorCredential;
+  region: string;
+  /** The static Chat API key (first of `apiKeys`). */
+  apiKey: string;
+  providerSettings(): ProviderSettings;
+  admin: ArkLocalAdmin;
+  close(): Promise<void>;
+}
+
+export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLocal> {
+  const credentials = opts.credentials?.length ? opts.credentials : [DEFAULT_CREDENTIAL];
+  const credential = credentials[0]!;
+  const region = opts.region ?? DEFAULT_REGION;
+  const clock = opts.clock ?? systemClock;
+  const apiKeys = opts.apiKeys?.length ? opts.apiKeys : [DEFAULT_CHAT_API_KEY];
+  const faults = new FaultInjector();
+  const tos = tosPending();
+
+  const controlPlane = new ArkControlPlane({
+    persistence: opts.dataDir ? filePersistence(opts.dataDir) : memoryPersistence(),
+    clock,
+    policy: opts.transitions ?? DEFAULT_TRANSITION_POLICY,
+    bucketExists: (bucket) => tos.bucketExists(bucket),
+    importModel: tos.importModel,
+    checkFoundationModel: (ref) =>
+      baseModelByArkRef(ref)
+        ? undefined
+        : `The FoundationModel ${ref.Name}/${ref.ModelVersion} is not supported for upload; supported: ${BASE_MODELS.map((b) => `${b.ark.Name}/${b.ark.ModelVersion} (${b.id})`).join(', ')}.`,
+  });
+
+  const server = createArkLocalServer({
+    ark: createArkService({ controlPlane, credentials: credentialMap(credentials), faults, region, clock }),
+    chat: createChatService({
+      staticKeys: apiKeys,
+      findApiKey: (key) => controlPlane.findApiKey(key),
+      findEndpoint: (id) => controlPlane.peekEndpoint(id),
+      describeServed: (endpoint) => describeServed(controlPlane, endpoint.ModelReference),
+      faults,
+      clock,
+    }),
+    admin: createAdminService({ controlPlane, faults, store: tos.admin }),
+    tos: tos.service,
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  const tosEndpoint = `${host}:${port}`;
+  const chatBaseUrl = url + CHAT_BASE_PATH;
+
+  return {
+    url,
+    port,
+    tosEndpoint,
+    chatBaseUrl,
+    credential,
+    region,
+    apiKey: apiKeys[0]!,
+    providerSettings: () => ({
+      region,
+      accessKeyId: credential.accessKeyId,
+      secretAccessKey: credential.secretAccessKey,
+      arkEndpoint: url,
+      tosEndpoint,
+      tosSecure: false,
+      chatBaseUrl,
+    }),
+    admin: new ArkLocalAdmin(url),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** `cm-… (Qwen2.5-0.5B)` or `qwen2-5-0-5b-240919` for the synthetic chat reply. */
+function describeServed(cp: ArkControlPlane, ref: { CustomModelId?: string; FoundationModel?: { Name: string; ModelVersion: string } }): string {
+  if (ref.CustomModelId) {
+    const base = cp.peekModel(ref.CustomModelId)?.FoundationModel;
+    const entry = base && baseModelByArkRef(base);
+    return `${ref.CustomModelId} (${entry?.id ?? (base ? `${base.Name}-${base.ModelVersion}` : 'unknown base')})`;
+  }
+  const fm = ref.FoundationModel!;
+  return `${fm.Name}-${fm.ModelVersion}`;
+}
+
+/**
+ * TEMPORARY until the TOS engineer's emulator/tos lands (createObjectStore / createTosService /
+ * tosModelFileSource): TOS paths answer 501 and no bucket exists, so UploadModel refuses every location.
+ */
+function tosPending(): { service: EmulatorService; admin: AdminStore; bucketExists(bucket: string): Promise<boolean>; importModel: ModelImporter } {
+  return {
+    service: {
+      name: 'tos',
+      async handle(req, res) {
+        req.resume();
+        sendJson(res, 501, { Code: 'NotImplemented', Message: 'The TOS service of ark-local is not wired in this build yet.' });
+      },
+    },
+    admin: { reset: async () => undefined, summary: async () => ({ buckets: [] }) },
+    bucketExists: async () => false,
+    importModel: async () => ({ ok: false, reason: 'The TOS service of ark-local is not wired in this build yet.' }),
+  };
+}

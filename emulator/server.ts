@@ -1,0 +1,53 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { CHAT_BASE_PATH } from '../provider/api/chat';
+import { sendJson } from './http';
+import type { EmulatorService, ServiceName } from './service';
+
+/** Path prefix of the admin routes. */
+export const ADMIN_PREFIX = '/_ark-local/';
+/** Largest request header block accepted (Node's default is 16 KiB); larger ones get 431, never a crash. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Picks the surface a request is for. One port serves everything: `/_ark-local/*` admin, `/api/v3/*` chat,
+ * anything with `?Action=` the Ark control plane (any Host, as the real gateway accepts both ark.* and open.*),
+ * everything else TOS.
+ */
+export function route(url: URL): ServiceName {
+  if (url.pathname.startsWith(ADMIN_PREFIX) || url.pathname === ADMIN_PREFIX.slice(0, -1)) return 'admin';
+  if (url.pathname === CHAT_BASE_PATH || url.pathname.startsWith(`${CHAT_BASE_PATH}/`)) return 'chat';
+  if (url.searchParams.has('Action')) return 'ark';
+  return 'tos';
+}
+
+export function createArkLocalServer(services: Record<ServiceName, EmulatorService>): Server {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    void dispatch(services, req, res);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // Malformed requests and oversized headers: answer if the socket still can, never throw.
+    if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  return server;
+}
+
+async function dispatch(services: Record<ServiceName, EmulatorService>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    // Absolute-form targets (proxy mode) parse too; the Host header is irrelevant to routing.
+    const url = new URL(req.url ?? '/', 'http://ark-local.invalid');
+    await services[route(url)].handle(req, res, url);
+  } catch (err) {
+    // Services answer their own errors; reaching here is an emulator bug. Answer instead of crashing.
+    if (!res.headersSent) {
+      sendJson(res, 500, { error: { code: 'InternalError', message: `ark-local failed: ${(err as Error)?.message ?? String(err)}` } });
+    } else {
+      res.destroy();
+    }
+  }
+}
