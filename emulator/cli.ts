@@ -1,0 +1,151 @@
+import { resolve } from 'node:path';
+import { DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
+import { startArkLocal, type ArkLocal, type ArkLocalOptions } from './index';
+import { formatTransitionPolicy, parseTransitionPolicy } from './state/transitions';
+
+/**
+ * `ark-local [--port 9000] [--data .ark-local | --memory] [--access-key AK --secret-key SK]
+ *            [--api-key KEY] [--transitions after-seconds:20] [--region cn-beijing] [--host 127.0.0.1]`
+ * Runs in the foreground until SIGINT/SIGTERM, then closes cleanly.
+ */
+export const USAGE = `Usage: ark-local [options]
+
+  --port N               port to listen on (default 9000; 0 picks a free one)
+  --host H               address to bind (default 127.0.0.1; admin routes are unauthenticated, keep it local)
+  --data DIR             keep state in DIR (control-plane.json + TOS objects) (default .ark-local)
+  --memory               keep state in memory only
+  --access-key AK        access key the Ark and TOS signatures must use (default ${DEFAULT_CREDENTIAL.accessKeyId})
+  --secret-key SK        its secret (required with --access-key)
+  --api-key KEY          static Chat API key valid for every endpoint (default ark-local-api-key)
+  --transitions P        immediate | after-reads:N | after-seconds:S (default after-seconds:20)
+  --region R             region in signatures and responses (default cn-beijing)
+  --help                 this text
+`;
+
+export const CLI_DEFAULTS = { port: 9000, dataDir: '.ark-local', transitions: 'after-seconds:20' } as const;
+
+export class CliUsageError extends Error {}
+
+export function parseCliArgs(argv: readonly string[]): ArkLocalOptions | 'help' {
+  const opts: ArkLocalOptions = { port: CLI_DEFAULTS.port, dataDir: CLI_DEFAULTS.dataDir, transitions: parseTransitionPolicy(CLI_DEFAULTS.transitions) };
+  let accessKey: string | undefined;
+  let secretKey: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new CliUsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--port': {
+        const text = value();
+        const port = Number(text);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port "${text}" is not a port number (0-65535)`);
+        opts.port = port;
+        break;
+      }
+      case '--host':
+        opts.host = value();
+        break;
+      case '--data':
+        opts.dataDir = resolve(value());
+        break;
+      case '--memory':
+        delete opts.dataDir;
+        break;
+      case '--access-key':
+        accessKey = value();
+        break;
+      case '--secret-key':
+        secretKey = value();
+        break;
+      case '--api-key':
+        opts.apiKeys = [value()];
+        break;
+      case '--transitions':
+        try {
+          opts.transitions = parseTransitionPolicy(value());
+        } catch (err) {
+          throw new CliUsageError((err as Error).message);
+        }
+        break;
+      case '--region':
+        opts.region = value();
+        break;
+      default:
+        throw new CliUsageError(`unknown option "${flag}"`);
+    }
+  }
+  if ((accessKey === undefined) !== (secretKey === undefined)) throw new CliUsageError('--access-key and --secret-key go together');
+  if (accessKey !== undefined && secretKey !== undefined) opts.credentials = [{ accessKeyId: accessKey, secretAccessKey: secretKey } satisfies EmulatorCredential];
+  if (opts.dataDir) opts.dataDir = resolve(opts.dataDir);
+  return opts;
+}
+
+/** What to paste where: the endpoints, the key, and the stack config lines. */
+export function banner(ark: ArkLocal, opts: ArkLocalOptions): string {
+  return [
+    `ark-local listening on ${ark.url}`,
+    `  state:           ${opts.dataDir ? opts.dataDir : 'in memory'}`,
+    `  transitions:     ${formatTransitionPolicy(opts.transitions!)}`,
+    `  Ark endpoint:    ${ark.url}   (POST /?Action=…&Version=2024-01-01)`,
+    `  TOS endpoint:    ${ark.tosEndpoint}   (plain HTTP, path-style)`,
+    `  Chat base URL:   ${ark.chatBaseUrl}   (Authorization: Bearer ${ark.apiKey})`,
+    `  Admin:           ${ark.url}/_ark-local/   (unauthenticated, local only)`,
+    `  Access key:      ${ark.credential.accessKeyId}`,
+    `  Region:          ${ark.region}`,
+    '',
+    'Configure a stack:',
+    `  pulumi config set ark:endpoint ${ark.url}`,
+    `  pulumi config set ark:tosEndpoint ${ark.tosEndpoint}`,
+    `  pulumi config set ark:chatBaseUrl ${ark.chatBaseUrl}`,
+    `  pulumi config set ark:region ${ark.region}`,
+    `  pulumi config set ark:accessKey ${ark.credential.accessKeyId}`,
+    `  pulumi config set --secret ark:secretKey ${ark.credential.secretAccessKey}`,
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  let opts: ArkLocalOptions | 'help';
+  try {
+    opts = parseCliArgs(argv);
+  } catch (err) {
+    if (!(err instanceof CliUsageError)) throw err;
+    process.stderr.write(`ark-local: ${err.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (opts === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const ark = await startArkLocal(opts);
+  process.stdout.write(banner(ark, opts));
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    process.stdout.write(`\nark-local: ${signal}, shutting down\n`);
+    ark.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`ark-local: shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`ark-local: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}
