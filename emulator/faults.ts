@@ -27,10 +27,12 @@ export const FaultRuleInputSchema = z.strictObject({
   kind: FaultKindSchema,
   rate: z.number().min(0).max(1).default(1),
   count: z.number().int().positive().optional(),
+  /** Matching requests let through untouched before the rule starts firing ("fail after N parts"). */
+  after: z.number().int().min(0).default(0),
   latencyMs: z.number().int().min(0).max(600_000).default(0),
 });
 export type FaultRuleInput = z.input<typeof FaultRuleInputSchema>;
-export type FaultRule = z.infer<typeof FaultRuleInputSchema> & { id: string; fired: number };
+export type FaultRule = z.infer<typeof FaultRuleInputSchema> & { id: string; fired: number; passed: number };
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
@@ -38,7 +40,7 @@ export class FaultInjector {
   constructor(private readonly random: () => number = Math.random) {}
 
   add(input: FaultRuleInput): FaultRule {
-    const rule: FaultRule = { ...FaultRuleInputSchema.parse(input), id: randomUUID(), fired: 0 };
+    const rule: FaultRule = { ...FaultRuleInputSchema.parse(input), id: randomUUID(), fired: 0, passed: 0 };
     this.rules.push(rule);
     return rule;
   }
@@ -57,6 +59,10 @@ export class FaultInjector {
       if (rule.service !== '*' && rule.service !== service) continue;
       if (rule.operation !== '*' && rule.operation !== operation) continue;
       if (rule.count !== undefined && rule.fired >= rule.count) continue;
+      if (rule.passed < rule.after) {
+        rule.passed += 1;
+        continue;
+      }
       if (this.random() >= rule.rate) continue;
       rule.fired += 1;
       return { ...rule };
