@@ -1,0 +1,287 @@
+import * as path from 'node:path';
+import { TosStorage } from '../../clients/tos/client';
+import { resolveBaseModel } from '../../model/catalogue';
+import { localModelSource } from '../../model/source';
+import { validateModel } from '../../model/validate';
+import { ModelDirError, walkModelDir } from '../../model/walk';
+import { syncCacheDir } from '../../sync/cache-dir';
+import { contentDigest } from '../../sync/digest';
+import {
+  executePlan,
+  findForeignObjects,
+  locationOf,
+  planSync,
+  SyncError,
+  type PlannedSync,
+  type SyncEnv,
+  type SyncTarget,
+} from '../../sync/engine';
+import { assertInsidePrefix, keyFor, normalizePrefix } from '../../sync/keys';
+import type { ManifestEntry } from '../../sync/manifest';
+import { planIsEmpty, planTotals } from '../../sync/plan';
+import { formatPlan } from '../../sync/progress';
+import {
+  isUnknown,
+  PartialFailureError,
+  type CheckFailure,
+  type ControllerContext,
+  type DiffResult,
+  type ResourceController,
+} from '../controller';
+import { InputsSchema, type Inputs, type ManagedFile, type Outputs } from './schema';
+
+// ---- constants -------------------------------------------------------------------------------------------
+
+/** Inputs whose change means a different set of objects: upload the new copy, then delete the old one. */
+export const REPLACE_ON_CHANGES = ['bucket', 'prefix'] as const;
+
+/** Inputs compared one to one in diff (content is compared through the digest and the remote plan). */
+const PLAIN_INPUTS = ['source', 'createBucket', 'deleteRemoved', 'uploadConcurrency', 'partSize', 'adoptExisting', 'owner'] as const;
+
+/** How many foreign keys an error message lists before saying "and N more". */
+const FOREIGN_EXAMPLES = 5;
+
+// ---- check -----------------------------------------------------------------------------------------------
+
+/**
+ * Validates the inputs (zod), normalises the prefix, and runs the model validator over the directory so a
+ * broken model fails at preview, before any byte is uploaded. Fields holding the preview UNKNOWN sentinel are
+ * passed through and their value-dependent checks skipped.
+ */
+async function check(_olds: Partial<Inputs>, news: Record<string, unknown>, ctx: ControllerContext) {
+  const unknownKeys = new Set(Object.keys(news).filter((k) => isUnknown(news[k])));
+  const parsed = InputsSchema.safeParse(news);
+  const failures: CheckFailure[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const property = issue.path.length > 0 ? String(issue.path[0]) : 'inputs';
+      if (unknownKeys.has(property)) continue;
+      const found = issue.path.length > 0 ? describeValue(pick(news, issue.path)) : 'the inputs';
+      failures.push({ property: issue.path.map(String).join('.') || property, reason: `${issue.message} (found ${found})` });
+    }
+  }
+  if (failures.length > 0) return { failures };
+
+  // With unknowns present zod may have failed only on them: fall back to the raw values plus defaults.
+  const inputs = (parsed.success ? { ...parsed.data } : { ...InputsSchema.partial().parse(stripUnknown(news)), ...pickUnknown(news) }) as Inputs;
+  if (!isUnknown(inputs.prefix)) inputs.prefix = normalizePrefix(inputs.prefix);
+
+  if (!isUnknown(inputs.source) && !isUnknown(inputs.exclude) && !isUnknown(inputs.baseModel)) {
+    failures.push(...(await validateDirectory(inputs, ctx)));
+  }
+  return failures.length > 0 ? { inputs, failures } : { inputs };
+}
+
+async function validateDirectory(inputs: Inputs, ctx: ControllerContext): Promise<CheckFailure[]> {
+  const root = path.resolve(inputs.source);
+  let files;
+  try {
+    files = await walkModelDir(root, { exclude: inputs.exclude });
+  } catch (error) {
+    if (error instanceof ModelDirError) return [{ property: 'source', reason: error.message }];
+    throw error;
+  }
+  const report = await validateModel(localModelSource(root, files), { baseModel: inputs.baseModel });
+  for (const w of report.warnings) ctx.log.warn(`${root}: ${w.message}`);
+  return report.errors.map((e) => ({ property: 'source', reason: `${e.file ? `${e.file}: ` : ''}${e.message}` }));
+}
+
+// ---- diff ------------------------------------------------------------------------------------------------
+
+/**
+ * bucket/prefix changes replace. Otherwise an update is needed when any input changed, the local content
+ * digest differs from the state's, or TOS no longer matches the directory (drift). Listing and HEADs only:
+ * nothing is written during preview. The file-level plan is logged so the preview says what will move.
+ */
+async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerContext): Promise<DiffResult> {
+  const replaces: string[] = [];
+  if (isUnknown(news.bucket) || news.bucket !== olds.bucket) replaces.push('bucket');
+  if (isUnknown(news.prefix) || normalizePrefix(news.prefix) !== olds.prefix) replaces.push('prefix');
+  if (replaces.length > 0) {
+    ctx.log.info(`${olds.location}: ${replaces.join(' and ')} changed; a new copy is uploaded, then the old objects are deleted`);
+    return { changes: true, replaces, deleteBeforeReplace: false };
+  }
+
+  const changed = PLAIN_INPUTS.filter((k) => isUnknown(news[k]) || news[k] !== olds[k]) as string[];
+  if (isUnknown(news.baseModel) || news.baseModel !== olds.baseModelInput) changed.push('baseModel');
+  if (isUnknown(news.exclude) || JSON.stringify(news.exclude ?? []) !== JSON.stringify(olds.exclude ?? [])) changed.push('exclude');
+  if (isUnknown(news.source) || isUnknown(news.exclude)) return { changes: true };
+
+  const planned = await planSync(targetOf(news), envOf(ctx));
+  const digest = contentDigest(planned.manifest.files);
+  const drift = !planIsEmpty(planned.plan);
+  ctx.log.info(`diff ${formatPlan(olds.location, planned.plan, planTotals(planned.plan))}`);
+  if (digest !== olds.contentDigest) changed.push('content');
+  else if (drift) changed.push('remote drift');
+  if (changed.length > 0) ctx.log.info(`${olds.location}: update needed (${changed.join(', ')})`);
+  return { changes: changed.length > 0 };
+}
+
+// ---- create ----------------------------------------------------------------------------------------------
+
+/**
+ * Uploads the directory. A prefix already holding objects this resource did not write is refused unless
+ * adoptExisting (objects carrying this resource's owner tag are its own, from an interrupted earlier run, and
+ * are resumed). A sync that fails after uploading something raises a partial-create error carrying what did
+ * arrive, so the next `up` continues with an update instead of losing track of the objects.
+ */
+async function create(inputs: Inputs, ctx: ControllerContext): Promise<{ id: string; outs: Outputs }> {
+  const target = targetOf(inputs);
+  const env = envOf(ctx);
+  const location = locationOf(target.bucket, target.prefix);
+  await ensureBucket(env.storage, inputs);
+  const planned = await planSync(target, env);
+  if (planned.remote.length > 0 && !inputs.adoptExisting) {
+    const foreign = await findForeignObjects(env.storage, target.bucket, planned.remote, inputs.owner);
+    if (foreign.length > 0) {
+      const examples = foreign.slice(0, FOREIGN_EXAMPLES).join(', ') + (foreign.length > FOREIGN_EXAMPLES ? `, and ${foreign.length - FOREIGN_EXAMPLES} more` : '');
+      throw new Error(
+        `${location}: expected an empty prefix or one holding only objects written by ${inputs.owner}, found ${foreign.length} other object(s): ${examples}. Choose another prefix, or set adoptExisting: true to sync into it (deleteRemoved then deletes objects with no local file).`,
+      );
+    }
+  }
+  const outs = await runSync(location, inputs, planned, env, ctx);
+  return { id: location, outs };
+}
+
+// ---- read ------------------------------------------------------------------------------------------------
+
+/**
+ * Refresh: the managed files as TOS has them now. A deleted object drops out of `files`, an overwritten one
+ * takes the remote size/crc64, so contentDigest moves and the next preview shows an update. When the bucket
+ * is gone or none of the managed objects remain, the resource is gone.
+ */
+async function read(id: string, props: Outputs, ctx: ControllerContext) {
+  const storage = storageOf(ctx);
+  if (!(await storage.bucketExists(props.bucket))) return {};
+  const listed = new Map((await storage.listPrefix(props.bucket, props.prefix)).map((o) => [o.key, o]));
+  const files: ManagedFile[] = [];
+  for (const f of props.files) {
+    const o = listed.get(keyFor(props.prefix, f.path));
+    if (!o) continue;
+    const crc64 = o.crc64 ?? (await storage.head(props.bucket, o.key))?.crc64 ?? '';
+    files.push({ path: f.path, size: o.size, crc64 });
+  }
+  if (files.length === 0 && props.files.length > 0) return {};
+  return { id, props: { ...props, ...managedTotals(files) } };
+}
+
+// ---- update ----------------------------------------------------------------------------------------------
+
+/** Re-sync: uploads what changed, deletes what was removed, leaves unchanged objects alone. */
+async function update(_id: string, _olds: Outputs, news: Inputs, ctx: ControllerContext): Promise<{ outs: Outputs }> {
+  const target = targetOf(news);
+  const env = envOf(ctx);
+  await ensureBucket(env.storage, news);
+  const planned = await planSync(target, env);
+  return { outs: await runSync(locationOf(target.bucket, target.prefix), news, planned, env, ctx) };
+}
+
+// ---- delete ----------------------------------------------------------------------------------------------
+
+/** Deletes exactly the managed objects; anything else under (or outside) the prefix is left alone. */
+async function del(_id: string, props: Outputs, ctx: ControllerContext): Promise<void> {
+  const storage = storageOf(ctx);
+  if (!(await storage.bucketExists(props.bucket))) return;
+  const keys = props.files.map((f) => keyFor(props.prefix, f.path));
+  for (const key of keys) assertInsidePrefix(props.prefix, key);
+  await storage.deleteKeys(props.bucket, keys);
+  ctx.log.info(`${props.location}: deleted ${keys.length} managed object(s)`);
+}
+
+export const tosModelDirController: ResourceController<Inputs, Outputs> = { check, diff, create, read, update, delete: del };
+export const controller = tosModelDirController;
+
+// ---- helpers ---------------------------------------------------------------------------------------------
+
+function storageOf(ctx: ControllerContext): TosStorage {
+  return new TosStorage(ctx.settings(), {
+    onRetry: ({ operation, attempt, delayMs, error }) => ctx.log.warn(`${operation}: attempt ${attempt} failed (${error.code}); retrying in ${delayMs} ms`),
+  });
+}
+
+function envOf(ctx: ControllerContext): SyncEnv {
+  return { storage: storageOf(ctx), cacheDir: syncCacheDir(), log: ctx.log };
+}
+
+function targetOf(inputs: Inputs): SyncTarget {
+  return {
+    source: path.resolve(inputs.source),
+    bucket: inputs.bucket,
+    prefix: normalizePrefix(inputs.prefix),
+    exclude: inputs.exclude,
+    deleteRemoved: inputs.deleteRemoved,
+  };
+}
+
+async function ensureBucket(storage: TosStorage, inputs: Inputs): Promise<void> {
+  if (await storage.bucketExists(inputs.bucket)) return;
+  if (!inputs.createBucket) {
+    throw new Error(`bucket ${inputs.bucket}: expected an existing TOS bucket, found none; create it, or set createBucket: true`);
+  }
+  await storage.createBucket(inputs.bucket);
+}
+
+/** Executes the plan and maps the result to outputs; a failure mid-way becomes a partial-failure error. */
+async function runSync(location: string, inputs: Inputs, planned: PlannedSync, env: SyncEnv, ctx: ControllerContext): Promise<Outputs> {
+  const detected = await detectModel(inputs, planned.manifest.files);
+  try {
+    await executePlan(targetOf(inputs), planned, env, { owner: inputs.owner, uploadConcurrency: inputs.uploadConcurrency, partSize: inputs.partSize });
+  } catch (error) {
+    if (!(error instanceof SyncError)) throw error;
+    const arrived = [...planned.plan.unchanged, ...error.uploaded];
+    const partial = outputsOf(location, inputs, detected, arrived.map(toManaged));
+    throw new PartialFailureError(location, partial, `${error.message}. The objects that arrived are kept; run \`pulumi up\` again to resume.`);
+  }
+  ctx.log.info(`${location}: in sync (${planned.manifest.files.length} files)`);
+  return outputsOf(location, inputs, detected, planned.manifest.files.map(toManaged));
+}
+
+async function detectModel(inputs: Inputs, files: readonly ManifestEntry[]): Promise<Pick<Outputs, 'baseModel' | 'quantization'>> {
+  const report = await validateModel(localModelSource(inputs.source, [...files]), { baseModel: inputs.baseModel });
+  const baseModel = report.detected.baseModel ?? resolveBaseModel(inputs.baseModel)?.id ?? inputs.baseModel;
+  return { baseModel, quantization: report.detected.quantization };
+}
+
+function toManaged(f: { path: string; size: number; crc64?: string }): ManagedFile {
+  return { path: f.path, size: f.size, crc64: f.crc64 ?? '' };
+}
+
+function managedTotals(files: ManagedFile[]): Pick<Outputs, 'files' | 'contentDigest' | 'fileCount' | 'totalBytes'> {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files: sorted, contentDigest: contentDigest(sorted), fileCount: sorted.length, totalBytes: sorted.reduce((n, f) => n + f.size, 0) };
+}
+
+function outputsOf(location: string, inputs: Inputs, detected: Pick<Outputs, 'baseModel' | 'quantization'>, files: ManagedFile[]): Outputs {
+  const { baseModel: baseModelInput, ...rest } = inputs;
+  return {
+    ...rest,
+    source: inputs.source,
+    prefix: normalizePrefix(inputs.prefix),
+    location,
+    baseModelInput,
+    ...detected,
+    ...managedTotals(files),
+  };
+}
+
+function pick(obj: Record<string, unknown>, p: readonly PropertyKey[]): unknown {
+  let cur: unknown = obj;
+  for (const k of p) cur = cur && typeof cur === 'object' ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
+  return cur;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function stripUnknown(news: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(news).filter(([, v]) => !isUnknown(v)));
+}
+
+function pickUnknown(news: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(news).filter(([, v]) => isUnknown(v)));
+}
+

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { QuantizationSchema } from '../../api/ark';
+import { BASE_MODELS, resolveBaseModel } from '../../model/catalogue';
+import { DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, MIN_PART_SIZE } from '../../sync/engine';
+import { normalizePrefix } from '../../sync/keys';
+
+/** TOS's maximum part size; larger values would be refused by the service. */
+export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
+
+function validPrefix(value: string): boolean {
+  try {
+    normalizePrefix(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const InputsSchema = z.object({
+  source: z.string().min(1).describe('Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.'),
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'expected a TOS bucket name: 3-63 characters of a-z, 0-9 and "-", not starting or ending with "-"')
+    .describe('TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).'),
+  prefix: z
+    .string()
+    .refine(validPrefix, 'expected a non-empty key prefix of "/"-separated names without empty, "." or ".." segments, e.g. "models/qwen-sft/v3/"')
+    .describe('Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Changing it replaces the resource.'),
+  baseModel: z
+    .string()
+    .min(1)
+    .refine((v) => resolveBaseModel(v) !== undefined, {
+      message: `expected a supported base model (${BASE_MODELS.map((b) => b.id).join(', ')}) or one of their Hugging Face ids`,
+    })
+    .describe('Base model the directory was fine-tuned from, e.g. "Qwen2.5-7B" or "Qwen/Qwen2.5-7B"; the directory is validated against it before anything is uploaded.'),
+  createBucket: z.boolean().default(false).describe('Create the bucket if it does not exist (default false: a missing bucket is an error). The bucket is never deleted.'),
+  exclude: z.array(z.string().min(1)).default([]).describe('Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].'),
+  deleteRemoved: z.boolean().default(true).describe('Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.'),
+  uploadConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(DEFAULT_UPLOAD_CONCURRENCY)
+    .describe(`Requests in flight at once: small files in parallel, or parts of one large file (default ${DEFAULT_UPLOAD_CONCURRENCY}).`),
+  partSize: z
+    .number()
+    .int()
+    .min(MIN_PART_SIZE)
+    .max(MAX_PART_SIZE)
+    .default(DEFAULT_PART_SIZE)
+    .describe(`Multipart part size in bytes (default ${DEFAULT_PART_SIZE}, minimum 5 MiB). Files up to this size are sent with a single PUT.`),
+  adoptExisting: z
+    .boolean()
+    .default(false)
+    .describe('Allow creating into a prefix that already holds objects this resource did not write (default false: such a prefix is refused so nobody\'s data is overwritten or deleted by accident).'),
+  owner: z.string().min(1).describe('Set by the resource class (project/stack/name); stored as object metadata so a re-run adopts its own objects.'),
+});
+export type Inputs = z.infer<typeof InputsSchema>;
+
+export const ManagedFileSchema = z.object({
+  path: z.string().describe('Path relative to the prefix.'),
+  size: z.number().describe('Size in bytes.'),
+  crc64: z.string().describe('CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma).'),
+});
+export type ManagedFile = z.infer<typeof ManagedFileSchema>;
+
+export const OutputsSchema = InputsSchema.omit({ baseModel: true }).extend({
+  location: z.string().describe('tos://bucket/prefix/ of the uploaded directory; what CustomModel takes.'),
+  contentDigest: z.string().describe('sha256 over the sorted (path, size, crc64) of every managed file; changes iff the model content changes.'),
+  fileCount: z.number().describe('Number of managed files.'),
+  totalBytes: z.number().describe('Sum of the managed files\' sizes.'),
+  baseModel: z.string().describe('Catalogue id of the base model (detected from the files, else the one given).'),
+  baseModelInput: z.string().describe('The baseModel input as written by the user.'),
+  quantization: QuantizationSchema.nullable().describe('Quantization detected from the files (W8A8, W8A8_FP8, W4A8) or null.'),
+  files: z.array(ManagedFileSchema).describe('The objects this resource manages under the prefix; refresh compares them with TOS and delete removes exactly these.'),
+});
+export type Outputs = z.infer<typeof OutputsSchema>;
