@@ -1,0 +1,151 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { crc64 } from '../../provider/api/crc64';
+
+/**
+ * Where object and part bytes live: Buffers in memory mode, files in a data directory in persistent mode. A
+ * blob is immutable once ingested; objects reference one or more blobs (a completed multipart object keeps its
+ * part blobs as segments instead of copying them into one file, so completing a multi-GB upload costs nothing).
+ */
+export interface BlobDigest {
+  size: number;
+  md5: Buffer;
+  crc64: string;
+}
+
+export interface IngestedBlob extends BlobDigest {
+  blob: string;
+}
+
+export interface Segment {
+  blob: string;
+  size: number;
+}
+
+export interface BlobBackend {
+  /** Streams `body` into a new blob while hashing it; nothing is buffered whole in persistent mode. */
+  ingest(body: Readable): Promise<IngestedBlob>;
+  /** Bytes [start, end) of the concatenation of `segments`. */
+  open(segments: readonly Segment[], start: number, end: number): Readable;
+  remove(blob: string): Promise<void>;
+  /** Drops every blob not in `live` (orphans of a crash between ingest and commit) and every temp file. */
+  retainOnly(live: ReadonlySet<string>): Promise<void>;
+}
+
+/** Hashes MD5 and CRC64-ECMA of the bytes flowing through, passing them on unchanged. */
+class DigestStream extends Transform {
+  private readonly md5 = createHash('md5');
+  private crc = '0';
+  private size = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.md5.update(chunk);
+    this.crc = crc64(chunk, this.crc);
+    this.size += chunk.length;
+    done(null, chunk);
+  }
+
+  digest(): BlobDigest {
+    return { size: this.size, md5: this.md5.digest(), crc64: this.crc };
+  }
+}
+
+/** Yields the bytes [start, end) of the concatenated segments, reading each piece with `readPiece`. */
+async function* segmentRange(
+  segments: readonly Segment[],
+  start: number,
+  end: number,
+  readPiece: (blob: string, from: number, to: number) => AsyncIterable<Buffer>,
+): AsyncGenerator<Buffer> {
+  let offset = 0;
+  for (const segment of segments) {
+    const segStart = offset;
+    const segEnd = offset + segment.size;
+    offset = segEnd;
+    if (segEnd <= start || segment.size === 0) continue;
+    if (segStart >= end) break;
+    yield* readPiece(segment.blob, Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart);
+  }
+}
+
+export function memoryBlobs(): BlobBackend {
+  const blobs = new Map<string, Buffer>();
+  return {
+    async ingest(body) {
+      const digest = new DigestStream();
+      const chunks: Buffer[] = [];
+      await pipeline(body, digest, async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) chunks.push(chunk);
+      });
+      const blob = randomUUID();
+      blobs.set(blob, Buffer.concat(chunks));
+      return { blob, ...digest.digest() };
+    },
+    open(segments, start, end) {
+      return Readable.from(
+        segmentRange(segments, start, end, async function* (blob, from, to) {
+          const data = blobs.get(blob);
+          if (!data) throw new Error(`blob ${blob} is referenced by an object but missing from the memory store`);
+          yield data.subarray(from, to);
+        }),
+      );
+    },
+    async remove(blob) {
+      blobs.delete(blob);
+    },
+    async retainOnly(live) {
+      for (const blob of [...blobs.keys()]) if (!live.has(blob)) blobs.delete(blob);
+    },
+  };
+}
+
+/** Read buffer for object GETs; the default 64 KiB makes multi-GB reads needlessly chatty. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Files under `<dir>/blobs/`. Bodies are written to `<dir>/tmp/` and renamed into place only once complete, so a
+ * partial upload never looks like a blob.
+ */
+export function diskBlobs(dir: string): BlobBackend {
+  const blobDir = path.join(dir, 'blobs');
+  const tmpDir = path.join(dir, 'tmp');
+  const ready = Promise.all([fs.mkdir(blobDir, { recursive: true }), fs.mkdir(tmpDir, { recursive: true })]);
+  const blobPath = (blob: string): string => {
+    if (!/^[0-9a-f-]{36}$/.test(blob)) throw new Error(`blob id ${JSON.stringify(blob)} is not a UUID; refusing to build a path from it`);
+    return path.join(blobDir, blob);
+  };
+  return {
+    async ingest(body) {
+      await ready;
+      const blob = randomUUID();
+      const tmp = path.join(tmpDir, blob);
+      const digest = new DigestStream();
+      try {
+        await pipeline(body, digest, createWriteStream(tmp));
+        await fs.rename(tmp, blobPath(blob));
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+      return { blob, ...digest.digest() };
+    },
+    open(segments, start, end) {
+      return Readable.from(
+        segmentRange(segments, start, end, (blob, from, to) =>
+          createReadStream(blobPath(blob), { start: from, end: to - 1, highWaterMark: READ_CHUNK_BYTES }),
+        ),
+      );
+    },
+    async remove(blob) {
+      await fs.rm(blobPath(blob), { force: true });
+    },
+    async retainOnly(live) {
+      await ready;
+      for (const name of await fs.readdir(blobDir)) if (!live.has(name)) await fs.rm(path.join(blobDir, name), { force: true });
+      for (const name of await fs.readdir(tmpDir)) await fs.rm(path.join(tmpDir, name), { force: true });
+    },
+  };
+}

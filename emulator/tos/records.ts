@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * What the object store keeps about buckets, objects, uploads and parts (bytes live in blobs). These are also
+ * the JSON files of persistent mode, so they are zod schemas: a damaged state file is refused with its path.
+ */
+
+const SegmentSchema = z.object({ blob: z.string(), size: z.number().int().min(0) });
+
+export const BucketRecordSchema = z.object({
+  name: z.string(),
+  createdAt: z.string(),
+  region: z.string(),
+});
+export type BucketRecord = z.infer<typeof BucketRecordSchema>;
+
+/** Standard HTTP headers stored with an object and returned on HEAD/GET. */
+export const STORED_HTTP_HEADERS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
+
+export const ObjectRecordSchema = z.object({
+  bucket: z.string(),
+  key: z.string(),
+  size: z.number().int().min(0),
+  /** With its quotes, as the ETag header carries it. */
+  etag: z.string(),
+  crc64: z.string(),
+  lastModified: z.string(),
+  /** Lower-cased names from STORED_HTTP_HEADERS. */
+  httpHeaders: z.record(z.string(), z.string()),
+  /** `x-tos-meta-*` names (lower-cased, prefix included) to values exactly as received. */
+  meta: z.record(z.string(), z.string()),
+  segments: z.array(SegmentSchema),
+});
+export type ObjectRecord = z.infer<typeof ObjectRecordSchema>;
+
+export const UploadRecordSchema = z.object({
+  uploadId: z.string(),
+  bucket: z.string(),
+  key: z.string(),
+  initiated: z.string(),
+  httpHeaders: z.record(z.string(), z.string()),
+  meta: z.record(z.string(), z.string()),
+});
+export type UploadRecord = z.infer<typeof UploadRecordSchema>;
+
+export const PartRecordSchema = z.object({
+  partNumber: z.number().int(),
+  size: z.number().int().min(0),
+  etag: z.string(),
+  md5: z.string(),
+  crc64: z.string(),
+  lastModified: z.string(),
+  blob: z.string(),
+});
+export type PartRecord = z.infer<typeof PartRecordSchema>;
+
+/** Object metadata a PUT or CreateMultipartUpload carries. */
+export interface ObjectAttributes {
+  httpHeaders: Record<string, string>;
+  meta: Record<string, string>;
+}
+
+/** Digests the client declared for a body; checked after the bytes are in. */
+export interface DeclaredDigests {
+  crc64?: string;
+  /** Base64, from Content-MD5. */
+  contentMd5?: string;
+}
