@@ -45,6 +45,11 @@ export interface ProviderSettings {
   tosSecure: boolean;
   /** Chat API base URL reported by endpoints, e.g. `https://ark.cn-beijing.volces.com/api/v3`. */
   chatBaseUrl: string;
+  /**
+   * First interval between status polls while waiting for a long operation (default 2000 ms, growing to 15 s).
+   * ark-local setups pass a few milliseconds so waits stay fast; the real service needs no override.
+   */
+  pollIntervalMs?: number;
 }
 
 export interface ControllerContext {

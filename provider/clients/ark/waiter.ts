@@ -65,7 +65,7 @@ export interface WaitResult<T> {
   elapsedMs: number;
 }
 
-export class WaitTimeoutError extends Error {
+export class WaitTimeoutError<T = unknown> extends Error {
   constructor(
     readonly what: string,
     readonly goal: string,
@@ -73,6 +73,8 @@ export class WaitTimeoutError extends Error {
     readonly lastReason: string | undefined,
     readonly elapsedMs: number,
     readonly timeoutMs: number,
+    /** The object as last read, so a caller can still report what it knows. */
+    readonly lastValue?: T,
   ) {
     super(
       `timed out after ${formatSeconds(elapsedMs)} waiting for ${what} to become ${goal}: ` +
@@ -115,7 +117,15 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitResult<T>
     }
     options.onProgress?.({ status: observed.status, elapsedMs });
     if (elapsedMs >= options.timeoutMs) {
-      throw new WaitTimeoutError(options.what, options.goal, observed.status, observed.reason, elapsedMs, options.timeoutMs);
+      throw new WaitTimeoutError(
+        options.what,
+        options.goal,
+        observed.status,
+        observed.reason,
+        elapsedMs,
+        options.timeoutMs,
+        observed.value,
+      );
     }
     // Never sleep past the deadline: the last poll happens at the deadline, so a late success still counts.
     await clock.sleep(Math.min(delayMs, options.timeoutMs - elapsedMs));

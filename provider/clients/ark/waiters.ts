@@ -2,7 +2,16 @@ import { CustomModelStatusSchema, EndpointStatusSchema, type CustomModel, type E
 import type { Clock } from '../retry';
 import type { ArkClient } from './client';
 import { findCustomModel, findEndpoint } from './finders';
-import { type Acceptors, GONE, type Observation, type PollInterval, type Progress, type WaitResult, waitFor } from './waiter';
+import {
+  type Acceptors,
+  GONE,
+  type Observation,
+  type PollInterval,
+  type Progress,
+  type WaitResult,
+  formatSeconds,
+  waitFor,
+} from './waiter';
 
 /** Acceptor tables for Ark's long-running operations, and the status functions they read. */
 
@@ -70,4 +79,10 @@ export function waitCustomModel(
   settings: WaitSettings,
 ): Promise<WaitResult<CustomModel>> {
   return waitFor({ what: `custom model ${id}`, goal, poll: observeCustomModel(client, id), acceptors, ...settings });
+}
+
+/** A progress callback that reports each poll through the controller's log, with elapsed time and the limit. */
+export function logProgress(log: { info(message: string): void }, what: string, goal: string, timeoutMs: number) {
+  return (progress: Progress) =>
+    log.info(`${what}: ${progress.status}, ${formatSeconds(progress.elapsedMs)} elapsed (waiting for ${goal}, limit ${formatSeconds(timeoutMs)})`);
 }

@@ -1,0 +1,39 @@
+import { createOnce } from './create-once';
+import { ArkNetworkError, ArkServerError, ArkValidationError } from './errors';
+
+const log = { info: jest.fn(), warn: jest.fn() };
+const details = { action: 'CreateEndpoint', code: 'X', message: 'm', httpStatus: 0 };
+const lostAnswer = () => new ArkNetworkError({ ...details, code: 'ECONNRESET', maybeSent: true });
+
+describe('createOnce', () => {
+  it('returns the created id', async () => {
+    const lookup = jest.fn();
+    await expect(createOnce({ what: 'endpoint', create: async () => 'ep-1', lookup, log })).resolves.toBe('ep-1');
+    expect(lookup).not.toHaveBeenCalled();
+  });
+
+  it('adopts the resource a lost answer created instead of creating again', async () => {
+    const create = jest.fn().mockRejectedValueOnce(lostAnswer()).mockResolvedValue('ep-2');
+    await expect(createOnce({ what: 'endpoint', create, lookup: async () => 'ep-1', log })).resolves.toBe('ep-1');
+    expect(create).toHaveBeenCalledTimes(1);
+  });
+
+  it('creates again when the lookup proves the failed attempt made nothing', async () => {
+    const create = jest.fn().mockRejectedValueOnce(new ArkServerError({ ...details, httpStatus: 500 })).mockResolvedValue('ep-2');
+    await expect(createOnce({ what: 'endpoint', create, lookup: async () => undefined, log })).resolves.toBe('ep-2');
+    expect(create).toHaveBeenCalledTimes(2);
+  });
+
+  it('throws a definite failure at once', async () => {
+    const lookup = jest.fn();
+    const create = jest.fn().mockRejectedValue(new ArkValidationError({ ...details, httpStatus: 400 }));
+    await expect(createOnce({ what: 'endpoint', create, lookup, log })).rejects.toBeInstanceOf(ArkValidationError);
+    expect(lookup).not.toHaveBeenCalled();
+  });
+
+  it('gives up after maxAttempts ambiguous failures that created nothing', async () => {
+    const create = jest.fn().mockRejectedValue(lostAnswer());
+    await expect(createOnce({ what: 'endpoint', create, lookup: async () => undefined, log, maxAttempts: 3 })).rejects.toBeInstanceOf(ArkNetworkError);
+    expect(create).toHaveBeenCalledTimes(3);
+  });
+});

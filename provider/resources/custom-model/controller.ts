@@ -1,0 +1,289 @@
+import { createHash } from 'node:crypto';
+import { type CustomModel, DEFAULT_PROJECT_NAME, type UploadModelRequest } from '../../api/ark';
+import { ArkClient } from '../../clients/ark/client';
+import { createOnce } from '../../clients/ark/create-once';
+import { hasCode, isNotFound } from '../../clients/ark/errors';
+import { findCustomModel, findEndpoint, findEndpointsUsingModel, findOwnedCustomModels, fromApiTags, toApiTags } from '../../clients/ark/finders';
+import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
+import { MODEL_GONE, MODEL_READY, logProgress, waitCustomModel } from '../../clients/ark/waiters';
+import { systemClock } from '../../clients/retry';
+import { type BaseModelEntry, baseModelByArkRef, resolveBaseModel, supportedBaseList } from '../../model/catalogue';
+import { type ControllerContext, PartialFailureError, type ResourceController } from '../controller';
+import { checkWithSchema, diffProperties } from '../properties';
+import {
+  DEFAULT_CREATE_TIMEOUT_SECONDS,
+  DEFAULT_DELETE_TIMEOUT_SECONDS,
+  INPUT_KEYS,
+  type Inputs,
+  InputsSchema,
+  type Outputs,
+  TOS_LOCATION_PATTERN,
+} from './schema';
+
+/** Inputs whose change imports a new model: everything the import reads, plus what Ark cannot change later. */
+export const replaceOnChanges = ['baseModel', 'location', 'contentDigest', 'quantization', 'tags', 'projectName'] as const;
+/** Inputs never compared: `owner` is derived from the resource name, `adoptExistingId` is only read at create. */
+const ignoreChanges = ['owner', 'adoptExistingId'] as const;
+
+export const customModelController: ResourceController<Inputs, Outputs> = {
+  async check(_olds, news) {
+    const { inputs, failures, unknown } = checkWithSchema(InputsSchema, news);
+    if (!inputs) return { failures };
+    if (!unknown.has('baseModel')) {
+      const base = resolveBaseModel(inputs.baseModel);
+      if (!base) {
+        const reason = `"${inputs.baseModel}" is not a supported base model; expected one of: ${supportedBaseList()}`;
+        return { failures: [{ property: 'baseModel', reason }] };
+      }
+      // Store the catalogue id, so `Qwen/Qwen2.5-7B` and `Qwen2.5-7B` never differ in a diff.
+      inputs.baseModel = base.id;
+    }
+    return { inputs };
+  },
+
+  async diff(_id, olds, news) {
+    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges, ignore: ignoreChanges });
+    // A model not Ready (timed-out or failed import) needs an update that resumes waiting and reports again.
+    const unfinished = olds.status !== 'Ready';
+    return { changes: changed.length > 0 || unfinished, replaces };
+  },
+
+  async create(inputs, ctx) {
+    const client = new ArkClient({ settings: ctx.settings() });
+    const base = requireBase(inputs.baseModel);
+    const modelName = arkModelName(inputs);
+    let id: string;
+    if (inputs.adoptExistingId) {
+      id = await adoptExisting(client, inputs.adoptExistingId, inputs, base, ctx);
+    } else {
+      const earlier = await findOwn(client, inputs, modelName);
+      if (earlier) ctx.log.info(`custom model "${modelName}": adopting ${earlier}, imported by an earlier interrupted run of this resource`);
+      id = earlier ?? (await importModel(client, inputs, base, modelName, ctx));
+    }
+    return { id, outs: await awaitReady(client, id, inputs, base, ctx) };
+  },
+
+  async read(id, props, ctx) {
+    const client = new ArkClient({ settings: ctx.settings() });
+    const live = await findCustomModel(client, id);
+    if (!live || live.Status === 'Deleting') return {};
+    const outs = outputsFromLive(props, live);
+    return { id, props: outs, inputs: inputsOf(outs) };
+  },
+
+  async update(id, _olds, news, ctx) {
+    const client = new ArkClient({ settings: ctx.settings() });
+    const base = requireBase(news.baseModel);
+    const live = await findCustomModel(client, id);
+    if (!live) {
+      throw new Error(
+        `custom model ${id} no longer exists in Ark (deleted outside Pulumi?): run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` to import it again`,
+      );
+    }
+    const modelName = arkModelName(news);
+    const rename = live.Name !== modelName;
+    const redescribe = (live.Description ?? '') !== (news.description ?? '');
+    if (rename || redescribe) {
+      await client.call('UpdateCustomModel', {
+        Id: id,
+        Name: rename ? modelName : undefined,
+        Description: redescribe ? (news.description ?? '') : undefined,
+      });
+    }
+    return { outs: await awaitReady(client, id, news, base, ctx) };
+  },
+
+  async delete(id, props, ctx) {
+    const settings = ctx.settings();
+    const client = new ArkClient({ settings });
+    const timeoutMs = (props.deleteTimeoutSeconds ?? DEFAULT_DELETE_TIMEOUT_SECONDS) * 1000;
+    const started = systemClock.now();
+    const interval = pollIntervalFrom(settings.pollIntervalMs);
+    let delayMs = interval.initialMs;
+    for (;;) {
+      try {
+        await client.call('DeleteCustomModel', { Id: id });
+        break;
+      } catch (error) {
+        if (isNotFound(error)) return;
+        if (!hasCode(error, 'OperationDenied.CustomModelInUse')) throw error;
+      }
+      // In use: refuse clearly if a live endpoint serves it; wait (bounded) if every user is being deleted, the
+      // normal case when Pulumi replaced the endpoint just before deleting this model.
+      const users = await findEndpointsUsingModel(client, id);
+      const serving = users.filter((e) => e.Status !== 'Deleting');
+      if (serving.length) {
+        const list = serving.map((e) => `${e.Id} ("${e.Name}", ${e.Status})`).join(', ');
+        throw new Error(
+          `cannot delete custom model ${id} ("${props.modelName}"): endpoint(s) ${list} still use it. ` +
+            'Delete those endpoints or point them at another model first.',
+        );
+      }
+      const elapsedMs = systemClock.now() - started;
+      if (elapsedMs >= timeoutMs) {
+        const list = users.map((e) => e.Id).join(', ') || '(none listed)';
+        throw new Error(
+          `cannot delete custom model ${id} ("${props.modelName}"): endpoint(s) ${list} were still being deleted after ` +
+            `${formatSeconds(elapsedMs)} (deleteTimeoutSeconds ${props.deleteTimeoutSeconds ?? DEFAULT_DELETE_TIMEOUT_SECONDS}); run \`pulumi destroy\` again later`,
+        );
+      }
+      ctx.log.info(`custom model ${id}: waiting for endpoint(s) ${users.map((e) => e.Id).join(', ')} to finish deleting`);
+      // Reading each endpoint is what a real poll does; it also lets a lazily advancing service move on.
+      for (const endpoint of users) await findEndpoint(client, endpoint.Id);
+      await systemClock.sleep(Math.min(delayMs, timeoutMs - elapsedMs));
+      delayMs = Math.min(interval.maxMs, delayMs * interval.factor);
+    }
+    const remainingMs = Math.max(1, timeoutMs - (systemClock.now() - started));
+    await waitCustomModel(client, id, 'deleted', MODEL_GONE, {
+      timeoutMs: remainingMs,
+      interval,
+      onProgress: logProgress(ctx.log, `custom model ${id}`, 'deleted', remainingMs),
+    });
+  },
+};
+
+// ----------------------------------------------------------------------------------------------------- helpers
+
+/** `<name>-<8 hex>`: the suffix changes exactly when a replacement import happens (see schema.ts). */
+export function arkModelName(inputs: Pick<Inputs, 'name' | 'contentDigest' | 'baseModel' | 'quantization' | 'location'>): string {
+  return `${inputs.name}-${nameSuffix(inputs)}`;
+}
+
+function nameSuffix(inputs: Pick<Inputs, 'contentDigest' | 'baseModel' | 'quantization' | 'location'>): string {
+  const identity = JSON.stringify([inputs.contentDigest, inputs.baseModel, inputs.quantization ?? '', inputs.location]);
+  return createHash('sha256').update(identity).digest('hex').slice(0, 8);
+}
+
+function requireBase(baseModel: string): BaseModelEntry {
+  const base = resolveBaseModel(baseModel);
+  if (!base) throw new Error(`baseModel "${baseModel}" is not a supported base model; expected one of: ${supportedBaseList()}`);
+  return base;
+}
+
+export function parseTosLocation(location: string): { bucket: string; prefix: string } {
+  const match = TOS_LOCATION_PATTERN.exec(location);
+  if (!match) throw new Error(`location "${location}" is not a TOS directory URI; expected tos://bucket/prefix/`);
+  return { bucket: match[1], prefix: match[2] };
+}
+
+async function findOwn(client: ArkClient, inputs: Inputs, modelName: string): Promise<string | undefined> {
+  const owned = await findOwnedCustomModels(client, { name: modelName, owner: inputs.owner, projectName: inputs.projectName });
+  return owned[0]?.Id;
+}
+
+async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEntry, modelName: string, ctx: ControllerContext): Promise<string> {
+  const { bucket, prefix } = parseTosLocation(inputs.location);
+  const request: UploadModelRequest = {
+    Name: modelName,
+    Description: inputs.description,
+    ProjectName: inputs.projectName,
+    FoundationModel: base.ark,
+    TosLocation: { BucketName: bucket, ObjectKey: prefix },
+    Quantization: inputs.quantization,
+    Tags: toApiTags(inputs.tags, inputs.owner),
+  };
+  try {
+    return await createOnce({
+      what: `custom model "${modelName}"`,
+      create: async () => (await client.call('UploadModel', request)).Id,
+      lookup: () => findOwn(client, inputs, modelName),
+      log: ctx.log,
+    });
+  } catch (error) {
+    if (hasCode(error, 'Duplicate.Name')) {
+      throw new Error(
+        `cannot import custom model "${modelName}": Ark already has a model of that name that this resource did not create ` +
+          `(owner tag ${inputs.owner} not found on it). Choose another name, or take it over with adoptExistingId.`,
+      );
+    }
+    throw error;
+  }
+}
+
+async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, base: BaseModelEntry, ctx: ControllerContext): Promise<string> {
+  const live = await findCustomModel(client, id);
+  if (!live) throw new Error(`adoptExistingId ${id}: no such custom model in Ark`);
+  const foundBase = live.FoundationModel ? `${live.FoundationModel.Name}/${live.FoundationModel.ModelVersion}` : 'none';
+  if (foundBase !== `${base.ark.Name}/${base.ark.ModelVersion}`) {
+    throw new Error(
+      `adoptExistingId ${id}: the model was imported for base ${foundBase}, but baseModel ${inputs.baseModel} expects ${base.ark.Name}/${base.ark.ModelVersion}`,
+    );
+  }
+  const foundLocation = live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : undefined;
+  if (foundLocation !== undefined && foundLocation !== inputs.location) {
+    throw new Error(`adoptExistingId ${id}: the model was imported from ${foundLocation}, but location is ${inputs.location}`);
+  }
+  ctx.log.info(`custom model ${id}: adopted as requested by adoptExistingId`);
+  return id;
+}
+
+async function awaitReady(client: ArkClient, id: string, inputs: Inputs, base: BaseModelEntry, ctx: ControllerContext): Promise<Outputs> {
+  const settings = ctx.settings();
+  const timeoutMs = (inputs.createTimeoutSeconds ?? DEFAULT_CREATE_TIMEOUT_SECONDS) * 1000;
+  const what = `custom model ${id}`;
+  try {
+    const { value } = await waitCustomModel(client, id, 'Ready', MODEL_READY, {
+      timeoutMs,
+      interval: pollIntervalFrom(settings.pollIntervalMs),
+      onProgress: logProgress(ctx.log, what, 'Ready', timeoutMs),
+    });
+    return outputsFor(inputs, base, value as CustomModel);
+  } catch (error) {
+    if (error instanceof WaitFailedError && error.value) {
+      const reason = `${what} import ended with status ${error.status}: ${error.reason ?? 'the service gave no reason'}`;
+      throw new PartialFailureError(id, outputsFor(inputs, base, error.value as CustomModel), reason);
+    }
+    if (error instanceof WaitTimeoutError && error.lastValue) {
+      const reason = `${error.message}. The model exists and stays in the state; the next \`pulumi up\` resumes waiting.`;
+      throw new PartialFailureError(id, outputsFor(inputs, base, error.lastValue as CustomModel), reason);
+    }
+    throw error;
+  }
+}
+
+// ----------------------------------------------------------------------------------------------------- mapping
+
+function outputsFor(inputs: Inputs, base: BaseModelEntry, model: CustomModel): Outputs {
+  const ref = model.FoundationModel ?? base.ark;
+  return {
+    ...inputs,
+    modelName: model.Name,
+    status: model.Status,
+    statusReason: model.StatusReason || undefined,
+    foundationModel: { name: ref.Name, modelVersion: ref.ModelVersion },
+    createTime: model.CreateTime,
+    updateTime: model.UpdateTime,
+  };
+}
+
+/** State after refresh: the live values where Ark reports them, the stored ones where it cannot (digest, timeouts). */
+export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
+  const suffix = `-${nameSuffix(props)}`;
+  const tags = fromApiTags(live.Tags);
+  const liveProject = live.ProjectName ?? DEFAULT_PROJECT_NAME;
+  const baseModel = live.FoundationModel ? baseModelByArkRef(live.FoundationModel)?.id : undefined;
+  return {
+    ...props,
+    name: live.Name.endsWith(suffix) ? live.Name.slice(0, -suffix.length) : live.Name,
+    description: live.Description || undefined,
+    baseModel: baseModel ?? props.baseModel,
+    location: live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : props.location,
+    quantization: live.Quantization,
+    tags: Object.keys(tags).length ? tags : undefined,
+    projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
+    modelName: live.Name,
+    status: live.Status,
+    statusReason: live.StatusReason || undefined,
+    foundationModel: live.FoundationModel
+      ? { name: live.FoundationModel.Name, modelVersion: live.FoundationModel.ModelVersion }
+      : props.foundationModel,
+    createTime: live.CreateTime,
+    updateTime: live.UpdateTime,
+  };
+}
+
+function inputsOf(outs: Outputs): Inputs {
+  const inputs: Record<string, unknown> = {};
+  for (const key of INPUT_KEYS) if (outs[key] !== undefined) inputs[key] = outs[key];
+  return inputs as Inputs;
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { CUSTOM_MODEL_NAME_PATTERN, QuantizationSchema } from '../../api/ark';
+import { CUSTOM_MODEL_ID_PATTERN } from '../../api/ids';
+
+/**
+ * Inputs and outputs of the `CustomModel` resource: a model imported into Ark from a TOS directory (UploadModel).
+ * The Ark model name is `<name>-<8 hex>`, the suffix derived from what the import reads (content digest, base
+ * model, quantization, location): Ark model names are account-unique, and a replacement must be created before
+ * the old model is deleted (the endpoint moves over first), so the two must not share a name.
+ */
+
+/** `tos://bucket/` or `tos://bucket/prefix/` (bucket naming as TOS: 3-63 lower-case letters, digits, '-'). */
+export const TOS_LOCATION_PATTERN = /^tos:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\/((?:[^/]+\/)*)$/;
+
+export const DEFAULT_CREATE_TIMEOUT_SECONDS = 3_600;
+export const DEFAULT_DELETE_TIMEOUT_SECONDS = 600;
+/** Room for `-` and the 8-character suffix within Ark's 64-character model names. */
+export const MAX_NAME_LENGTH = 55;
+
+const TagsInput = z
+  .record(z.string().min(1).max(128), z.string().max(256))
+  .describe('Extra tags for the model (the owner tag is added automatically). Changing them replaces the model: Ark cannot retag a custom model.');
+
+export const InputsSchema = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(MAX_NAME_LENGTH)
+    .regex(CUSTOM_MODEL_NAME_PATTERN, 'must start with an ASCII letter, then letters, digits, CJK characters, "_" or "-"')
+    .describe('Display name; Ark gets `<name>-<8 hex>` (see `modelName`). Renaming updates in place.'),
+  baseModel: z
+    .string()
+    .min(1)
+    .describe('Catalogue id of the base model the weights fine-tune (`Qwen2.5-7B`; Hugging Face ids such as `Qwen/Qwen2.5-7B` are accepted). Changing it replaces the model.'),
+  location: z
+    .string()
+    .regex(TOS_LOCATION_PATTERN, 'must look like tos://bucket/prefix/ (ending in "/")')
+    .describe('The weights directory in TOS, `tos://bucket/prefix/` (TosModelDir.location). Changing it replaces the model.'),
+  contentDigest: z
+    .string()
+    .min(1)
+    .describe('Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.'),
+  description: z.string().max(300).optional().describe('Up to 300 characters; updates in place.'),
+  quantization: QuantizationSchema.optional().describe('Precision scheme of the checkpoint (W8A8, W8A8_FP8, W4A8); absent for BF16/FP16. Changing it replaces the model.'),
+  tags: TagsInput.optional(),
+  projectName: z.string().min(1).optional().describe('Ark project; the service default (`default`) when absent. Changing it replaces the model.'),
+  createTimeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(86_400)
+    .optional()
+    .describe(`How long create (and a resumed wait in update) waits for the import to become Ready; default ${DEFAULT_CREATE_TIMEOUT_SECONDS}.`),
+  deleteTimeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(86_400)
+    .optional()
+    .describe(`How long delete waits for endpoints still being deleted to disappear and for the model to be gone; default ${DEFAULT_DELETE_TIMEOUT_SECONDS}.`),
+  adoptExistingId: z
+    .string()
+    .regex(CUSTOM_MODEL_ID_PATTERN, 'must be a custom model id like cm-20240101000000-abcde')
+    .optional()
+    .describe('Take over an existing custom model (cm-…) instead of importing; its base model and location must match. Only read at create.'),
+  owner: z.string().min(1).describe('Set by the resource class: project/stack/resource name, written as an owner tag.'),
+});
+export type Inputs = z.infer<typeof InputsSchema>;
+export const INPUT_KEYS = Object.keys(InputsSchema.shape) as (keyof Inputs)[];
+
+export const CustomModelStatusOutput = z.enum(['Preparing', 'Processing', 'Ready', 'Failed', 'Deleting']);
+
+export const OutputsSchema = InputsSchema.extend({
+  modelName: z.string().describe('The model name in Ark: `<name>-<8 hex>`.'),
+  status: CustomModelStatusOutput.describe('Import status: Preparing, Processing, Ready or Failed.'),
+  statusReason: z.string().optional().describe('Why the import failed, as the service reports it.'),
+  foundationModel: z
+    .object({ name: z.string(), modelVersion: z.string() })
+    .describe('The Ark FoundationModel reference the import used (from the base-model catalogue).'),
+  createTime: z.string().describe('RFC 3339 creation time reported by Ark.'),
+  updateTime: z.string().describe('RFC 3339 time of the last change reported by Ark.'),
+});
+export type Outputs = z.infer<typeof OutputsSchema>;

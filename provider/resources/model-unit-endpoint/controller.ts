@@ -1,0 +1,289 @@
+import { type CreateEndpointRequest, DEFAULT_PROJECT_NAME, type Endpoint, type UpdateEndpointRequest } from '../../api/ark';
+import { ArkClient } from '../../clients/ark/client';
+import { createOnce } from '../../clients/ark/create-once';
+import { hasCode, isNotFound } from '../../clients/ark/errors';
+import { findEndpoint, findOwnedEndpoints, fromApiTags, toApiTags } from '../../clients/ark/finders';
+import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
+import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
+import { systemClock } from '../../clients/retry';
+import { type ControllerContext, PartialFailureError, type ProviderSettings, type ResourceController } from '../controller';
+import { checkWithSchema, diffProperties, sameValue } from '../properties';
+import {
+  DEFAULT_CREATE_TIMEOUT_SECONDS,
+  DEFAULT_DELETE_TIMEOUT_SECONDS,
+  INPUT_KEYS,
+  type Inputs,
+  InputsSchema,
+  type Outputs,
+} from './schema';
+
+/** Inputs UpdateEndpoint cannot change: a different model, model unit or project is a new endpoint. */
+export const replaceOnChanges = ['customModelId', 'modelUnitId', 'projectName'] as const;
+/** Only read at create time. */
+const ignoreChanges = ['adoptExistingId'] as const;
+
+export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = {
+  async check(_olds, news) {
+    const { inputs, failures } = checkWithSchema(InputsSchema, news);
+    return inputs ? { inputs } : { failures };
+  },
+
+  async diff(_id, olds, news) {
+    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges, ignore: ignoreChanges });
+    // Not Running (stopped out of band, Abnormal, or a wait that timed out): update starts it or resumes waiting.
+    const unfinished = olds.status !== 'Running';
+    return {
+      changes: changed.length > 0 || unfinished,
+      replaces,
+      deleteBeforeReplace: replaces.length > 0 && news.replacement === 'delete-before-create',
+    };
+  },
+
+  async create(inputs, ctx) {
+    const client = new ArkClient({ settings: ctx.settings() });
+    let id: string;
+    if (inputs.adoptExistingId) {
+      id = await adoptExisting(client, inputs.adoptExistingId, inputs, ctx);
+    } else {
+      const earlier = await findOwn(client, inputs);
+      if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, created by an earlier interrupted run of this resource`);
+      id = earlier ?? (await createEndpoint(client, inputs, ctx));
+    }
+    return { id, outs: await converge(client, id, inputs, ctx) };
+  },
+
+  async read(id, props, ctx) {
+    const settings = ctx.settings();
+    const live = await findEndpoint(new ArkClient({ settings }), id);
+    if (!live || live.Status === 'Deleting') return {};
+    const outs = outputsFromLive(props, live, settings);
+    return { id, props: outs, inputs: inputsOf(outs) };
+  },
+
+  async update(id, _olds, news, ctx) {
+    return { outs: await converge(new ArkClient({ settings: ctx.settings() }), id, news, ctx) };
+  },
+
+  async delete(id, props, ctx) {
+    const settings = ctx.settings();
+    const client = new ArkClient({ settings });
+    const timeoutMs = (props.deleteTimeoutSeconds ?? DEFAULT_DELETE_TIMEOUT_SECONDS) * 1000;
+    const interval = pollIntervalFrom(settings.pollIntervalMs);
+    const started = systemClock.now();
+    const remaining = () => Math.max(1, timeoutMs - (systemClock.now() - started));
+    const wait = (goal: string, acceptors: typeof ENDPOINT_GONE) =>
+      waitEndpoint(client, id, goal, acceptors, {
+        timeoutMs: remaining(),
+        interval,
+        onProgress: logProgress(ctx.log, `endpoint ${id}`, goal, timeoutMs),
+      });
+    for (;;) {
+      const live = await findEndpoint(client, id);
+      if (!live) return;
+      const elapsedMs = systemClock.now() - started;
+      if (elapsedMs >= timeoutMs) {
+        throw new Error(
+          `endpoint ${id} was still ${live.Status} after ${formatSeconds(elapsedMs)} of deleting (deleteTimeoutSeconds ` +
+            `${timeoutMs / 1000}); run \`pulumi destroy\` again to keep waiting`,
+        );
+      }
+      switch (live.Status) {
+        case 'Running':
+        case 'Scheduling':
+          // The API deletes only Stopped or Abnormal endpoints.
+          ctx.log.info(`endpoint ${id}: stopping before delete`);
+          await tolerateStateRace(() => client.call('StopEndpoint', { Id: id }));
+          await wait('stopped', ENDPOINT_DELETABLE);
+          continue;
+        case 'Deleting':
+          await wait('deleted', ENDPOINT_GONE);
+          return;
+        default:
+          try {
+            await client.call('DeleteEndpoint', { Id: id });
+          } catch (error) {
+            if (isNotFound(error)) return;
+            if (!hasCode(error, 'OperationDenied.EndpointStatus')) throw error;
+            // Someone started it again meanwhile: go round and stop it.
+            await systemClock.sleep(interval.initialMs);
+            continue;
+          }
+          await wait('deleted', ENDPOINT_GONE);
+          return;
+      }
+    }
+  },
+};
+
+// ----------------------------------------------------------------------------------------------------- helpers
+
+/** An endpoint this owner made earlier with the same name, model and model unit (a killed run's leftover). */
+async function findOwn(client: ArkClient, inputs: Inputs): Promise<string | undefined> {
+  const owned = await findOwnedEndpoints(client, { name: inputs.name, owner: inputs.owner, projectName: inputs.projectName });
+  // During a create-before-delete replacement the old endpoint has the same name and owner: the replace
+  // properties tell it apart, so it is never adopted as its own replacement.
+  return owned.find((e) => e.ModelReference.CustomModelId === inputs.customModelId && e.ModelUnitId === inputs.modelUnitId)?.Id;
+}
+
+async function createEndpoint(client: ArkClient, inputs: Inputs, ctx: ControllerContext): Promise<string> {
+  const request: CreateEndpointRequest = {
+    Name: inputs.name,
+    ModelReference: { CustomModelId: inputs.customModelId },
+    ModelUnitId: inputs.modelUnitId,
+    Description: inputs.description,
+    RateLimit: inputs.rateLimit ? { Rpm: inputs.rateLimit.rpm, Tpm: inputs.rateLimit.tpm } : undefined,
+    Moderation: inputs.moderation ? { Strategy: inputs.moderation } : undefined,
+    Tags: toApiTags(inputs.tags, inputs.owner),
+    ProjectName: inputs.projectName,
+  };
+  const id = await createOnce({
+    what: `endpoint "${inputs.name}"`,
+    create: async () => (await client.call('CreateEndpoint', request)).Id,
+    lookup: () => findOwn(client, inputs),
+    log: ctx.log,
+  });
+  ctx.log.info(`endpoint "${inputs.name}": created ${id}`);
+  return id;
+}
+
+async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, ctx: ControllerContext): Promise<string> {
+  const live = await findEndpoint(client, id);
+  if (!live) throw new Error(`adoptExistingId ${id}: no such endpoint in Ark`);
+  const model = live.ModelReference.CustomModelId ?? 'a foundation model';
+  if (model !== inputs.customModelId) {
+    throw new Error(`adoptExistingId ${id}: the endpoint serves ${model}, but customModelId is ${inputs.customModelId}`);
+  }
+  if (live.ModelUnitId !== inputs.modelUnitId) {
+    throw new Error(`adoptExistingId ${id}: the endpoint runs on model unit ${live.ModelUnitId ?? '(none)'}, but modelUnitId is ${inputs.modelUnitId}`);
+  }
+  ctx.log.info(`endpoint ${id}: adopted as requested by adoptExistingId; its name, limits and tags are brought in line with the inputs`);
+  return id;
+}
+
+/**
+ * Brings an existing endpoint to the inputs: UpdateEndpoint for what differs, StartEndpoint when it was stopped,
+ * then waits until Running. Create (after adopting), update and the resumption of a partial create share it.
+ */
+async function converge(client: ArkClient, id: string, inputs: Inputs, ctx: ControllerContext): Promise<Outputs> {
+  const settings = ctx.settings();
+  const live = await findEndpoint(client, id);
+  if (!live || live.Status === 'Deleting') {
+    throw new Error(
+      `endpoint ${id} no longer exists in Ark (deleted outside Pulumi?): run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` to create it again`,
+    );
+  }
+  const patch = updatePatch(live, inputs);
+  if (patch) {
+    ctx.log.info(`endpoint ${id}: updating ${Object.keys(patch).join(', ')}`);
+    await client.call('UpdateEndpoint', { Id: id, ...patch });
+  }
+  if (live.Status === 'Abnormal') {
+    throw new PartialFailureError(id, outputsFor(inputs, live, settings), abnormalReason(id, live.StatusReason));
+  }
+  if (live.Status === 'Stopped') {
+    ctx.log.info(`endpoint ${id}: Stopped (outside Pulumi); starting it again`);
+    await tolerateStateRace(() => client.call('StartEndpoint', { Id: id }));
+  }
+  return awaitRunning(client, id, inputs, settings, ctx);
+}
+
+/** The fields UpdateEndpoint must change, or undefined when the endpoint already matches. */
+export function updatePatch(live: Endpoint, inputs: Inputs): Omit<UpdateEndpointRequest, 'Id'> | undefined {
+  const patch: Omit<UpdateEndpointRequest, 'Id'> = {};
+  if (live.Name !== inputs.name) patch.Name = inputs.name;
+  if ((live.Description ?? '') !== (inputs.description ?? '')) patch.Description = inputs.description ?? '';
+  if (inputs.rateLimit && (live.RateLimit?.Rpm !== inputs.rateLimit.rpm || live.RateLimit?.Tpm !== inputs.rateLimit.tpm)) {
+    patch.RateLimit = { Rpm: inputs.rateLimit.rpm, Tpm: inputs.rateLimit.tpm };
+  }
+  if (inputs.moderation && live.Moderation?.Strategy !== inputs.moderation) patch.Moderation = { Strategy: inputs.moderation };
+  const tags = toApiTags(inputs.tags, inputs.owner);
+  if (!sameValue(sortTags(live.Tags ?? []), tags)) patch.Tags = tags;
+  return Object.keys(patch).length ? patch : undefined;
+}
+
+async function awaitRunning(client: ArkClient, id: string, inputs: Inputs, settings: ProviderSettings, ctx: ControllerContext): Promise<Outputs> {
+  const timeoutMs = (inputs.createTimeoutSeconds ?? DEFAULT_CREATE_TIMEOUT_SECONDS) * 1000;
+  try {
+    const { value } = await waitEndpoint(client, id, 'Running', ENDPOINT_RUNNING, {
+      timeoutMs,
+      interval: pollIntervalFrom(settings.pollIntervalMs),
+      onProgress: logProgress(ctx.log, `endpoint ${id}`, 'Running', timeoutMs),
+    });
+    return outputsFor(inputs, value as Endpoint, settings);
+  } catch (error) {
+    if (error instanceof WaitFailedError && error.value) {
+      const live = error.value as Endpoint;
+      const reason = live.Status === 'Abnormal' ? abnormalReason(id, live.StatusReason) : error.message;
+      throw new PartialFailureError(id, outputsFor(inputs, live, settings), reason);
+    }
+    if (error instanceof WaitTimeoutError && error.lastValue) {
+      const reason = `${error.message}. The endpoint exists and stays in the state; the next \`pulumi up\` resumes waiting.`;
+      throw new PartialFailureError(id, outputsFor(inputs, error.lastValue as Endpoint, settings), reason);
+    }
+    throw error;
+  }
+}
+
+function abnormalReason(id: string, statusReason: string | undefined): string {
+  return (
+    `endpoint ${id} is Abnormal: ${statusReason || 'the service gave no reason'}. It stays in the state; fix the cause ` +
+    '(or change the model or model unit to replace it) and run `pulumi up` again.'
+  );
+}
+
+/** Stop/Start answered "wrong status": the endpoint moved meanwhile; the caller re-reads and decides again. */
+async function tolerateStateRace(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!hasCode(error, 'OperationDenied.EndpointStatus')) throw error;
+  }
+}
+
+function sortTags<T extends { Key: string }>(tags: readonly T[]): T[] {
+  return [...tags].sort((a, b) => a.Key.localeCompare(b.Key));
+}
+
+// ----------------------------------------------------------------------------------------------------- mapping
+
+function outputsFor(inputs: Inputs, live: Endpoint, settings: ProviderSettings): Outputs {
+  return {
+    ...inputs,
+    status: live.Status,
+    statusReason: live.StatusReason || undefined,
+    chatBaseUrl: settings.chatBaseUrl,
+    createTime: live.CreateTime,
+    updateTime: live.UpdateTime,
+  };
+}
+
+/**
+ * State after refresh: live values where Ark reports them. Rate limit and moderation are taken from Ark only
+ * when the inputs set them; otherwise the service's defaults would show as drift on every refresh.
+ */
+export function outputsFromLive(props: Outputs, live: Endpoint, settings: ProviderSettings): Outputs {
+  const tags = fromApiTags(live.Tags);
+  const liveProject = live.ProjectName ?? DEFAULT_PROJECT_NAME;
+  return {
+    ...props,
+    name: live.Name,
+    description: live.Description || undefined,
+    customModelId: live.ModelReference.CustomModelId ?? props.customModelId,
+    modelUnitId: live.ModelUnitId ?? props.modelUnitId,
+    rateLimit: props.rateLimit && live.RateLimit ? { rpm: live.RateLimit.Rpm, tpm: live.RateLimit.Tpm } : props.rateLimit,
+    moderation: props.moderation && live.Moderation ? live.Moderation.Strategy : props.moderation,
+    tags: Object.keys(tags).length ? tags : undefined,
+    projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
+    status: live.Status,
+    statusReason: live.StatusReason || undefined,
+    chatBaseUrl: settings.chatBaseUrl,
+    createTime: live.CreateTime,
+    updateTime: live.UpdateTime,
+  };
+}
+
+function inputsOf(outs: Outputs): Inputs {
+  const inputs: Record<string, unknown> = {};
+  for (const key of INPUT_KEYS) if (outs[key] !== undefined) inputs[key] = outs[key];
+  return inputs as Inputs;
+}
