@@ -4,16 +4,16 @@ import { DEFAULT_REGION } from '../provider/api/envelope';
 import { baseModelByArkRef, BASE_MODELS } from '../provider/model/catalogue';
 import type { ProviderSettings } from '../provider/resources/controller';
 import { ArkLocalAdmin } from './admin-client';
-import { createAdminService, type AdminStore } from './admin/service';
-import { ArkControlPlane, type ModelImporter } from './ark/control-plane';
+import { createAdminService } from './admin/service';
+import { ArkControlPlane } from './ark/control-plane';
+import { tosModelImporter } from './ark/model-import';
 import { createArkService } from './ark/service';
 import { createChatService, DEFAULT_CHAT_API_KEY } from './chat/service';
 import { FaultInjector } from './faults';
-import { sendJson } from './http';
 import { credentialMap, DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
 import { createArkLocalServer } from './server';
-import type { EmulatorService } from './service';
 import { filePersistence, memoryPersistence } from './state/persistence';
+import { createObjectStore, createTosService } from './tos';
 import { DEFAULT_TRANSITION_POLICY, systemClock, type Clock, type TransitionPolicy } from './state/transitions';
 
 export type { TransitionPolicy } from './state/transitions';
@@ -60,14 +60,16 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
   const clock = opts.clock ?? systemClock;
   const apiKeys = opts.apiKeys?.length ? opts.apiKeys : [DEFAULT_CHAT_API_KEY];
   const faults = new FaultInjector();
-  const tos = tosPending();
+  const credentialsByKey = credentialMap(credentials);
+  // One data directory: control-plane.json beside the TOS store's own files.
+  const store = createObjectStore({ dataDir: opts.dataDir });
 
   const controlPlane = new ArkControlPlane({
     persistence: opts.dataDir ? filePersistence(opts.dataDir) : memoryPersistence(),
     clock,
     policy: opts.transitions ?? DEFAULT_TRANSITION_POLICY,
-    bucketExists: (bucket) => tos.bucketExists(bucket),
-    importModel: tos.importModel,
+    bucketExists: (bucket) => store.bucketExists(bucket),
+    importModel: tosModelImporter(store),
     checkFoundationModel: (ref) =>
       baseModelByArkRef(ref)
         ? undefined
@@ -75,7 +77,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
   });
 
   const server = createArkLocalServer({
-    ark: createArkService({ controlPlane, credentials: credentialMap(credentials), faults, region, clock }),
+    ark: createArkService({ controlPlane, credentials: credentialsByKey, faults, region, clock }),
     chat: createChatService({
       staticKeys: apiKeys,
       findApiKey: (key) => controlPlane.findApiKey(key),
@@ -84,8 +86,8 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       faults,
       clock,
     }),
-    admin: createAdminService({ controlPlane, faults, store: tos.admin }),
-    tos: tos.service,
+    admin: createAdminService({ controlPlane, faults, store }),
+    tos: createTosService({ store, credentials: credentialsByKey, faults, clock }),
   });
 
   const host = opts.host ?? '127.0.0.1';
@@ -136,23 +138,4 @@ function describeServed(cp: ArkControlPlane, ref: { CustomModelId?: string; Foun
   }
   const fm = ref.FoundationModel!;
   return `${fm.Name}-${fm.ModelVersion}`;
-}
-
-/**
- * TEMPORARY until the TOS engineer's emulator/tos lands (createObjectStore / createTosService /
- * tosModelFileSource): TOS paths answer 501 and no bucket exists, so UploadModel refuses every location.
- */
-function tosPending(): { service: EmulatorService; admin: AdminStore; bucketExists(bucket: string): Promise<boolean>; importModel: ModelImporter } {
-  return {
-    service: {
-      name: 'tos',
-      async handle(req, res) {
-        req.resume();
-        sendJson(res, 501, { Code: 'NotImplemented', Message: 'The TOS service of ark-local is not wired in this build yet.' });
-      },
-    },
-    admin: { reset: async () => undefined, summary: async () => ({ buckets: [] }) },
-    bucketExists: async () => false,
-    importModel: async () => ({ ok: false, reason: 'The TOS service of ark-local is not wired in this build yet.' }),
-  };
 }
