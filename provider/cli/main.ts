@@ -1,0 +1,109 @@
+import { ModelDirError, walkModelDir } from '../model/walk';
+import { localModelSource } from '../model/source';
+import { validateModel } from '../model/validate';
+import type { ModelReport } from '../model/report';
+import { supportedBaseList } from '../model/catalogue';
+import { formatReport } from './format';
+
+// `pulumi-ark validate DIR [--base NAME] [--json]`: the model validator as a command, so users can check a
+// directory before `pulumi up`. Exit codes: 0 valid, 1 invalid, 2 usage error.
+
+export const EXIT_VALID = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+const USAGE = `Usage: pulumi-ark validate DIR [--base NAME] [--json] [--exclude GLOB]... [--include-hidden]
+
+Checks that DIR is a Hugging Face model directory Ark can import: a supported base (${supportedBaseList()})
+or a full-weight fine-tune of one, unquantized or W8A8 / W8A8_FP8 / W4A8. Reads only JSON files and
+safetensors headers.
+
+  --base NAME       the base you will declare (catalogue id or HF id, e.g. Qwen/Qwen2.5-7B); must match the files
+  --json            print the report as JSON
+  --exclude GLOB    skip matching files, as the upload would (repeatable; e.g. 'checkpoints/**', '*.md')
+  --include-hidden  include dot-files
+
+Exit codes: 0 valid, 1 invalid, 2 usage error.
+`;
+
+interface ValidateArgs {
+  dir: string;
+  base?: string;
+  json: boolean;
+  exclude: string[];
+  includeHidden: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseValidateArgs(args: string[]): ValidateArgs {
+  const out: ValidateArgs = { dir: '', json: false, exclude: [], includeHidden: false };
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (flag: string): string => {
+      const eq = a.indexOf('=');
+      if (eq >= 0) return a.slice(eq + 1);
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag}: expected a value, found ${v === undefined ? 'the end of the arguments' : v}`);
+      return v;
+    };
+    if (a === '--json') out.json = true;
+    else if (a === '--include-hidden') out.includeHidden = true;
+    else if (a === '--base' || a.startsWith('--base=')) out.base = value('--base');
+    else if (a === '--exclude' || a.startsWith('--exclude=')) out.exclude.push(value('--exclude'));
+    else if (a.startsWith('-')) throw new UsageError(`expected one of --base, --json, --exclude, --include-hidden, found unknown option ${a}`);
+    else positional.push(a);
+  }
+  if (positional.length !== 1) throw new UsageError(`expected exactly one DIR, found ${positional.length === 0 ? 'none' : positional.join(' ')}`);
+  out.dir = positional[0];
+  return out;
+}
+
+async function validateCommand(args: ValidateArgs, io: CliIo): Promise<number> {
+  let report: ModelReport;
+  try {
+    const files = await walkModelDir(args.dir, { exclude: args.exclude, includeHidden: args.includeHidden });
+    report = await validateModel(localModelSource(args.dir, files), { baseModel: args.base });
+  } catch (e) {
+    if (!(e instanceof ModelDirError)) throw e;
+    // A missing directory is a usage mistake; a symlink leaving it or a FIFO inside makes the directory invalid.
+    if (e.code === 'NotFound' || e.code === 'NotADirectory') {
+      io.stderr.write(`pulumi-ark validate: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    report = { ok: false, errors: [{ code: e.code, file: e.path, message: e.message }], warnings: [], detected: { quantization: null } };
+  }
+  io.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(args.dir, report));
+  return report.ok ? EXIT_VALID : EXIT_INVALID;
+}
+
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    (command === undefined ? io.stderr : io.stdout).write(USAGE);
+    return command === undefined ? EXIT_USAGE : EXIT_VALID;
+  }
+  if (command !== 'validate') {
+    io.stderr.write(`pulumi-ark: expected the command "validate", found "${command}"\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(USAGE);
+    return EXIT_VALID;
+  }
+  try {
+    return await validateCommand(parseValidateArgs(rest), io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`pulumi-ark validate: ${e.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+}
