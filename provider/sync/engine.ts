@@ -123,9 +123,16 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     const file = path.join(manifest.root, ...item.path.split('/'));
     await assertUnchangedSince(file, entry);
     const meta = { [META_OWNER]: tuning.owner, [META_CRC64]: entry.crc64 };
+    // Retried requests re-send bytes; cap the count per file so progress never passes 100%.
+    let counted = 0;
+    const onBytes = (n: number) => {
+      const add = Math.min(n, entry.size - counted);
+      counted += add;
+      if (add > 0) progress.addBytes(add);
+    };
     const result =
       entry.size <= partSize
-        ? await env.storage.putFile(target.bucket, item.key, file, meta, (n) => progress.addBytes(n))
+        ? await env.storage.putFile(target.bucket, item.key, file, meta, onBytes)
         : await env.storage.uploadMultipart({
             bucket: target.bucket,
             key: item.key,
@@ -134,7 +141,7 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
             taskNum,
             checkpointFile: checkpointFileFor(env.cacheDir, target.bucket, item.key, entry),
             meta,
-            onBytes: (n) => progress.addBytes(n),
+            onBytes,
           });
     const remoteCrc = result.crc64 ?? (await env.storage.head(target.bucket, item.key))?.crc64;
     if (remoteCrc !== entry.crc64) {
@@ -144,6 +151,7 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     stats.uploadedBytes += entry.size;
     stats.partsSent += result.partsSent;
     uploaded.push(item);
+    progress.addBytes(entry.size - counted);
     progress.fileDone(item.path, entry.size);
   };
 

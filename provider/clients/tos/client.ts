@@ -40,6 +40,7 @@ export interface MultipartUploadInput {
   /** Checkpoint file (the SDK writes it after each part and deletes it on success). */
   checkpointFile: string;
   meta: Record<string, string>;
+  /** Every byte sent, retries included (the caller caps per file). */
   onBytes(delta: number): void;
 }
 
@@ -170,26 +171,19 @@ export class TosStorage {
     }
   }
 
-  /** Single streaming PUT of a file (small files: one request instead of three). */
+  /** Single streaming PUT of a file (small files: one request instead of three). `onBytes` sees every byte sent, retries included. */
   async putFile(bucket: string, key: string, filePath: string, meta: Record<string, string>, onBytes: (delta: number) => void): Promise<UploadResult> {
-    let sentThisAttempt = 0;
-    const { data } = await this.call(`PUT tos://${bucket}/${key}`, () => {
-      // A retried PUT re-sends the whole body: take back the bytes the failed attempt reported.
-      onBytes(-sentThisAttempt);
-      sentThisAttempt = 0;
-      return this.sdk.putObjectFromFile({
+    const { data } = await this.call(`PUT tos://${bucket}/${key}`, () =>
+      this.sdk.putObjectFromFile({
         bucket,
         key,
         filePath,
         meta,
         dataTransferStatusChange: (status) => {
-          if (status.rwOnceBytes > 0) {
-            sentThisAttempt += status.rwOnceBytes;
-            onBytes(status.rwOnceBytes);
-          }
+          if (status.rwOnceBytes > 0) onBytes(status.rwOnceBytes);
         },
-      });
-    });
+      }),
+    );
     const headers = data as unknown as Record<string, string | undefined>;
     return { crc64: headers['x-tos-hash-crc64ecma'], etag: headers.etag, partsSent: 0 };
   }
@@ -214,36 +208,23 @@ export class TosStorage {
 
   private async uploadMultipartOnce(input: MultipartUploadInput): Promise<UploadResult> {
     let partsSent = 0;
-    const { data } = await this.call(`multipart upload tos://${input.bucket}/${input.key}`, async () => {
-      // Bytes of parts that did not complete in a failed attempt are sent again: report only completed parts.
-      let inFlight = 0;
-      try {
-        return await this.sdk.uploadFile({
-          bucket: input.bucket,
-          key: input.key,
-          file: input.filePath,
-          partSize: input.partSize,
-          taskNum: input.taskNum,
-          checkpoint: input.checkpointFile,
-          meta: input.meta,
-          uploadEventChange: (event) => {
-            if (event.type === 3 /* UploadPartSucceed */ && event.uploadPartInfo) {
-              partsSent += 1;
-              inFlight -= event.uploadPartInfo.partSize;
-            }
-          },
-          dataTransferStatusChange: (status) => {
-            if (status.type === 2 /* Rw */ && status.rwOnceBytes > 0) {
-              inFlight += status.rwOnceBytes;
-              input.onBytes(status.rwOnceBytes);
-            }
-          },
-        });
-      } catch (error) {
-        input.onBytes(-Math.max(0, inFlight));
-        throw error;
-      }
-    });
+    const { data } = await this.call(`multipart upload tos://${input.bucket}/${input.key}`, () =>
+      this.sdk.uploadFile({
+        bucket: input.bucket,
+        key: input.key,
+        file: input.filePath,
+        partSize: input.partSize,
+        taskNum: input.taskNum,
+        checkpoint: input.checkpointFile,
+        meta: input.meta,
+        uploadEventChange: (event) => {
+          if (event.type === 3 /* UploadPartSucceed */) partsSent += 1;
+        },
+        dataTransferStatusChange: (status) => {
+          if (status.type === 2 /* Rw */ && status.rwOnceBytes > 0) input.onBytes(status.rwOnceBytes);
+        },
+      }),
+    );
     return { crc64: data.HashCrc64ecma ? String(data.HashCrc64ecma) : undefined, etag: data.ETag, partsSent };
   }
 }
