@@ -73,8 +73,8 @@ async function serve(opts: ArkServiceOptions, req: IncomingMessage, res: ServerR
     body = await readBody(req, MAX_ARK_BODY_BYTES);
   } catch (err) {
     if (!(err instanceof BodyTooLargeError)) throw err;
-    // Stop reading a huge upload: answer, then close the connection.
-    res.once('finish', () => req.socket.destroy());
+    // Stop reading the rest: Node closes the connection once the answer is written.
+    res.setHeader('connection', 'close');
     throw new ArkApiError('InvalidParameter.Body', `The request body is larger than ${MAX_ARK_BODY_BYTES} bytes.`, 413);
   }
 

@@ -134,7 +134,8 @@ async function parseRequest(req: IncomingMessage, res: ServerResponse): Promise<
     body = await readBody(req, MAX_CHAT_BODY_BYTES);
   } catch (err) {
     if (!(err instanceof BodyTooLargeError)) throw err;
-    res.once('finish', () => req.socket.destroy());
+    // Stop reading the rest: Node closes the connection once the answer is written.
+    res.setHeader('connection', 'close');
     throw new ChatApiError('InvalidParameter', `The request body is larger than ${MAX_CHAT_BODY_BYTES} bytes.`, 'body');
   }
   let json: unknown;
