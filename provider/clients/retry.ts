@@ -95,10 +95,11 @@ export interface NetworkFailure {
 
 /** Recognises Node socket errors; undefined for anything else (HTTP answers, programming errors). */
 export function classifyNetworkError(error: unknown): NetworkFailure | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code && NOT_SENT_CODES.has(code)) return { code, maybeSent: false };
-  if (code && BROKEN_CONNECTION_CODES.has(code)) return { code, maybeSent: true };
-  if (error.message === 'socket hang up') return { code: 'ECONNRESET', maybeSent: true };
+  // Duck-typed, not `instanceof Error`: Node core errors come from another realm under test runners (jest's vm).
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return { code, maybeSent: false };
+  if (typeof code === 'string' && BROKEN_CONNECTION_CODES.has(code)) return { code, maybeSent: true };
+  if (message === 'socket hang up') return { code: 'ECONNRESET', maybeSent: true };
   return undefined;
 }
