@@ -60,7 +60,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       if (earlier) ctx.log.info(`custom model "${modelName}": adopting ${earlier}, imported by an earlier interrupted run of this resource`);
       id = earlier ?? (await importModel(client, inputs, base, modelName, ctx));
     }
-    return { id, outs: await awaitReady(client, id, inputs, base, ctx) };
+    return { id, outs: await converge(client, id, inputs, base, ctx) };
   },
 
   async read(id, props, ctx) {
@@ -73,24 +73,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
 
   async update(id, _olds, news, ctx) {
     const client = new ArkClient({ settings: ctx.settings() });
-    const base = requireBase(news.baseModel);
-    const live = await findCustomModel(client, id);
-    if (!live) {
-      throw new Error(
-        `custom model ${id} no longer exists in Ark (deleted outside Pulumi?): run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` to import it again`,
-      );
-    }
-    const modelName = arkModelName(news);
-    const rename = live.Name !== modelName;
-    const redescribe = (live.Description ?? '') !== (news.description ?? '');
-    if (rename || redescribe) {
-      await client.call('UpdateCustomModel', {
-        Id: id,
-        Name: rename ? modelName : undefined,
-        Description: redescribe ? (news.description ?? '') : undefined,
-      });
-    }
-    return { outs: await awaitReady(client, id, news, base, ctx) };
+    return { outs: await converge(client, id, news, requireBase(news.baseModel), ctx) };
   },
 
   async delete(id, props, ctx) {
@@ -215,6 +198,28 @@ async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, base
   }
   ctx.log.info(`custom model ${id}: adopted as requested by adoptExistingId`);
   return id;
+}
+
+/** Renames/redescribes what differs (UpdateCustomModel), then waits Ready: create after adopting, and update. */
+async function converge(client: ArkClient, id: string, inputs: Inputs, base: BaseModelEntry, ctx: ControllerContext): Promise<Outputs> {
+  const live = await findCustomModel(client, id);
+  if (!live || live.Status === 'Deleting') {
+    throw new Error(
+      `custom model ${id} no longer exists in Ark (deleted outside Pulumi?): run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` to import it again`,
+    );
+  }
+  const modelName = arkModelName(inputs);
+  const rename = live.Name !== modelName;
+  const redescribe = (live.Description ?? '') !== (inputs.description ?? '');
+  if (rename || redescribe) {
+    ctx.log.info(`custom model ${id}: updating ${[rename && 'name', redescribe && 'description'].filter(Boolean).join(' and ')}`);
+    await client.call('UpdateCustomModel', {
+      Id: id,
+      Name: rename ? modelName : undefined,
+      Description: redescribe ? (inputs.description ?? '') : undefined,
+    });
+  }
+  return awaitReady(client, id, inputs, base, ctx);
 }
 
 async function awaitReady(client: ArkClient, id: string, inputs: Inputs, base: BaseModelEntry, ctx: ControllerContext): Promise<Outputs> {
