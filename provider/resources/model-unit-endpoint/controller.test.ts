@@ -1,0 +1,110 @@
+import { UNKNOWN, type ControllerContext } from '../controller';
+import { modelUnitEndpointController as controller, replaceOnChanges, updatePatch } from './controller';
+import type { Inputs, Outputs } from './schema';
+
+// check and diff make no API calls; a context whose settings throw proves it.
+const ctx: ControllerContext = {
+  settings: () => {
+    throw new Error('check/diff must not call the API');
+  },
+  log: { info: () => undefined, warn: () => undefined },
+};
+
+const base: Inputs = {
+  name: 'support-bot',
+  customModelId: 'cm-20240101000000-abcde',
+  modelUnitId: 'mu-20240101000000-fghij',
+  rateLimit: { rpm: 600, tpm: 200000 },
+  tags: { team: 'ml' },
+  owner: 'proj/dev/chat',
+};
+const state: Outputs = { ...base, status: 'Running', chatBaseUrl: 'http://x/api/v3', createTime: 't', updateTime: 't' };
+
+describe('ModelUnitEndpoint diff', () => {
+  it.each<[string, Partial<Inputs>, Partial<Outputs>, { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }]>([
+    ['nothing changed', {}, {}, { changes: false, replaces: [], deleteBeforeReplace: false }],
+    ['a new name updates in place', { name: 'other' }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['a new rate limit updates in place', { rateLimit: { rpm: 1, tpm: 2 } }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['moderation and tags update in place', { moderation: 'Skip', tags: { team: 'x' } }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['a longer delete timeout updates the state only', { deleteTimeoutSeconds: 60 }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['another model replaces', { customModelId: 'cm-20240202000000-zzzzz' }, {}, { changes: true, replaces: ['customModelId'], deleteBeforeReplace: false }],
+    ['another model unit replaces', { modelUnitId: 'mu-20240202000000-zzzzz' }, {}, { changes: true, replaces: ['modelUnitId'], deleteBeforeReplace: false }],
+    ['another project replaces', { projectName: 'p2' }, {}, { changes: true, replaces: ['projectName'], deleteBeforeReplace: false }],
+    [
+      'delete-before-create replaces old first',
+      { customModelId: 'cm-20240202000000-zzzzz', replacement: 'delete-before-create' },
+      { replacement: 'delete-before-create' },
+      { changes: true, replaces: ['customModelId'], deleteBeforeReplace: true },
+    ],
+    ['delete-before-create alone changes no endpoint', { replacement: 'delete-before-create' }, { replacement: 'delete-before-create' }, { changes: false, replaces: [], deleteBeforeReplace: false }],
+    ['an unknown model id during preview replaces', { customModelId: UNKNOWN }, {}, { changes: true, replaces: ['customModelId'], deleteBeforeReplace: false }],
+    ['an unknown name during preview updates', { name: UNKNOWN }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['an unknown nested value counts as a change', { rateLimit: { rpm: UNKNOWN as unknown as number, tpm: 1 } }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['adoptExistingId is only read at create', { adoptExistingId: 'ep-20240101000000-abcde' }, {}, { changes: false, replaces: [], deleteBeforeReplace: false }],
+    ['an empty description equals none', { description: '' }, {}, { changes: false, replaces: [], deleteBeforeReplace: false }],
+    ['a Stopped endpoint needs an update that starts it', {}, { status: 'Stopped' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['a Scheduling endpoint (timed-out wait) needs an update that resumes', {}, { status: 'Scheduling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
+  ])('%s', async (_label, newOverrides, stateOverrides, expected) => {
+    await expect(controller.diff('ep-1', { ...state, ...stateOverrides }, { ...base, ...newOverrides }, ctx)).resolves.toEqual(expected);
+  });
+
+  it('declares its replace list up front', () => {
+    expect(replaceOnChanges).toEqual(['customModelId', 'modelUnitId', 'projectName']);
+  });
+});
+
+describe('ModelUnitEndpoint check', () => {
+  it('accepts valid inputs unchanged', async () => {
+    await expect(controller.check({}, { ...base }, ctx)).resolves.toEqual({ inputs: base });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a foundation model id', { customModelId: 'doubao-seed-1-6' }, 'customModelId'],
+    ['a bad model unit id', { modelUnitId: 'unit-1' }, 'modelUnitId'],
+    ['a negative rpm', { rateLimit: { rpm: -1, tpm: 1 } }, 'rateLimit.rpm'],
+    ['an unknown moderation', { moderation: 'Strict' }, 'moderation'],
+    ['an unknown replacement mode', { replacement: 'blue-green' }, 'replacement'],
+    ['a zero timeout', { createTimeoutSeconds: 0 }, 'createTimeoutSeconds'],
+    ['a missing name', { name: undefined }, 'name'],
+  ])('reports %s against the property', async (_label, overrides, property) => {
+    const result = await controller.check({}, { ...base, ...overrides }, ctx);
+    expect(result.inputs).toBeUndefined();
+    expect(result.failures?.map((f) => f.property)).toEqual([property]);
+  });
+
+  it('lets unknown values through during preview and still validates the rest', async () => {
+    const news = { ...base, customModelId: UNKNOWN, rateLimit: { rpm: UNKNOWN, tpm: 5 } };
+    await expect(controller.check({}, news, ctx)).resolves.toEqual({ inputs: news });
+    const bad = await controller.check({}, { ...news, modelUnitId: 'nope' }, ctx);
+    expect(bad.failures?.map((f) => f.property)).toEqual(['modelUnitId']);
+  });
+});
+
+describe('updatePatch', () => {
+  const live = {
+    Id: 'ep-1',
+    Name: 'support-bot',
+    Description: '',
+    ModelReference: { CustomModelId: base.customModelId },
+    ModelUnitId: base.modelUnitId,
+    Status: 'Running' as const,
+    RateLimit: { Rpm: 600, Tpm: 200000 },
+    Tags: [
+      { Key: 'team', Value: 'ml' },
+      { Key: 'pulumi-ark-owner', Value: 'proj/dev/chat' },
+    ],
+    CreateTime: 't',
+    UpdateTime: 't',
+  };
+
+  it('is empty when the endpoint matches, whatever the tag order', () => {
+    expect(updatePatch(live, base)).toBeUndefined();
+  });
+
+  it('carries only what differs, tags as a full list with the owner tag', () => {
+    expect(updatePatch(live, { ...base, description: 'd', tags: {} })).toEqual({
+      Description: 'd',
+      Tags: [{ Key: 'pulumi-ark-owner', Value: 'proj/dev/chat' }],
+    });
+  });
+});
