@@ -162,7 +162,7 @@ async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEnt
     ProjectName: inputs.projectName,
     FoundationModel: base.ark,
     TosLocation: { BucketName: bucket, ObjectKey: prefix },
-    Quantization: inputs.quantization,
+    Quantization: inputs.quantization ?? undefined,
     Tags: toApiTags(inputs.tags, inputs.owner),
   };
   try {

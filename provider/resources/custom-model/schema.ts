@@ -41,7 +41,7 @@ export const InputsSchema = z.object({
     .min(1)
     .describe('Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.'),
   description: z.string().max(300).optional().describe('Up to 300 characters; updates in place.'),
-  quantization: QuantizationSchema.optional().describe('Precision scheme of the checkpoint (W8A8, W8A8_FP8, W4A8); absent for BF16/FP16. Changing it replaces the model.'),
+  quantization: QuantizationSchema.nullish().describe('Precision scheme of the checkpoint (W8A8, W8A8_FP8, W4A8); absent or null for BF16/FP16 (TosModelDir.quantization can be passed as is). Changing it replaces the model.'),
   tags: TagsInput.optional(),
   projectName: z.string().min(1).optional().describe('Ark project; the service default (`default`) when absent. Changing it replaces the model.'),
   createTimeoutSeconds: z

@@ -1,0 +1,66 @@
+import * as pulumi from '@pulumi/pulumi';
+import { DYNAMIC_MODULE, ownerTagFor, shimFor } from '../dynamic-shim';
+
+/** Arguments of ModelUnitEndpoint; docs/resources/model-unit-endpoint.md documents each one. */
+export interface ModelUnitEndpointArgs {
+  /** Endpoint name; updates in place. */
+  name: pulumi.Input<string>;
+  /** The custom model to serve (CustomModel.id). Changing it replaces the endpoint. */
+  customModelId: pulumi.Input<string>;
+  /** The model unit hosting it (`mu-…`). Changing it replaces the endpoint. */
+  modelUnitId: pulumi.Input<string>;
+  /** Up to 300 characters; updates in place. */
+  description?: pulumi.Input<string>;
+  /** Requests and tokens per minute; updates in place. */
+  rateLimit?: pulumi.Input<{ rpm: pulumi.Input<number>; tpm: pulumi.Input<number> }>;
+  /** Default, Basic, Customized or Skip; updates in place. */
+  moderation?: pulumi.Input<'Default' | 'Basic' | 'Customized' | 'Skip'>;
+  /** Extra tags; update in place. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Ark project (default: the service default). Changing it replaces the endpoint. */
+  projectName?: pulumi.Input<string>;
+  /** How long to wait for Running (default 1800). */
+  createTimeoutSeconds?: pulumi.Input<number>;
+  /** How long delete waits for the endpoint to stop and go (default 900). */
+  deleteTimeoutSeconds?: pulumi.Input<number>;
+  /** `create-before-delete` (default) or `delete-before-create` when the model unit has no room for two. */
+  replacement?: pulumi.Input<'create-before-delete' | 'delete-before-create'>;
+  /** Take over an existing `ep-…` endpoint instead of creating one (only read at create). */
+  adoptExistingId?: pulumi.Input<string>;
+}
+
+/**
+ * An Ark inference endpoint serving a custom model on a model unit, waited on until Running. Its `id` (`ep-…`)
+ * is the `model` the OpenAI-compatible Chat API at `chatBaseUrl` takes.
+ */
+export class ModelUnitEndpoint extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly customModelId: pulumi.Output<string>;
+  declare readonly modelUnitId: pulumi.Output<string>;
+  /** Scheduling, Running, Abnormal, Stopped or Deleting, as last read. */
+  declare readonly status: pulumi.Output<string>;
+  declare readonly statusReason: pulumi.Output<string | undefined>;
+  /** Base URL of the Chat API (`…/api/v3`). */
+  declare readonly chatBaseUrl: pulumi.Output<string>;
+  declare readonly createTime: pulumi.Output<string>;
+  declare readonly updateTime: pulumi.Output<string>;
+
+  constructor(name: string, args: ModelUnitEndpointArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      shimFor('ModelUnitEndpoint'),
+      name,
+      {
+        ...args,
+        owner: ownerTagFor(name),
+        status: undefined,
+        statusReason: undefined,
+        chatBaseUrl: undefined,
+        createTime: undefined,
+        updateTime: undefined,
+      },
+      opts,
+      DYNAMIC_MODULE,
+      'ModelUnitEndpoint',
+    );
+  }
+}
