@@ -52,6 +52,11 @@ describe('withRetry', () => {
     await expect(withRetry(f.op, { policy, classify: byMessage, clock: fakeClock() })).resolves.toBe('ok after 6');
   });
 
+  it('counts throttles and errors against separate budgets', async () => {
+    const f = failing([new Error('retry-throttled'), new Error('retry'), new Error('retry-throttled'), new Error('retry')]);
+    await expect(withRetry(f.op, { policy, classify: byMessage, clock: fakeClock() })).resolves.toBe('ok after 5');
+  });
+
   it('never retries a failure classified as fail', async () => {
     const f = failing([new Error('fail')]);
     await expect(withRetry(f.op, { policy, classify: byMessage, clock: fakeClock() })).rejects.toThrow('fail');

@@ -16,10 +16,10 @@ export const systemClock: Clock = {
 };
 
 export interface RetryPolicy {
-  /** Total attempts (first call included) for server errors and network errors. */
+  /** Attempts allowed to fail with a server or network error (the call gives up at this many). */
   maxAttempts: number;
   /**
-   * Total attempts when every failure was throttling. Throttling means "slow down", not "broken": the request
+   * Attempts allowed to fail with throttling, counted separately. Throttling means "slow down", not "broken": the request
    * was refused, so it is safe and useful to keep trying longer than for 5xx.
    */
   maxThrottleAttempts: number;
@@ -59,17 +59,21 @@ export interface RetryOptions {
 
 /**
  * Runs `operation(attempt)` (attempt counts from 1) until it succeeds, `classify` says "fail", or the budget
- * of the failure kind is spent; then the last error is thrown unchanged.
+ * of a failure kind is spent (each kind counts its own failures); then the last error is thrown unchanged.
  */
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const clock = options.clock ?? systemClock;
+  // Each kind spends its own budget: a few throttles must not use up the allowance for a 5xx, or vice versa.
+  const failures = { retry: 0, 'retry-throttled': 0 };
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
       const decision = options.classify(error);
+      if (decision === 'fail') throw error;
+      failures[decision] += 1;
       const budget = decision === 'retry-throttled' ? options.policy.maxThrottleAttempts : options.policy.maxAttempts;
-      if (decision === 'fail' || attempt >= budget) throw error;
+      if (failures[decision] >= budget) throw error;
       const delayMs = fullJitterDelay(attempt - 1, options.policy, options.random);
       options.onRetry?.({ attempt, delayMs, error });
       await clock.sleep(delayMs);

@@ -155,6 +155,7 @@ describe('parseResponse', () => {
     [403, 'AccessDenied', 'Auth'],
     [400, 'InvalidParameter.TosURLInvalid', 'Validation'],
     [400, 'MissingParameter.Name', 'Validation'],
+    [400, 'Duplicate.Tags.Key', 'Validation'],
     [429, 'FlowLimitExceeded', 'Throttling'],
     [500, 'InternalServiceError', 'Server'],
     [503, 'SomethingNew', 'Server'],

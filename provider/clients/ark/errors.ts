@@ -92,6 +92,8 @@ const KIND_BY_CODE: Record<string, ArkErrorClass> = {
   InvalidAuthorization: ArkAuthError,
   InvalidCredential: ArkAuthError,
   'OperationDenied.PermissionDenied': ArkAuthError,
+  /** A malformed request (400), unlike the other Duplicate.* codes, which clash with existing resources. */
+  'Duplicate.Tags.Key': ArkValidationError,
   InvalidActionOrVersion: ArkValidationError,
   InternalError: ArkServerError,
   InternalServiceError: ArkServerError,
