@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { combineCrc64List } from '../../provider/api/crc64';
 import { MIN_PART_BYTES } from '../../provider/api/tos';
@@ -46,14 +47,17 @@ export interface ObjectStore {
 }
 
 export interface ObjectStoreOptions {
-  /** Files under this directory (`blobs/`, `tmp/`, `state/`); in memory when absent. */
+  /** Files under `<dataDir>/tos/` (`blobs/`, `tmp/`, `state/`), beside other ark-local state; in memory when absent. */
   dataDir?: string;
 }
 
+/** The store's own subdirectory of an ark-local data directory. */
+export const TOS_DATA_SUBDIR = 'tos';
+
 export function createObjectStore(opts: ObjectStoreOptions = {}): ObjectStore {
-  return opts.dataDir
-    ? new TosObjectStore(diskBlobs(opts.dataDir), diskPersistence(opts.dataDir))
-    : new TosObjectStore(memoryBlobs(), memoryPersistence());
+  if (!opts.dataDir) return new TosObjectStore(memoryBlobs(), memoryPersistence());
+  const dir = path.join(opts.dataDir, TOS_DATA_SUBDIR);
+  return new TosObjectStore(diskBlobs(dir), diskPersistence(dir));
 }
 
 interface BucketState {

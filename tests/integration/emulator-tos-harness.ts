@@ -1,50 +1,48 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { TosClient } from '@volcengine/tos-sdk';
-import { FaultInjector } from '../../emulator/faults';
-import { credentialMap, DEFAULT_CREDENTIAL } from '../../emulator/options';
-import { createObjectStore, createTosService, type ObjectStore } from '../../emulator/tos';
+import { startArkLocal, type ArkLocal } from '../../emulator';
+import type { FaultRuleInput } from '../../emulator/faults';
 
 /**
- * The TOS service alone on an ephemeral 127.0.0.1 port, with direct access to its store and fault injector, so
- * the TOS tests can count requests per operation (a latency-0 fault rule's `fired`) and restart the store.
+ * ark-local on an ephemeral 127.0.0.1 port, seen through the official TOS SDK, plus the admin side door the TOS
+ * tests need: fault rules, and request counting per operation (a latency-0 fault rule matches without changing
+ * anything, and its `fired` count is the number of requests).
  */
 export interface TosHarness {
-  endpoint: string;
-  store: ObjectStore;
-  faults: FaultInjector;
+  ark: ArkLocal;
   client(overrides?: Partial<ConstructorParameters<typeof TosClient>[0]>): TosClient;
+  addFault(rule: FaultRuleInput): Promise<string>;
+  /** How many times a rule fired so far. */
+  fired(ruleId: string): Promise<number>;
+  /** Starts counting requests of one TOS operation; the returned function reads the count. */
+  counter(operation: string): Promise<() => Promise<number>>;
+  clearFaults(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTosHarness(opts: { dataDir?: string } = {}): Promise<TosHarness> {
-  const store = createObjectStore(opts.dataDir ? { dataDir: opts.dataDir } : {});
-  const faults = new FaultInjector();
-  const service = createTosService({ store, credentials: credentialMap([DEFAULT_CREDENTIAL]), faults });
-  const server: Server = createServer((req, res) => {
-    void service.handle(req, res, new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ark = await startArkLocal({ quiet: true, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
+  const fired = async (ruleId: string): Promise<number> => (await ark.admin.listFaults()).find((r) => r.id === ruleId)?.fired ?? 0;
+  const addFault = async (rule: FaultRuleInput): Promise<string> => (await ark.admin.addFault(rule)).id;
   return {
-    endpoint,
-    store,
-    faults,
+    ark,
     client: (overrides = {}) =>
       new TosClient({
-        accessKeyId: DEFAULT_CREDENTIAL.accessKeyId,
-        accessKeySecret: DEFAULT_CREDENTIAL.secretAccessKey,
-        region: 'cn-beijing',
-        endpoint,
+        accessKeyId: ark.credential.accessKeyId,
+        accessKeySecret: ark.credential.secretAccessKey,
+        region: ark.region,
+        endpoint: ark.tosEndpoint,
         secure: false,
         enableCRC: true,
         ...overrides,
       }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    addFault,
+    fired,
+    async counter(operation) {
+      const id = await addFault({ service: 'tos', operation, kind: 'latency', latencyMs: 0 });
+      return () => fired(id);
+    },
+    clearFaults: () => ark.admin.clearFaults(),
+    close: () => ark.close(),
   };
 }
 
