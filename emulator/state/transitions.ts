@@ -87,8 +87,9 @@ export function progressAfterStep(previous: Progress, policy: TransitionPolicy, 
 
 /**
  * Drives one resource at a read: takes every step that is due (each via `step`), then, when `countRead`, counts
- * the read against the state it ends in (mutating actions take due steps without counting a read). `isTransitional` says whether the current state moves on by itself; `step` performs one
- * transition and returns false when the resource is gone (e.g. Deleting -> removed).
+ * the read against the state it ends in (mutating actions take due steps without counting a read).
+ * `isTransitional` says whether the current state moves on by itself; `step` performs one transition and
+ * returns false when the resource is gone (e.g. Deleting -> removed).
  * Returns whether anything changed (so the caller persists).
  */
 export async function advanceOnRead(
