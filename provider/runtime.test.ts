@@ -1,5 +1,5 @@
 import { PartialFailureError, type ControllerContext, type ResourceController } from './resources/controller';
-import { createRuntime } from './runtime';
+import { CONTROLLERS, createRuntime } from './runtime';
 
 type Props = Record<string, unknown>;
 
@@ -154,5 +154,11 @@ describe('settings through the controller context', () => {
     env.VOLC_ACCESSKEY = 'AK-late';
     env.VOLC_SECRETKEY = 'SK-late';
     expect(ctx().settings().accessKeyId).toBe('AK-late');
+  });
+});
+
+describe('the package registry', () => {
+  it('serves every resource kind the shim can send', () => {
+    expect(Object.keys(CONTROLLERS).sort()).toEqual(['CustomModel', 'ModelUnitEndpoint', 'TosModelDir']);
   });
 });

@@ -7,20 +7,28 @@
  * calls cannot deserialize the provider.
  */
 import { PartialFailureError, type ControllerContext, type ProgressLog, type ResourceController } from './resources/controller';
+import { customModelController } from './resources/custom-model/controller';
 import type { ResourceKind } from './resources/dynamic-shim';
+import { modelUnitEndpointController } from './resources/model-unit-endpoint/controller';
+import { tosModelDirController } from './resources/tos-model-dir/controller';
 import { resolveSettings, STACK_CONFIG_KEYS, type StackConfig } from './settings';
 
 // Controllers are typed per kind; the table is keyed by the kind string the shim sends.
 type AnyController = ResourceController<any, any>;
 
+/** Partial so tests can serve a subset; the package's own table below names every kind. */
 export type ControllerRegistry = Partial<Record<ResourceKind, AnyController>>;
 
 export type Method = 'check' | 'diff' | 'create' | 'read' | 'update' | 'delete';
 
 const PROVIDER_KEY = '__provider';
 
-/** Every resource kind the package serves. A kind missing here fails with a message naming what is served. */
-export const CONTROLLERS: ControllerRegistry = {};
+/** Every resource kind the package serves, keyed by the kind the shim sends. */
+export const CONTROLLERS: Record<ResourceKind, AnyController> = {
+  TosModelDir: tosModelDirController,
+  CustomModel: customModelController,
+  ModelUnitEndpoint: modelUnitEndpointController,
+};
 
 export interface RuntimeOptions {
   registry: ControllerRegistry;
