@@ -9,6 +9,7 @@ import {
   type EndpointStatus,
   type Quantization,
 } from '../../provider/api/ark';
+import { ArkErrors } from '../../provider/api/errors';
 import { newResourceId } from '../../provider/api/ids';
 import {
   emptyControlPlaneState,
@@ -516,7 +517,7 @@ export class ArkControlPlane {
  * HTTP 400 (inferred; the Ark docs do not say).
  */
 export function dryRunPassed(): ArkApiError {
-  return new ArkApiError('DryRunOperation', 'Request validation has been passed with DryRun flag set.', 400);
+  return new ArkApiError('DryRunOperation', ArkErrors.DryRunOperation.message);
 }
 
 /** TOS locations name a directory: an ObjectKey that is not empty gets a trailing `/`. */

@@ -45,6 +45,8 @@ export const ArkErrors = {
   /** [I] The model unit has no free slot for another endpoint. */
   'OperationDenied.ModelUnitInsufficient': { status: 403, message: 'The model unit has no capacity for another endpoint.' },
   'OperationDenied.PermissionDenied': { status: 403, message: 'Permission denied.' },
+  /** [I] A DryRun whose checks all passed (as other Volcengine APIs answer it); nothing was changed. */
+  DryRunOperation: { status: 400, message: 'Request validation has been passed with DryRun flag set.' },
   /** [I] Code for a missing resource, `NotFound.{Parameter}` (C-cli), e.g. NotFound.Endpoint. */
   NotFound: { status: 404, message: 'The specified resource is not found.' },
 } as const satisfies Record<string, ErrorCodeSpec>;
