@@ -4,6 +4,9 @@ import { ArkAuthError, ArkNetworkError, ArkNotFoundError, ArkValidationError } f
 import { rejection } from './ark-client.fixtures';
 
 /** The signed client against ark-local: signatures, typed errors with request ids, retries under faults. */
+// Waits poll for real and retries back off for real (bounded); the jest default of 5 s is too tight on a busy CI.
+jest.setTimeout(60_000);
+
 let ark: ArkLocal;
 const client = (overrides: Partial<ReturnType<ArkLocal['providerSettings']>> = {}) =>
   new ArkClient({ settings: { ...ark.providerSettings(), ...overrides }, retry: { maxAttempts: 4, maxThrottleAttempts: 20, baseDelayMs: 5, maxDelayMs: 50 } });

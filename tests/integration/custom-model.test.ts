@@ -6,6 +6,9 @@ import { modelUnitEndpointController } from '../../provider/resources/model-unit
 import { type ArkFixture, rejection, startArkFixture } from './ark-client.fixtures';
 
 /** CustomModel against ark-local: real imports of synthetic HF directories uploaded with the TOS SDK. */
+// Waits poll for real and retries back off for real (bounded); the jest default of 5 s is too tight on a busy CI.
+jest.setTimeout(60_000);
+
 let fx: ArkFixture;
 let location: string;
 let loraLocation: string;

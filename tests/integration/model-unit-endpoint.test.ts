@@ -10,6 +10,9 @@ import { type ArkFixture, rejection, startArkFixture } from './ark-client.fixtur
  * ModelUnitEndpoint against ark-local, controllers called as the provider runtime calls them. Transitions
  * advance after reads, so every wait really polls.
  */
+// Waits poll for real and retries back off for real (bounded); the jest default of 5 s is too tight on a busy CI.
+jest.setTimeout(60_000);
+
 let fx: ArkFixture;
 let modelA: string;
 let modelB: string;
