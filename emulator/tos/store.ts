@@ -82,6 +82,9 @@ class TosObjectStore implements ObjectStore {
     private readonly persistence: StatePersistence,
   ) {
     this.ready = this.load();
+    // A failed load is reported to every request that awaits `ready`; until one does, it must not count as an
+    // unhandled rejection (which would end the process).
+    this.ready.catch(() => undefined);
   }
 
   private async load(): Promise<void> {
