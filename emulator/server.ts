@@ -22,7 +22,9 @@ export function route(url: URL): ServiceName {
 }
 
 export function createArkLocalServer(services: Record<ServiceName, EmulatorService>): Server {
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+  // requestTimeout 0: Node's default (300 s for the whole request) would cut a multi-GB single PUT on a slow
+  // disk; real TOS accepts objects up to 5 GiB in one PUT. Slow-header protection (headersTimeout) stays.
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, (req, res) => {
     void dispatch(services, req, res);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
