@@ -162,3 +162,23 @@ describe('the package registry', () => {
     expect(Object.keys(CONTROLLERS).sort()).toEqual(['CustomModel', 'ModelUnitEndpoint', 'TosModelDir']);
   });
 });
+
+describe('wire shape of results', () => {
+  it('drops undefined values (protobuf Struct cannot carry them) from outputs, refreshed props and failures', async () => {
+    const { runtime, controller } = setup();
+    controller.create = async () => ({ id: 'id-1', outs: { a: 1, gone: undefined, nested: { keep: 'x', gone: undefined } } });
+    const created = (await runtime.dispatch('TosModelDir', 'create', [{ __provider: NEW_PROVIDER }])) as { outs: Props };
+    expect(created.outs).toEqual({ a: 1, nested: { keep: 'x' }, __provider: NEW_PROVIDER });
+    expect(Object.keys(created.outs)).not.toContain('gone');
+
+    controller.check = async () => ({ inputs: { bucket: 'b', description: undefined } });
+    const checked = (await runtime.dispatch('TosModelDir', 'check', [{}, { __provider: NEW_PROVIDER }])) as { inputs: Props };
+    expect(Object.keys(checked.inputs)).toEqual(['bucket']);
+
+    controller.create = async () => {
+      throw new PartialFailureError('ep-1', { statusReason: undefined, status: 'Abnormal' }, 'Abnormal');
+    };
+    const err = (await runtime.dispatch('TosModelDir', 'create', [{ __provider: NEW_PROVIDER }]).catch((e: unknown) => e)) as PartialFailureError;
+    expect(Object.keys(err.properties).sort()).toEqual(['__provider', 'status']);
+  });
+});

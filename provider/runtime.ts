@@ -69,7 +69,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       switch (method) {
         case 'check': {
           const [olds, news] = args as [Props | undefined, Props];
-          return controller.check(strip(olds), strip(news), ctx);
+          const result = await controller.check(strip(olds), strip(news), ctx);
+          return result.inputs ? { ...result, inputs: wire(result.inputs) } : result;
         }
         case 'diff': {
           const [id, olds, news] = args as [string, Props, Props];
@@ -120,8 +121,17 @@ function strip(props: Props | undefined): Props {
   return out;
 }
 
+/**
+ * Props as Pulumi can carry them, with `__provider` restored. The provider server converts results with
+ * protobuf's Struct.fromJavaScript, which throws "Unexpected struct type." on `undefined` (an absent optional
+ * field, a zod default of undefined); a JSON round trip drops those keys the way JSON state would anyway.
+ */
 function withProvider(props: object, provider: unknown): Props {
-  return provider === undefined ? { ...props } : { ...props, [PROVIDER_KEY]: provider };
+  return provider === undefined ? wire(props) : { ...wire(props), [PROVIDER_KEY]: provider };
+}
+
+function wire(props: object): Props {
+  return JSON.parse(JSON.stringify(props)) as Props;
 }
 
 /**

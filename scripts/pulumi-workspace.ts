@@ -1,0 +1,96 @@
+/**
+ * Runs Pulumi programs through the Automation API on a machine without Pulumi Cloud access: the demo and the
+ * e2e tests share it. Only the engine (`pulumi`) is needed: inline programs run in this node process, and the
+ * engine launches the dynamic provider (`pulumi-resource-pulumi-nodejs`, next to `pulumi`) as a plain node
+ * process that loads `pulumi-ark/provider-runtime` from the repository's node_modules.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from '@pulumi/pulumi/automation';
+
+/** The repository (the pulumi-ark package root), found from this file in both scripts/ and dist/scripts/. */
+export const REPO_ROOT = findPackageRoot(__dirname);
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'pulumi-ark') return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no pulumi-ark package.json above ${from}`);
+  }
+}
+
+let cliRoot: Promise<string> | undefined;
+
+/**
+ * The Pulumi installation root (holding bin/pulumi): `PULUMI_ARK_CLI_ROOT` when set (.ci/run exports it), else
+ * whatever scripts/pulumi-cli.sh finds or builds (a `pulumi` on PATH, or the cached build). Its progress lines
+ * go to our stderr, so a first-time build is visible.
+ */
+export function ensurePulumiCli(): Promise<string> {
+  cliRoot ??= new Promise((resolve, reject) => {
+    const fromEnv = process.env.PULUMI_ARK_CLI_ROOT;
+    if (fromEnv) {
+      if (!fs.existsSync(path.join(fromEnv, 'bin', 'pulumi'))) {
+        reject(new Error(`PULUMI_ARK_CLI_ROOT=${fromEnv} has no bin/pulumi; unset it or run scripts/pulumi-cli.sh to get a root.`));
+      } else resolve(fromEnv);
+      return;
+    }
+    const child = execFile('bash', [path.join(REPO_ROOT, 'scripts', 'pulumi-cli.sh')], { maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) reject(new Error(`scripts/pulumi-cli.sh could not provide a Pulumi CLI (exit ${err.code ?? '?'}); see its messages above.`));
+      else resolve(stdout.trim().split('\n').pop()!);
+    });
+    child.stderr?.pipe(process.stderr);
+  });
+  return cliRoot;
+}
+
+export interface OfflineStackOptions {
+  projectName: string;
+  stackName: string;
+  program: PulumiFn;
+  /**
+   * Holds the file:// backend, PULUMI_HOME and the workspace. Must be inside the repository: the engine starts
+   * the dynamic provider in the workspace directory and node resolves `pulumi-ark` from there upwards.
+   */
+  stateDir: string;
+  passphrase: string;
+  /** Extra environment for the CLI and the provider process (e.g. credentials, or '' to blank inherited ones). */
+  envVars?: Record<string, string>;
+}
+
+/** The environment that keeps the CLI off the network: local backend, passphrase secrets, no downloads. */
+export function offlineEnv(stateDir: string, passphrase: string): Record<string, string> {
+  return {
+    PULUMI_BACKEND_URL: `file://${path.join(stateDir, 'backend')}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_HOME: path.join(stateDir, 'home'),
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+  };
+}
+
+/** Creates or selects a stack that runs `program` inline against a file:// backend under `stateDir`. */
+export async function openOfflineStack(opts: OfflineStackOptions): Promise<Stack> {
+  const stateDir = path.resolve(opts.stateDir);
+  if (!stateDir.startsWith(REPO_ROOT + path.sep)) {
+    throw new Error(`stateDir ${stateDir} must be inside ${REPO_ROOT}, or the dynamic provider cannot load pulumi-ark.`);
+  }
+  const workDir = path.join(stateDir, 'workspace');
+  for (const dir of [workDir, path.join(stateDir, 'backend'), path.join(stateDir, 'home')]) fs.mkdirSync(dir, { recursive: true });
+  const pulumiCommand = await PulumiCommand.get({ root: await ensurePulumiCli() });
+  return LocalWorkspace.createOrSelectStack(
+    { projectName: opts.projectName, stackName: opts.stackName, program: opts.program },
+    {
+      workDir,
+      pulumiCommand,
+      projectSettings: { name: opts.projectName, runtime: 'nodejs' },
+      envVars: { ...offlineEnv(stateDir, opts.passphrase), ...opts.envVars },
+    },
+  );
+}
+
+/** The state file of a stack in the file:// backend, as written on disk (secrets encrypted). */
+export function stackStateFile(stateDir: string, projectName: string, stackName: string): string {
+  return path.join(path.resolve(stateDir), 'backend', '.pulumi', 'stacks', projectName, `${stackName}.json`);
+}

@@ -1,0 +1,154 @@
+/**
+ * e2e fixture: the quickstart example deployed by the real Pulumi engine (Automation API, inline program,
+ * file:// backend, passphrase secrets) against an in-process ark-local with its own random credentials.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ConfigMap, EngineEvent, OpType, Stack } from '@pulumi/pulumi/automation';
+import { startArkLocal, type ArkLocal, type TransitionPolicy } from '../../emulator';
+import { quickstart } from '../../examples/quickstart/program';
+import { writeSyntheticModel } from '../../provider/model/synthetic';
+import { openOfflineStack, REPO_ROOT } from '../../scripts/pulumi-workspace';
+
+export const PROJECT = 'ark-quickstart';
+export const BASE_MODEL = 'Qwen2.5-0.5B';
+
+export interface QuickstartFixture {
+  ark: ArkLocal;
+  stack: Stack;
+  stateDir: string;
+  /** A valid synthetic Qwen2.5-0.5B directory (sparse: no disk cost). */
+  modelDir: string;
+  modelUnitId: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The quickstart's own config (`ark-quickstart:*`), plus `overrides`; ark:* is set once at start. */
+  configure(overrides?: Record<string, string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FixtureOptions {
+  name: string;
+  /** How credentials reach the provider: secret stack config, or environment variables of the CLI. */
+  credentials: 'config' | 'env';
+  transitions?: TransitionPolicy;
+}
+
+/** Throwaway directory inside the repo (gitignored tmp/), so the provider process resolves pulumi-ark. */
+export function repoTempDir(name: string): string {
+  const parent = path.join(REPO_ROOT, 'tmp');
+  fs.mkdirSync(parent, { recursive: true });
+  return fs.mkdtempSync(path.join(parent, `e2e-${name}-`));
+}
+
+export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartFixture> {
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'provider', 'runtime.js'))) {
+    throw new Error('dist/provider/runtime.js is missing: run `npm run build` first (the dynamic provider process loads the built package).');
+  }
+  const stateDir = repoTempDir(opts.name);
+  // Unique keys, so a grep of the state for them proves they never got there.
+  const accessKeyId = `AKLTe2e${randomBytes(6).toString('hex')}`;
+  const secretAccessKey = `SKe2e${randomBytes(18).toString('hex')}`;
+  // Objects on disk rather than in this process's memory: the synthetic model is ~1 GB.
+  const ark = await startArkLocal({
+    dataDir: path.join(stateDir, 'ark-local'),
+    credentials: [{ accessKeyId, secretAccessKey }],
+    transitions: opts.transitions ?? { mode: 'immediate' },
+  });
+  const modelDir = path.join(stateDir, 'model');
+  await writeSyntheticModel(modelDir, { base: BASE_MODEL, fill: 'sparse' });
+  const unit = await ark.admin.createModelUnit({ name: `e2e-${opts.name}` });
+
+  const credentialEnv =
+    opts.credentials === 'env'
+      ? { VOLCENGINE_ACCESS_KEY: accessKeyId, VOLCENGINE_SECRET_KEY: secretAccessKey }
+      : { VOLCENGINE_ACCESS_KEY: '', VOLCENGINE_SECRET_KEY: '' };
+  const stack = await openOfflineStack({
+    projectName: PROJECT,
+    stackName: opts.name,
+    program: async () => quickstart(),
+    stateDir,
+    passphrase: `e2e-${randomBytes(8).toString('hex')}`,
+    // Blank the other credential sources the developer's shell may carry.
+    envVars: { ...credentialEnv, VOLC_ACCESSKEY: '', VOLC_SECRETKEY: '' },
+  });
+  const arkConfig: ConfigMap = {
+    'ark:endpoint': { value: ark.url },
+    'ark:tosEndpoint': { value: ark.tosEndpoint },
+    'ark:chatBaseUrl': { value: ark.chatBaseUrl },
+    'ark:region': { value: ark.region },
+  };
+  if (opts.credentials === 'config') {
+    arkConfig['ark:accessKey'] = { value: accessKeyId, secret: true };
+    arkConfig['ark:secretKey'] = { value: secretAccessKey, secret: true };
+  }
+  await stack.setAllConfig(arkConfig);
+
+  const fixture: QuickstartFixture = {
+    ark,
+    stack,
+    stateDir,
+    modelDir,
+    modelUnitId: unit.Id,
+    accessKeyId,
+    secretAccessKey,
+    async configure(overrides = {}) {
+      const values: Record<string, string> = {
+        modelDir,
+        baseModel: BASE_MODEL,
+        bucket: 'models',
+        createBucket: 'true',
+        modelUnitId: unit.Id,
+        ...overrides,
+      };
+      const config: ConfigMap = {};
+      for (const [key, value] of Object.entries(values)) config[`${PROJECT}:${key}`] = { value };
+      await stack.setAllConfig(config);
+    },
+    async close() {
+      await ark.close();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  await fixture.configure();
+  return fixture;
+}
+
+/** Step ops the engine planned, per resource type suffix (`TosModelDir`, `CustomModel`, `ModelUnitEndpoint`). */
+export class PlanRecorder {
+  readonly ops = new Map<string, OpType[]>();
+  readonly diffs = new Map<string, string[]>();
+  readonly diagnostics: string[] = [];
+
+  readonly onEvent = (event: EngineEvent): void => {
+    const pre = event.resourcePreEvent?.metadata;
+    if (pre && pre.type.startsWith('pulumi-nodejs:dynamic/ark:')) {
+      const kind = pre.type.slice('pulumi-nodejs:dynamic/ark:'.length);
+      this.ops.set(kind, [...(this.ops.get(kind) ?? []), pre.op]);
+      if (pre.diffs?.length) this.diffs.set(kind, pre.diffs);
+    }
+    const diag = event.diagnosticEvent;
+    if (diag && diag.severity !== 'debug') this.diagnostics.push(diag.message);
+  };
+
+  /** `{ TosModelDir: 'same', CustomModel: 'replace', ... }` with multi-step replacements collapsed to 'replace'. */
+  summary(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [kind, ops] of this.ops) {
+      out[kind] = ops.some((op) => op === 'replace' || op === 'create-replacement' || op === 'delete-replaced') ? 'replace' : ops.join(',');
+    }
+    return out;
+  }
+}
+
+/** Every file under `dir`, recursively, as text (state files, backups, history, stack config). */
+export function readTree(dir: string): string {
+  let text = '';
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) text += readTree(full);
+    else if (entry.isFile() && fs.statSync(full).size < 50 * 1024 * 1024) text += fs.readFileSync(full, 'utf8');
+  }
+  return text;
+}
