@@ -94,3 +94,17 @@ export async function openOfflineStack(opts: OfflineStackOptions): Promise<Stack
 export function stackStateFile(stateDir: string, projectName: string, stackName: string): string {
   return path.join(path.resolve(stateDir), 'backend', '.pulumi', 'stacks', projectName, `${stackName}.json`);
 }
+
+/**
+ * When ark-local runs in the same process (demo, e2e), Pulumi's closure serializer walks every loaded module,
+ * including the emscripten build inside tos-crc64-js, whose property getters print "is not longer defined by
+ * emscripten" / "is a library symbol" warnings. They are harmless probes, not problems, so they are dropped
+ * instead of alarming the user. The filter sits on stderr itself because emscripten bound console.error when
+ * it loaded; every other line passes through.
+ */
+export function dropEmscriptenProbeWarnings(): void {
+  const probe = /^warning: `\w+` (is not longer defined by emscripten|is a library symbol and not included by default)/;
+  const write = process.stderr.write.bind(process.stderr) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && probe.test(chunk) ? true : write(chunk, ...rest)) as typeof process.stderr.write;
+}

@@ -129,7 +129,7 @@ export class PlanRecorder {
       if (pre.diffs?.length) this.diffs.set(kind, pre.diffs);
     }
     const diag = event.diagnosticEvent;
-    if (diag && diag.severity !== 'debug') this.diagnostics.push(diag.message);
+    if (diag) this.diagnostics.push(diag.message);
   };
 
   /** `{ TosModelDir: 'same', CustomModel: 'replace', ... }` with multi-step replacements collapsed to 'replace'. */
