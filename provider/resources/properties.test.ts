@@ -1,5 +1,5 @@
 import { UNKNOWN } from './controller';
-import { containsUnknown, diffProperties, sameValue } from './properties';
+import { containsUnknown, diffProperties, sameValue, pickInputs } from './properties';
 
 describe('sameValue', () => {
   it.each<[unknown, unknown, boolean]>([
@@ -33,5 +33,12 @@ describe('diffProperties', () => {
     [{ r: UNKNOWN, u: UNKNOWN, i: UNKNOWN }, { changed: ['r', 'u'], replaces: ['r'] }],
   ])('%j', (news, expected) => {
     expect(diffProperties({ r: 1, u: 1, i: 1 }, news, ['r', 'u', 'i'], table)).toEqual(expected);
+  });
+});
+
+describe('pickInputs', () => {
+  it('keeps the set input properties of the outputs and nothing else', () => {
+    const outs = { name: 'a', description: undefined, status: 'Running', tags: { k: 'v' } };
+    expect(pickInputs(outs, ['name', 'description', 'tags'])).toEqual({ name: 'a', tags: { k: 'v' } });
   });
 });

@@ -39,6 +39,16 @@ export function checkWithSchema<S extends z.ZodObject>(
   return { inputs: inputs as z.infer<S>, failures: [], unknown };
 }
 
+/**
+ * The inputs a refreshed resource reports back to the engine: the input properties of its outputs (outputs echo
+ * the inputs), leaving out the ones that are not set.
+ */
+export function pickInputs<I>(outs: Record<string, unknown>, inputKeys: readonly string[]): I {
+  const inputs: Record<string, unknown> = {};
+  for (const key of inputKeys) if (outs[key] !== undefined) inputs[key] = outs[key];
+  return inputs as I;
+}
+
 export interface DiffTable {
   /** Properties whose change replaces the resource. */
   replaceOnChanges: readonly string[];

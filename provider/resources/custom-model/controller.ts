@@ -9,7 +9,7 @@ import { MODEL_GONE, MODEL_READY, logProgress, waitCustomModel } from '../../cli
 import { systemClock } from '../../clients/retry';
 import { type BaseModelEntry, baseModelByArkRef, resolveBaseModel, supportedBaseList } from '../../model/catalogue';
 import { type ControllerContext, PartialFailureError, type ResourceController } from '../controller';
-import { checkWithSchema, diffProperties } from '../properties';
+import { checkWithSchema, diffProperties, pickInputs } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
   DEFAULT_DELETE_TIMEOUT_SECONDS,
@@ -68,7 +68,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
     const live = await findCustomModel(client, id);
     if (!live || live.Status === 'Deleting') return {};
     const outs = outputsFromLive(props, live);
-    return { id, props: outs, inputs: inputsOf(outs) };
+    return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
 
   async update(id, _olds, news, ctx) {
@@ -285,10 +285,4 @@ export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
     createTime: live.CreateTime,
     updateTime: live.UpdateTime,
   };
-}
-
-function inputsOf(outs: Outputs): Inputs {
-  const inputs: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) if (outs[key] !== undefined) inputs[key] = outs[key];
-  return inputs as Inputs;
 }

@@ -7,7 +7,7 @@ import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } fr
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { systemClock } from '../../clients/retry';
 import { type ControllerContext, PartialFailureError, type ProviderSettings, type ResourceController } from '../controller';
-import { checkWithSchema, diffProperties, sameValue } from '../properties';
+import { checkWithSchema, diffProperties, pickInputs, sameValue } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
   DEFAULT_DELETE_TIMEOUT_SECONDS,
@@ -57,7 +57,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     const live = await findEndpoint(new ArkClient({ settings }), id);
     if (!live || live.Status === 'Deleting') return {};
     const outs = outputsFromLive(props, live, settings);
-    return { id, props: outs, inputs: inputsOf(outs) };
+    return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
 
   async update(id, _olds, news, ctx) {
@@ -280,10 +280,4 @@ export function outputsFromLive(props: Outputs, live: Endpoint, settings: Provid
     createTime: live.CreateTime,
     updateTime: live.UpdateTime,
   };
-}
-
-function inputsOf(outs: Outputs): Inputs {
-  const inputs: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) if (outs[key] !== undefined) inputs[key] = outs[key];
-  return inputs as Inputs;
 }
