@@ -85,6 +85,7 @@ export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartF
   }
   await stack.setAllConfig(arkConfig);
 
+  let configuredKeys = new Set<string>();
   const fixture: QuickstartFixture = {
     ark,
     stack,
@@ -104,7 +105,11 @@ export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartF
       };
       const config: ConfigMap = {};
       for (const [key, value] of Object.entries(values)) config[`${PROJECT}:${key}`] = { value };
+      // Overrides of an earlier call that this one does not repeat go back to the program's defaults.
+      const stale = [...configuredKeys].filter((key) => !(key in config));
+      if (stale.length) await stack.removeAllConfig(stale);
       await stack.setAllConfig(config);
+      configuredKeys = new Set(Object.keys(config));
     },
     async close() {
       await ark.close();
@@ -119,6 +124,8 @@ export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartF
 export class PlanRecorder {
   readonly ops = new Map<string, OpType[]>();
   readonly diffs = new Map<string, string[]>();
+  /** The op each resource's step ended with (for refresh: `update` when the cloud differed from state). */
+  readonly outcomes = new Map<string, OpType>();
   readonly diagnostics: string[] = [];
 
   readonly onEvent = (event: EngineEvent): void => {
@@ -127,6 +134,10 @@ export class PlanRecorder {
       const kind = pre.type.slice('pulumi-nodejs:dynamic/ark:'.length);
       this.ops.set(kind, [...(this.ops.get(kind) ?? []), pre.op]);
       if (pre.diffs?.length) this.diffs.set(kind, pre.diffs);
+    }
+    const outputs = event.resOutputsEvent?.metadata;
+    if (outputs && outputs.type.startsWith('pulumi-nodejs:dynamic/ark:')) {
+      this.outcomes.set(outputs.type.slice('pulumi-nodejs:dynamic/ark:'.length), outputs.op);
     }
     const diag = event.diagnosticEvent;
     if (diag) this.diagnostics.push(diag.message);
