@@ -123,7 +123,6 @@ export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartF
 /** Step ops the engine planned, per resource type suffix (`TosModelDir`, `CustomModel`, `ModelUnitEndpoint`). */
 export class PlanRecorder {
   readonly ops = new Map<string, OpType[]>();
-  readonly diffs = new Map<string, string[]>();
   /** The op each resource's step ended with (for refresh: `update` when the cloud differed from state). */
   readonly outcomes = new Map<string, OpType>();
   readonly diagnostics: string[] = [];
@@ -133,7 +132,6 @@ export class PlanRecorder {
     if (pre && pre.type.startsWith('pulumi-nodejs:dynamic/ark:')) {
       const kind = pre.type.slice('pulumi-nodejs:dynamic/ark:'.length);
       this.ops.set(kind, [...(this.ops.get(kind) ?? []), pre.op]);
-      if (pre.diffs?.length) this.diffs.set(kind, pre.diffs);
     }
     const outputs = event.resOutputsEvent?.metadata;
     if (outputs && outputs.type.startsWith('pulumi-nodejs:dynamic/ark:')) {

@@ -89,8 +89,9 @@ describe('quickstart on ark-local', () => {
   });
 
   it('deploys the pipeline; a second preview plans no change', async () => {
-    const up = await f.stack.up();
-    expect(up.summary.resourceChanges).toMatchObject({ create: 3 });
+    const plan = new PlanRecorder();
+    const up = await f.stack.up({ onEvent: plan.onEvent });
+    expect(Object.fromEntries(plan.outcomes)).toEqual({ TosModelDir: 'create', CustomModel: 'create', ModelUnitEndpoint: 'create' });
     const outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
     expect(outputs).toMatchObject({
       weightsLocation: 'tos://models/quickstart/quickstart/',
@@ -116,9 +117,9 @@ describe('quickstart on ark-local', () => {
     await f.configure({ endpointDescription: 'support bot', rpm: '900' });
     const { plan, stdout } = await previewPlan({ diff: true });
     expect(plan.summary()).toEqual({ TosModelDir: 'same', CustomModel: 'same', ModelUnitEndpoint: 'update' });
-    expect(stdout).toMatch(/description/);
-    expect(stdout).toMatch(/rateLimit/);
-    expect(stdout).toMatch(/900/);
+    expect(stdout).toMatch(/~ pulumi-nodejs:dynamic\/ark:ModelUnitEndpoint: \(update\)/);
+    expect(stdout).toMatch(/\+ description\s*: "support bot"/);
+    expect(stdout).toMatch(/~ rateLimit\s*: \{\s*~ rpm: 600 => 900/);
   });
 
   it('plans new weights as a TosModelDir update that replaces the custom model and the endpoint', async () => {
