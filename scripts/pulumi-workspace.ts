@@ -99,11 +99,16 @@ export function stackStateFile(stateDir: string, projectName: string, stackName:
  * When ark-local runs in the same process (demo, e2e), Pulumi's closure serializer walks every loaded module,
  * including the emscripten build inside tos-crc64-js, whose property getters print "is not longer defined by
  * emscripten" / "is a library symbol" warnings. They are harmless probes, not problems, so they are dropped
- * instead of alarming the user. The filter sits on stderr itself because emscripten bound console.error when
- * it loaded; every other line passes through.
+ * instead of alarming the user; every other line passes through. Emscripten binds `console.error` when it
+ * loads: called before that, the console filter catches them (jest prints through its own console); called
+ * after, the stderr filter does.
  */
 export function dropEmscriptenProbeWarnings(): void {
   const probe = /^warning: `\w+` (is not longer defined by emscripten|is a library symbol and not included by default)/;
+  const error = console.error.bind(console);
+  console.error = (...args: unknown[]) => {
+    if (!(typeof args[0] === 'string' && probe.test(args[0]))) error(...args);
+  };
   const write = process.stderr.write.bind(process.stderr) as (chunk: unknown, ...rest: unknown[]) => boolean;
   process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>
     typeof chunk === 'string' && probe.test(chunk) ? true : write(chunk, ...rest)) as typeof process.stderr.write;

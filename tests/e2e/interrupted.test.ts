@@ -4,6 +4,7 @@
  * with exactly one custom model and one endpoint (adopted through their owner tags, not created twice), and
  * destroy must leave ark-local empty. Credentials come from the environment here and must not reach state.
  */
+import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT, readTree, startQuickstart, type QuickstartFixture } from './harness';

@@ -4,6 +4,7 @@
  * up, a no-op preview, the plan for each kind of change, drift found by refresh and repaired by up, destroy
  * leaving nothing behind. Credentials reach the provider as secret stack config and never appear in state.
  */
+import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TosClient } from '@volcengine/tos-sdk';
@@ -163,6 +164,22 @@ describe('quickstart on ark-local', () => {
     expect(up.outputs.endpointStatus?.value).toBe('Running');
     await expect(tos().headObject({ bucket: 'models', key: 'quickstart/quickstart/config.json' })).resolves.toBeDefined();
     expect((await arkInventory()).endpoints).toEqual([`${endpointId} Running`]);
+  });
+
+  it('drops an endpoint deleted out of band on refresh and recreates it on the next up', async () => {
+    const oldId = String((await f.stack.outputs()).endpointId!.value);
+    const client = new ArkClient({ settings: f.ark.providerSettings() });
+    await client.call('StopEndpoint', { Id: oldId });
+    await client.call('DeleteEndpoint', { Id: oldId });
+
+    const plan = new PlanRecorder();
+    await f.stack.refresh({ onEvent: plan.onEvent });
+    expect(plan.outcomes.get('ModelUnitEndpoint')).toBe('delete');
+
+    const up = await f.stack.up();
+    const newId = up.outputs.endpointId?.value;
+    expect(newId).not.toBe(oldId);
+    expect((await arkInventory()).endpoints).toEqual([`${newId} Running`]);
   });
 
   it('destroys everything it made', async () => {
