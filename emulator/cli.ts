@@ -104,7 +104,7 @@ export function banner(ark: ArkLocal, opts: ArkLocalOptions): string {
     `  pulumi config set ark:tosEndpoint ${ark.tosEndpoint}`,
     `  pulumi config set ark:chatBaseUrl ${ark.chatBaseUrl}`,
     `  pulumi config set ark:region ${ark.region}`,
-    `  pulumi config set ark:accessKey ${ark.credential.accessKeyId}`,
+    `  pulumi config set --secret ark:accessKey ${ark.credential.accessKeyId}`,
     `  pulumi config set --secret ark:secretKey ${ark.credential.secretAccessKey}`,
     '',
   ].join('\n');
