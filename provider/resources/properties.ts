@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { type CheckFailure, isUnknown } from './controller';
 
 /**
- * check/diff building blocks shared by the Ark resource controllers: zod validation that tolerates preview's
+ * check/diff building blocks shared by the resource controllers: zod validation that tolerates preview's
  * unknown sentinel, and a table-driven property diff (replace list, ignore list, unknowns).
  */
 
@@ -30,7 +30,7 @@ export function checkWithSchema<S extends z.ZodObject>(
   if (!parsed.success) {
     const failures = parsed.error.issues.map((issue) => ({
       property: issue.path.length ? issue.path.join('.') : '(inputs)',
-      reason: issue.message,
+      reason: `${issue.message} (found ${issue.path.length ? describeValue(valueAt(known, issue.path)) : 'the inputs'})`,
     }));
     return { failures, unknown };
   }
@@ -47,6 +47,19 @@ export function pickInputs<I>(outs: Record<string, unknown>, inputKeys: readonly
   const inputs: Record<string, unknown> = {};
   for (const key of inputKeys) if (outs[key] !== undefined) inputs[key] = outs[key];
   return inputs as I;
+}
+
+function valueAt(obj: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
+  let current: unknown = obj;
+  for (const key of path) current = current && typeof current === 'object' ? (current as Record<PropertyKey, unknown>)[key] : undefined;
+  return current;
+}
+
+/** A short rendering of an input value for failure messages. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 export interface DiffTable {

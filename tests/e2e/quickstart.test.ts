@@ -32,10 +32,6 @@ async function previewFailure(overrides: Record<string, string>): Promise<string
   return failureOf(overrides, () => f.stack.preview());
 }
 
-async function upFailure(overrides: Record<string, string>): Promise<string> {
-  return failureOf(overrides, () => f.stack.up());
-}
-
 /** The error message of `operation` run with config overrides (which are reverted afterwards). */
 async function failureOf(overrides: Record<string, string>, operation: () => Promise<unknown>): Promise<string> {
   await f.configure(overrides);
@@ -78,9 +74,9 @@ describe('quickstart on ark-local', () => {
     );
     expect(await previewFailure({ modelDir: loraDir })).toMatch(/property source .* has a problem: .*a LORA adapter .*Ark needs merged full weights/);
     expect(await previewFailure({ rpm: '-1' })).toMatch(/ModelUnitEndpoint resource 'chat': property rateLimit\.rpm .* has a problem: Too small: expected number to be >=0/);
-    // A missing bucket needs a call to TOS; TosModelDir finds it at create, before anything is uploaded.
-    expect(await upFailure({ bucket: 'no-such-bucket', createBucket: 'false' })).toMatch(
-      /bucket no-such-bucket: expected an existing TOS bucket, found none; create it, or set createBucket: true/,
+    // A missing bucket is found by a read-only HEAD in check, so the preview already fails.
+    expect(await previewFailure({ bucket: 'no-such-bucket', createBucket: 'false' })).toMatch(
+      /property bucket .* has a problem: expected an existing TOS bucket no-such-bucket, found none; create it, or set createBucket: true/,
     );
 
     expect(await arkInventory()).toEqual({ endpoints: [], customModels: [], objects: 0 });

@@ -141,7 +141,7 @@ describe('TosModelDir controller against ark-local', () => {
 
   test('a missing bucket is refused unless createBucket', async () => {
     const inputs = await checked({ bucket: `fresh-${n}` });
-    await expect(controller.create(inputs, ctx().ctx)).rejects.toThrow(`bucket fresh-${n}: expected an existing TOS bucket, found none`);
+    await expect(controller.create(inputs, ctx().ctx)).rejects.toThrow(`bucket fresh-${n}: expected an existing TOS bucket fresh-${n}, found none`);
     const { outs } = await controller.create({ ...inputs, createBucket: true }, ctx().ctx);
     expect(outs.fileCount).toBeGreaterThan(0);
   });
@@ -230,6 +230,15 @@ describe('TosModelDir controller against ark-local', () => {
       const result = await controller.check({}, base(), ctx().ctx);
       expect(result.failures).toBeUndefined();
       expect(result.inputs).toMatchObject({ prefix: 'p/', deleteRemoved: true, createBucket: false, adoptExisting: false, exclude: [] });
+    });
+
+    test('a missing bucket fails check (so preview) unless createBucket', async () => {
+      const missing = await controller.check({}, { ...base(), bucket: 'no-such-bucket' }, ctx().ctx);
+      expect(missing.failures).toEqual([
+        { property: 'bucket', reason: 'expected an existing TOS bucket no-such-bucket, found none; create it, or set createBucket: true' },
+      ]);
+      const created = await controller.check({}, { ...base(), bucket: 'no-such-bucket', createBucket: true }, ctx().ctx);
+      expect(created.failures).toBeUndefined();
     });
 
     test('tolerates unknowns and skips value-dependent validation', async () => {

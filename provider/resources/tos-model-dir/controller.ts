@@ -28,6 +28,7 @@ import {
   type DiffResult,
   type ResourceController,
 } from '../controller';
+import { checkWithSchema } from '../properties';
 import { InputsSchema, type Inputs, type ManagedFile, type Outputs } from './schema';
 
 // ---- constants -------------------------------------------------------------------------------------------
@@ -49,25 +50,16 @@ const FOREIGN_EXAMPLES = 5;
  * passed through and their value-dependent checks skipped.
  */
 async function check(_olds: Partial<Inputs>, news: Record<string, unknown>, ctx: ControllerContext) {
-  const unknownKeys = new Set(Object.keys(news).filter((k) => isUnknown(news[k])));
-  const parsed = InputsSchema.safeParse(news);
-  const failures: CheckFailure[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const property = issue.path.length > 0 ? String(issue.path[0]) : 'inputs';
-      if (unknownKeys.has(property)) continue;
-      const found = issue.path.length > 0 ? describeValue(pick(news, issue.path)) : 'the inputs';
-      failures.push({ property: issue.path.map(String).join('.') || property, reason: `${issue.message} (found ${found})` });
-    }
-  }
-  if (failures.length > 0) return { failures };
-
-  // With unknowns present zod may have failed only on them: fall back to the raw values plus defaults.
-  const inputs = (parsed.success ? { ...parsed.data } : { ...InputsSchema.partial().parse(stripUnknown(news)), ...pickUnknown(news) }) as Inputs;
+  const { inputs, failures } = checkWithSchema(InputsSchema, news);
+  if (!inputs) return { failures };
   if (!isUnknown(inputs.prefix)) inputs.prefix = normalizePrefix(inputs.prefix);
 
   if (!isUnknown(inputs.source) && !isUnknown(inputs.exclude) && !isUnknown(inputs.baseModel)) {
     failures.push(...(await validateDirectory(inputs, ctx)));
+  }
+  if (!isUnknown(inputs.bucket) && !isUnknown(inputs.createBucket) && !inputs.createBucket) {
+    // A read-only HEAD, so a missing bucket fails the preview instead of the first `up`.
+    if (!(await storageOf(ctx).bucketExists(inputs.bucket))) failures.push({ property: 'bucket', reason: missingBucketReason(inputs.bucket) });
   }
   return failures.length > 0 ? { inputs, failures } : { inputs };
 }
@@ -214,11 +206,13 @@ function targetOf(inputs: Inputs): SyncTarget {
   };
 }
 
+function missingBucketReason(bucket: string): string {
+  return `expected an existing TOS bucket ${bucket}, found none; create it, or set createBucket: true`;
+}
+
 async function ensureBucket(storage: TosStorage, inputs: Inputs): Promise<void> {
   if (await storage.bucketExists(inputs.bucket)) return;
-  if (!inputs.createBucket) {
-    throw new Error(`bucket ${inputs.bucket}: expected an existing TOS bucket, found none; create it, or set createBucket: true`);
-  }
+  if (!inputs.createBucket) throw new Error(`bucket ${inputs.bucket}: ${missingBucketReason(inputs.bucket)}`);
   await storage.createBucket(inputs.bucket);
 }
 
@@ -264,24 +258,3 @@ function outputsOf(location: string, inputs: Inputs, detected: Pick<Outputs, 'ba
     ...managedTotals(files),
   };
 }
-
-function pick(obj: Record<string, unknown>, p: readonly PropertyKey[]): unknown {
-  let cur: unknown = obj;
-  for (const k of p) cur = cur && typeof cur === 'object' ? (cur as Record<PropertyKey, unknown>)[k] : undefined;
-  return cur;
-}
-
-function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-function stripUnknown(news: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(news).filter(([, v]) => !isUnknown(v)));
-}
-
-function pickUnknown(news: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(news).filter(([, v]) => isUnknown(v)));
-}
-
