@@ -1,7 +1,8 @@
 // Three projects so each layer can run alone: `npm run test:unit`, `test:integration`, `test:e2e`.
 // `testTimeout` is a global option (jest ignores it inside a project): 2 minutes covers the integration
 // tests that upload synthetic models; e2e files raise it for themselves with jest.setTimeout.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }];
+// Tests are transpiled file by file (isolatedModules: fast); `npm test` typechecks the whole tree with tsc first.
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }];
 const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
 module.exports = {
   testTimeout: 120000,
