@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CUSTOM_MODEL_NAME_PATTERN, QuantizationSchema } from '../../api/ark';
 import { CUSTOM_MODEL_ID_PATTERN } from '../../api/ids';
+import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 
 /**
  * Inputs and outputs of the `CustomModel` resource: a model imported into Ark from a TOS directory (UploadModel).
@@ -17,9 +18,7 @@ export const DEFAULT_DELETE_TIMEOUT_SECONDS = 600;
 /** Room for `-` and the 8-character suffix within Ark's 64-character model names. */
 export const MAX_NAME_LENGTH = 55;
 
-const TagsInput = z
-  .record(z.string().min(1).max(128), z.string().max(256))
-  .describe('Extra tags for the model (the owner tag is added automatically). Changing them replaces the model: Ark cannot retag a custom model.');
+const TagsInput = tagsInput('Extra tags for the model (the owner tag is added automatically). Changing them replaces the model: Ark cannot retag a custom model.');
 
 export const InputsSchema = z.object({
   name: z
@@ -44,26 +43,14 @@ export const InputsSchema = z.object({
   quantization: QuantizationSchema.nullish().describe('Precision scheme of the checkpoint (W8A8, W8A8_FP8, W4A8); absent or null for BF16/FP16 (TosModelDir.quantization can be passed as is). Changing it replaces the model.'),
   tags: TagsInput.optional(),
   projectName: z.string().min(1).optional().describe('Ark project; the service default (`default`) when absent. Changing it replaces the model.'),
-  createTimeoutSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(86_400)
-    .optional()
-    .describe(`How long create (and a resumed wait in update) waits for the import to become Ready; default ${DEFAULT_CREATE_TIMEOUT_SECONDS}.`),
-  deleteTimeoutSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(86_400)
-    .optional()
-    .describe(`How long delete waits for endpoints still being deleted to disappear and for the model to be gone; default ${DEFAULT_DELETE_TIMEOUT_SECONDS}.`),
+  createTimeoutSeconds: waitSecondsInput(`How long create (and a resumed wait in update) waits for the import to become Ready; default ${DEFAULT_CREATE_TIMEOUT_SECONDS}.`),
+  deleteTimeoutSeconds: waitSecondsInput(`How long delete waits for endpoints still being deleted to disappear and for the model to be gone; default ${DEFAULT_DELETE_TIMEOUT_SECONDS}.`),
   adoptExistingId: z
     .string()
     .regex(CUSTOM_MODEL_ID_PATTERN, 'must be a custom model id like cm-20240101000000-abcde')
     .optional()
     .describe('Take over an existing custom model (cm-…) instead of importing; its base model and location must match. Only read at create.'),
-  owner: z.string().min(1).describe('Set by the resource class: project/stack/resource name, written as an owner tag.'),
+  owner: ownerInput('Set by the resource class: project/stack/resource name, written as an owner tag.'),
 });
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_KEYS = Object.keys(InputsSchema.shape) as (keyof Inputs)[];

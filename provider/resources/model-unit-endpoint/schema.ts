@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EndpointStatusSchema, ModerationStrategySchema } from '../../api/ark';
 import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN, MODEL_UNIT_ID_PATTERN } from '../../api/ids';
+import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 
 /**
  * Inputs and outputs of the `ModelUnitEndpoint` resource: an Ark inference endpoint serving a custom model on a
@@ -31,25 +32,10 @@ export const InputsSchema = z.object({
     .optional()
     .describe('Request quota of the endpoint; updates in place. Removing it leaves the service\'s current limits.'),
   moderation: ModerationStrategySchema.optional().describe('Content moderation strategy (Default, Basic, Customized, Skip); updates in place.'),
-  tags: z
-    .record(z.string().min(1).max(128), z.string().max(256))
-    .optional()
-    .describe('Extra tags (the owner tag is added automatically); update in place.'),
+  tags: tagsInput('Extra tags (the owner tag is added automatically); update in place.').optional(),
   projectName: z.string().min(1).optional().describe('Ark project; the service default (`default`) when absent. Changing it replaces the endpoint.'),
-  createTimeoutSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(86_400)
-    .optional()
-    .describe(`How long create (and a resumed or restarting update) waits for Running; default ${DEFAULT_CREATE_TIMEOUT_SECONDS}.`),
-  deleteTimeoutSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(86_400)
-    .optional()
-    .describe(`How long delete waits for the endpoint to stop and disappear; default ${DEFAULT_DELETE_TIMEOUT_SECONDS}.`),
+  createTimeoutSeconds: waitSecondsInput(`How long create (and a resumed or restarting update) waits for Running; default ${DEFAULT_CREATE_TIMEOUT_SECONDS}.`),
+  deleteTimeoutSeconds: waitSecondsInput(`How long delete waits for the endpoint to stop and disappear; default ${DEFAULT_DELETE_TIMEOUT_SECONDS}.`),
   replacement: ReplacementSchema.optional().describe(
     'Order of a replacement: `create-before-delete` (default, no downtime; the model unit needs room for two endpoints) or `delete-before-create` (when it has not).',
   ),
@@ -58,7 +44,7 @@ export const InputsSchema = z.object({
     .regex(ENDPOINT_ID_PATTERN, 'must be an endpoint id like ep-20240101000000-abcde')
     .optional()
     .describe('Take over an existing endpoint (ep-…) instead of creating one; its model and model unit must match. Only read at create.'),
-  owner: z.string().min(1).describe('Set by the resource class: project/stack/resource name, written as an owner tag.'),
+  owner: ownerInput('Set by the resource class: project/stack/resource name, written as an owner tag.'),
 });
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_KEYS = Object.keys(InputsSchema.shape) as (keyof Inputs)[];

@@ -3,6 +3,7 @@ import { QuantizationSchema } from '../../api/ark';
 import { BASE_MODELS, resolveBaseModel } from '../../model/catalogue';
 import { DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, MIN_PART_SIZE } from '../../sync/engine';
 import { normalizePrefix } from '../../sync/keys';
+import { ownerInput } from '../common-inputs';
 
 /** TOS's maximum part size; larger values would be refused by the service. */
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
@@ -54,7 +55,7 @@ export const InputsSchema = z.object({
     .boolean()
     .default(false)
     .describe('Allow creating into a prefix that already holds objects this resource did not write (default false: such a prefix is refused so nobody\'s data is overwritten or deleted by accident).'),
-  owner: z.string().min(1).describe('Set by the resource class (project/stack/name); stored as object metadata so a re-run adopts its own objects.'),
+  owner: ownerInput('Set by the resource class (project/stack/name); stored as object metadata so a re-run adopts its own objects.'),
 });
 export type Inputs = z.infer<typeof InputsSchema>;
 
