@@ -20,6 +20,8 @@ export interface ArkFixture {
   tos: TosClient;
   /** Writes a synthetic model and uploads it to `tos://bucket/prefix/`; returns that location. */
   uploadModel(bucket: string, prefix: string, model: SyntheticModelOptions): Promise<string>;
+  /** Between tests: no faults, after-reads transitions (so waits really poll), an empty log. */
+  resetBetweenTests(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,11 @@ export async function startArkFixture(): Promise<ArkFixture> {
       }
       await rm(dir, { recursive: true, force: true });
       return `tos://${bucket}/${prefix}`;
+    },
+    async resetBetweenTests() {
+      await ark.admin.clearFaults();
+      await ark.admin.setTransitions({ mode: 'after-reads', reads: 2 });
+      log.lines.length = 0;
     },
     async close() {
       await ark.close();

@@ -23,11 +23,7 @@ afterAll(async () => {
   await fx?.close();
 });
 
-beforeEach(async () => {
-  await fx.ark.admin.clearFaults();
-  await fx.ark.admin.setTransitions({ mode: 'after-reads', reads: 2 });
-  fx.log.lines.length = 0;
-});
+beforeEach(() => fx.resetBetweenTests());
 
 function inputs(owner: string, overrides: Partial<Inputs> = {}): Inputs {
   return {

@@ -37,11 +37,7 @@ afterAll(async () => {
   await fx?.close();
 });
 
-beforeEach(async () => {
-  await fx.ark.admin.clearFaults();
-  await fx.ark.admin.setTransitions({ mode: 'after-reads', reads: 2 });
-  fx.log.lines.length = 0;
-});
+beforeEach(() => fx.resetBetweenTests());
 
 async function modelUnit(opts: { failWith?: string; slots?: number } = {}): Promise<string> {
   return (await fx.ark.admin.createModelUnit(opts)).Id;
