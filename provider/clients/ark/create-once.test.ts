@@ -18,10 +18,23 @@ describe('createOnce', () => {
     expect(create).toHaveBeenCalledTimes(1);
   });
 
-  it('creates again when the lookup proves the failed attempt made nothing', async () => {
+  it('creates again only after several spaced lookups prove the failed attempt made nothing', async () => {
     const create = jest.fn().mockRejectedValueOnce(new ArkServerError({ ...details, httpStatus: 500 })).mockResolvedValue('ep-2');
-    await expect(createOnce({ what: 'endpoint', create, lookup: async () => undefined, log })).resolves.toBe('ep-2');
+    const lookup = jest.fn().mockResolvedValue(undefined);
+    const sleep = jest.fn().mockResolvedValue(undefined);
+    await expect(createOnce({ what: 'endpoint', create, lookup, log, lookupAttempts: 3, lookupDelayMs: 50, sleep })).resolves.toBe('ep-2');
     expect(create).toHaveBeenCalledTimes(2);
+    expect(lookup).toHaveBeenCalledTimes(3);
+    expect(sleep.mock.calls).toEqual([[50], [50]]);
+  });
+
+  it('adopts a resource that a lagging listing shows only on a later lookup', async () => {
+    const create = jest.fn().mockRejectedValueOnce(lostAnswer()).mockResolvedValue('ep-2');
+    const lookup = jest.fn().mockResolvedValueOnce(undefined).mockResolvedValue('ep-1');
+    const sleep = jest.fn().mockResolvedValue(undefined);
+    await expect(createOnce({ what: 'endpoint', create, lookup, log, sleep })).resolves.toBe('ep-1');
+    expect(create).toHaveBeenCalledTimes(1);
+    expect(lookup).toHaveBeenCalledTimes(2);
   });
 
   it('throws a definite failure at once', async () => {
@@ -33,7 +46,8 @@ describe('createOnce', () => {
 
   it('gives up after maxAttempts ambiguous failures that created nothing', async () => {
     const create = jest.fn().mockRejectedValue(lostAnswer());
-    await expect(createOnce({ what: 'endpoint', create, lookup: async () => undefined, log, maxAttempts: 3 })).rejects.toBeInstanceOf(ArkNetworkError);
+    const sleep = async () => undefined;
+    await expect(createOnce({ what: 'endpoint', create, lookup: async () => undefined, log, maxAttempts: 3, sleep })).rejects.toBeInstanceOf(ArkNetworkError);
     expect(create).toHaveBeenCalledTimes(3);
   });
 });

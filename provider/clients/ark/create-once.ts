@@ -6,8 +6,13 @@ import { isAmbiguousFailure } from './client';
  * making two. When an attempt fails ambiguously (the answer was lost, a 5xx after sending), the resource is
  * looked up by name + owner tag first: found means the create took effect and its id is returned; not found
  * means it did not, so trying again is safe.
+ *
+ * "Not found" is only believed after several lookups spaced apart: list APIs of real clouds can lag behind a
+ * create that just succeeded, and trusting a single stale listing would create a second billed endpoint.
  */
 export const MAX_CREATE_ATTEMPTS = 4;
+export const DEFAULT_LOOKUP_ATTEMPTS = 3;
+export const DEFAULT_LOOKUP_DELAY_MS = 3_000;
 
 export interface CreateOnceOptions {
   /** e.g. `endpoint "support-bot"`; used in log lines. */
@@ -17,6 +22,11 @@ export interface CreateOnceOptions {
   lookup(): Promise<string | undefined>;
   log: ProgressLog;
   maxAttempts?: number;
+  /** Lookups after an ambiguous failure before concluding nothing was created (default 3). */
+  lookupAttempts?: number;
+  /** Pause between those lookups (default 3 s). */
+  lookupDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export async function createOnce(options: CreateOnceOptions): Promise<string> {
@@ -26,7 +36,7 @@ export async function createOnce(options: CreateOnceOptions): Promise<string> {
       return await options.create();
     } catch (error) {
       if (!isAmbiguousFailure(error)) throw error;
-      const existing = await options.lookup();
+      const existing = await settledLookup(options);
       if (existing) {
         options.log.info(`${options.what}: the create call failed (${(error as Error).message}) but had taken effect; using ${existing}`);
         return existing;
@@ -34,5 +44,15 @@ export async function createOnce(options: CreateOnceOptions): Promise<string> {
       if (attempt >= maxAttempts) throw error;
       options.log.warn(`${options.what}: the create call failed (${(error as Error).message}) and nothing was created; trying again`);
     }
+  }
+}
+
+async function settledLookup(options: CreateOnceOptions): Promise<string | undefined> {
+  const attempts = options.lookupAttempts ?? DEFAULT_LOOKUP_ATTEMPTS;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let lookup = 1; ; lookup++) {
+    const existing = await options.lookup();
+    if (existing || lookup >= attempts) return existing;
+    await sleep(options.lookupDelayMs ?? DEFAULT_LOOKUP_DELAY_MS);
   }
 }

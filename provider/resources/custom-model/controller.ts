@@ -171,6 +171,7 @@ async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEnt
       create: async () => (await client.call('UploadModel', request)).Id,
       lookup: () => findOwn(client, inputs, modelName),
       log: ctx.log,
+      lookupDelayMs: ctx.settings().pollIntervalMs,
     });
   } catch (error) {
     if (hasCode(error, 'Duplicate.Name')) {

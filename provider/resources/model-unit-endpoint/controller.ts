@@ -141,6 +141,7 @@ async function createEndpoint(client: ArkClient, inputs: Inputs, ctx: Controller
     create: async () => (await client.call('CreateEndpoint', request)).Id,
     lookup: () => findOwn(client, inputs),
     log: ctx.log,
+    lookupDelayMs: ctx.settings().pollIntervalMs,
   });
   ctx.log.info(`endpoint "${inputs.name}": created ${id}`);
   return id;
