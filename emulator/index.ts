@@ -80,8 +80,8 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
     ark: createArkService({ controlPlane, credentials: credentialsByKey, faults, region, clock }),
     chat: createChatService({
       staticKeys: apiKeys,
-      findApiKey: (key) => controlPlane.findApiKey(key),
-      findEndpoint: (id) => controlPlane.peekEndpoint(id),
+      findApiKey: (key) => controlPlane.apiKeys.find(key),
+      findEndpoint: (id) => controlPlane.endpoints.peek(id),
       describeServed: (endpoint) => describeServed(controlPlane, endpoint.ModelReference),
       faults,
       clock,
@@ -132,7 +132,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
 /** `cm-… (Qwen2.5-0.5B)` or `qwen2-5-0-5b-240919` for the synthetic chat reply. */
 function describeServed(cp: ArkControlPlane, ref: { CustomModelId?: string; FoundationModel?: { Name: string; ModelVersion: string } }): string {
   if (ref.CustomModelId) {
-    const base = cp.peekModel(ref.CustomModelId)?.FoundationModel;
+    const base = cp.customModels.peek(ref.CustomModelId)?.FoundationModel;
     const entry = base && baseModelByArkRef(base);
     return `${ref.CustomModelId} (${entry?.id ?? (base ? `${base.Name}-${base.ModelVersion}` : 'unknown base')})`;
   }

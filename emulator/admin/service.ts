@@ -82,11 +82,11 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
     opts.faults.clear();
     return ok({ faults: [] });
   }
-  if (route === 'model-units' && method === 'GET') return ok({ modelUnits: cp.adminListModelUnits() });
-  if (route === 'model-units' && method === 'POST') return ok(cp.adminCreateModelUnit(parse(CreateModelUnitBodySchema, body, 'model unit')), 201);
+  if (route === 'model-units' && method === 'GET') return ok({ modelUnits: cp.modelUnits.list() });
+  if (route === 'model-units' && method === 'POST') return ok(cp.modelUnits.create(parse(CreateModelUnitBodySchema, body, 'model unit')), 201);
   if (fail && method === 'POST') {
     const { Reason } = parse(FailEndpointBodySchema, body, 'failEndpoint body');
-    return ok(cp.adminFailEndpoint(decodeURIComponent(fail[1]!), Reason));
+    return ok(cp.endpoints.adminFail(decodeURIComponent(fail[1]!), Reason));
   }
   if (route === 'state' && method === 'GET') {
     return ok({ ...cp.adminSnapshot(), transitions: cp.getPolicy(), faults: opts.faults.list(), tos: await opts.store.summary() });

@@ -35,6 +35,14 @@ export function missingParameter(field: string, why?: string): ArkApiError {
   return new ArkApiError(`MissingParameter.${field}`, `Parameter ${field} is required${why ? ` ${why}` : ''}.`);
 }
 
+/**
+ * A DryRun that passes every check answers like other Volcengine APIs do (e.g. ECS): error `DryRunOperation`,
+ * HTTP 400 (inferred; the Ark docs do not say).
+ */
+export function dryRunPassed(): ArkApiError {
+  return new ArkApiError('DryRunOperation', ArkErrors.DryRunOperation.message);
+}
+
 export function denied(code: keyof typeof ArkErrors, message: string): ArkApiError {
   return new ArkApiError(code, message);
 }

@@ -1,9 +1,12 @@
-import type { CustomModel } from '../../provider/api/ark';
+import type { CustomModel, Quantization } from '../../provider/api/ark';
 import { baseModelByArkRef } from '../../provider/model/catalogue';
 import { validateModel, type ModelIssue } from '../../provider/model/validate';
 import { tosModelFileSource } from '../tos/model-source';
 import type { ObjectStore } from '../tos/store';
-import type { ImportVerdict, ModelImporter } from './control-plane';
+
+/** Verdict of reading an imported model's TOS directory. */
+export type ImportVerdict = { ok: true; quantization: Quantization | null } | { ok: false; reason: string };
+export type ModelImporter = (model: CustomModel) => Promise<ImportVerdict>;
 
 /** StatusReason is cut to this length so a directory full of bad files still gives a readable reason. */
 export const MAX_STATUS_REASON_CHARS = 2000;

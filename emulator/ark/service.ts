@@ -27,19 +27,19 @@ type Handler = (cp: ArkControlPlane, request: never) => unknown;
 
 /** Action -> behaviour. Requests arrive already validated by `ArkActions[action].request`. */
 const HANDLERS: { [A in ArkAction]: Handler } = {
-  CreateEndpoint: (cp, r) => cp.createEndpoint(r),
-  GetEndpoint: (cp, r) => cp.getEndpoint(r),
-  ListEndpoints: (cp, r) => cp.listEndpoints(r),
-  UpdateEndpoint: (cp, r) => cp.updateEndpoint(r),
-  DeleteEndpoint: (cp, r) => cp.deleteEndpoint(r),
-  StartEndpoint: (cp, r) => cp.startEndpoint(r),
-  StopEndpoint: (cp, r) => cp.stopEndpoint(r),
-  GetApiKey: (cp, r) => cp.getApiKey(r),
-  UploadModel: (cp, r) => cp.uploadModel(r),
-  GetCustomModel: (cp, r) => cp.getCustomModel(r),
-  ListCustomModels: (cp, r) => cp.listCustomModels(r),
-  UpdateCustomModel: (cp, r) => cp.updateCustomModel(r),
-  DeleteCustomModel: (cp, r) => cp.deleteCustomModel(r),
+  CreateEndpoint: (cp, r) => cp.endpoints.create(r),
+  GetEndpoint: (cp, r) => cp.endpoints.get(r),
+  ListEndpoints: (cp, r) => cp.endpoints.list(r),
+  UpdateEndpoint: (cp, r) => cp.endpoints.update(r),
+  DeleteEndpoint: (cp, r) => cp.endpoints.delete(r),
+  StartEndpoint: (cp, r) => cp.endpoints.start(r),
+  StopEndpoint: (cp, r) => cp.endpoints.stop(r),
+  GetApiKey: (cp, r) => cp.apiKeys.issue(r),
+  UploadModel: (cp, r) => cp.customModels.upload(r),
+  GetCustomModel: (cp, r) => cp.customModels.get(r),
+  ListCustomModels: (cp, r) => cp.customModels.list(r),
+  UpdateCustomModel: (cp, r) => cp.customModels.update(r),
+  DeleteCustomModel: (cp, r) => cp.customModels.delete(r),
 };
 
 /**

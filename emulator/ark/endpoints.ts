@@ -1,0 +1,211 @@
+import { DEFAULT_PROJECT_NAME, type ArkRequest, type ArkResult, type Endpoint, type EndpointStatus } from '../../provider/api/ark';
+import type { EndpointRecord } from '../state/control-plane';
+import { advanceOnRead, freshProgress, type Progress } from '../state/transitions';
+import type { CustomModels } from './custom-models';
+import { ArkApiError, dryRunPassed, invalidParameter, missingParameter, notFound } from './errors';
+import { assertUniqueTagKeys, inSet, listPage, nameMatches } from './listing';
+import type { ModelUnits } from './model-units';
+import { copy, rfc3339, type ControlPlaneStore } from './store';
+
+/** Endpoint states that move on by themselves when read. */
+export const TRANSITIONAL_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Scheduling', 'Deleting'];
+/** Endpoint states DeleteEndpoint accepts; anything else is `OperationDenied.EndpointStatus`. */
+export const DELETABLE_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Stopped', 'Abnormal'];
+/** Endpoint states StopEndpoint accepts. */
+export const STOPPABLE_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Running', 'Scheduling', 'Abnormal'];
+/** Endpoint states StartEndpoint accepts. */
+export const STARTABLE_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Stopped', 'Abnormal'];
+/** Every state but Deleting: UpdateEndpoint and the admin failEndpoint accept these. */
+const LIVE_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Scheduling', 'Running', 'Stopped', 'Abnormal'];
+
+export interface EndpointsDeps {
+  customModels: CustomModels;
+  modelUnits: ModelUnits;
+  /** What a List does before filtering: advance every resource of the control plane, counting a read or not. */
+  advanceAll(countRead: boolean): Promise<void>;
+}
+
+/** Endpoints: the actions on them, the states each action accepts, and the Scheduling/Deleting state machine. */
+export class Endpoints {
+  constructor(
+    private readonly store: ControlPlaneStore,
+    private readonly deps: EndpointsDeps,
+  ) {}
+
+  create(req: ArkRequest<'CreateEndpoint'>): ArkResult<'CreateEndpoint'> {
+    assertUniqueTagKeys(req.Tags);
+    const ref = req.ModelReference;
+    if ((ref.CustomModelId === undefined) === (ref.FoundationModel === undefined)) {
+      throw invalidParameter('ModelReference', 'expected exactly one of CustomModelId or FoundationModel');
+    }
+    if (ref.CustomModelId !== undefined) {
+      const model = this.deps.customModels.find(ref.CustomModelId);
+      if (!model) throw notFound('CustomModel', ref.CustomModelId);
+      if (model.model.Status !== 'Ready') {
+        throw new ArkApiError('OperationDenied.InvalidState', `The CustomModel "${ref.CustomModelId}" is ${model.model.Status}; an endpoint needs a Ready model.`);
+      }
+      if (!req.ModelUnitId) throw missingParameter('ModelUnitId', 'for an endpoint on an uploaded custom model (it can only be served on a model unit)');
+    }
+    if (req.ModelUnitId) this.deps.modelUnits.assertFreeSlot(req.ModelUnitId);
+    if (req.DryRun) throw dryRunPassed();
+
+    const now = this.store.now();
+    const endpoint: Endpoint = {
+      Id: this.store.newId('ep', now),
+      Name: req.Name,
+      Description: req.Description ?? '',
+      ProjectName: req.ProjectName ?? DEFAULT_PROJECT_NAME,
+      Tags: req.Tags ?? [],
+      ModelReference: ref,
+      EndpointModelType: ref.CustomModelId !== undefined ? 'CustomModel' : 'FoundationModel',
+      ModelUnitId: req.ModelUnitId || undefined,
+      Status: 'Scheduling',
+      RateLimit: req.RateLimit,
+      Moderation: req.Moderation,
+      CreateTime: rfc3339(now),
+      UpdateTime: rfc3339(now),
+      SupportRolling: false,
+      BatchOnly: false,
+    };
+    this.store.state.endpoints.push({ endpoint, progress: freshProgress(now) });
+    this.store.persist();
+    return { Id: endpoint.Id };
+  }
+
+  async get(req: ArkRequest<'GetEndpoint'>): Promise<ArkResult<'GetEndpoint'>> {
+    const record = await this.advance(req.Id, true);
+    return copy(record.endpoint);
+  }
+
+  async list(req: ArkRequest<'ListEndpoints'>): Promise<ArkResult<'ListEndpoints'>> {
+    await this.deps.advanceAll(true);
+    const f = req.Filter ?? {};
+    const items = this.store.state.endpoints
+      .map((r) => r.endpoint)
+      .filter(
+        (e) =>
+          inSet(e.Id, f.Ids) &&
+          nameMatches(e.Name, f.Name) &&
+          inSet(e.Status, f.Statuses) &&
+          inSet(e.ModelReference.CustomModelId, f.CustomModelIds) &&
+          (f.FoundationModelName === undefined || e.ModelReference.FoundationModel?.Name === f.FoundationModelName) &&
+          inSet(e.ModelReference.FoundationModel?.ModelVersion, f.ModelVersions) &&
+          (req.ProjectName === undefined || e.ProjectName === req.ProjectName),
+      );
+    return copy(listPage(items, req));
+  }
+
+  async update(req: ArkRequest<'UpdateEndpoint'>): Promise<ArkResult<'UpdateEndpoint'>> {
+    const record = await this.advance(req.Id, false);
+    this.assertStatus(record, LIVE_ENDPOINT_STATUSES, 'UpdateEndpoint');
+    assertUniqueTagKeys(req.Tags);
+    const e = record.endpoint;
+    if (req.Name !== undefined) e.Name = req.Name;
+    if (req.Description !== undefined) e.Description = req.Description;
+    if (req.RateLimit !== undefined) e.RateLimit = req.RateLimit;
+    if (req.Moderation !== undefined) e.Moderation = req.Moderation;
+    if (req.Tags !== undefined) e.Tags = req.Tags;
+    e.UpdateTime = rfc3339(this.store.now());
+    this.store.persist();
+    return {};
+  }
+
+  async start(req: ArkRequest<'StartEndpoint'>): Promise<ArkResult<'StartEndpoint'>> {
+    await this.moveTo(req.Id, STARTABLE_ENDPOINT_STATUSES, 'StartEndpoint', 'Scheduling');
+    return {};
+  }
+
+  async stop(req: ArkRequest<'StopEndpoint'>): Promise<ArkResult<'StopEndpoint'>> {
+    await this.moveTo(req.Id, STOPPABLE_ENDPOINT_STATUSES, 'StopEndpoint', 'Stopped');
+    return {};
+  }
+
+  async delete(req: ArkRequest<'DeleteEndpoint'>): Promise<ArkResult<'DeleteEndpoint'>> {
+    await this.moveTo(req.Id, DELETABLE_ENDPOINT_STATUSES, 'DeleteEndpoint', 'Deleting');
+    return {};
+  }
+
+  /** The endpoint as the Chat API sees it (no read is counted: serving traffic does not advance state). */
+  peek(id: string): Endpoint | undefined {
+    const record = this.find(id);
+    return record && copy(record.endpoint);
+  }
+
+  find(id: string): EndpointRecord | undefined {
+    return this.store.state.endpoints.find((r) => r.endpoint.Id === id);
+  }
+
+  /** Admin: forces an endpoint Abnormal with a StatusReason, as a crashed deployment would look. */
+  adminFail(id: string, reason: string): Endpoint {
+    const record = this.find(id);
+    if (!record) throw notFound('Endpoint', id);
+    this.assertStatus(record, LIVE_ENDPOINT_STATUSES, 'failEndpoint');
+    this.setStatus(record, 'Abnormal', reason);
+    this.store.persist();
+    return copy(record.endpoint);
+  }
+
+  /** Advances every endpoint without persisting; returns whether anything changed. */
+  async advanceEach(countRead: boolean): Promise<boolean> {
+    let changed = false;
+    for (const record of [...this.store.state.endpoints]) changed = (await this.advanceRecord(record, countRead)) || changed;
+    return changed;
+  }
+
+  /** Start, Stop and Delete: refused unless the endpoint is in one of `allowed`, then it enters `status`. */
+  private async moveTo(id: string, allowed: readonly EndpointStatus[], operation: string, status: EndpointStatus): Promise<void> {
+    const record = await this.advance(id, false);
+    this.assertStatus(record, allowed, operation);
+    this.setStatus(record, status);
+    this.store.persist();
+  }
+
+  /**
+   * Get counts a read (countRead); mutations take the steps that are already due, as a real service would have,
+   * without counting one. NotFound if absent or gone after advancing.
+   */
+  private async advance(id: string, countRead: boolean): Promise<EndpointRecord> {
+    const record = this.find(id);
+    if (!record) throw notFound('Endpoint', id);
+    if (await this.advanceRecord(record, countRead)) this.store.persist();
+    const after = this.find(id);
+    if (!after) throw notFound('Endpoint', id);
+    return after;
+  }
+
+  private advanceRecord(record: EndpointRecord, countRead: boolean): Promise<boolean> {
+    return advanceOnRead(this.store.policy, this.store.now(), countRead, {
+      progress: () => record.progress,
+      setProgress: (p: Progress) => (record.progress = p),
+      isTransitional: () => TRANSITIONAL_ENDPOINT_STATUSES.includes(record.endpoint.Status) && this.store.state.endpoints.includes(record),
+      step: async () => {
+        if (record.endpoint.Status === 'Deleting') {
+          this.store.state.endpoints = this.store.state.endpoints.filter((r) => r !== record);
+          return false;
+        }
+        const unit = this.deps.modelUnits.find(record.endpoint.ModelUnitId);
+        if (unit?.FailWith) this.setStatus(record, 'Abnormal', unit.FailWith);
+        else this.setStatus(record, 'Running');
+        return true;
+      },
+    });
+  }
+
+  private setStatus(record: EndpointRecord, status: EndpointStatus, reason?: string): void {
+    const now = this.store.now();
+    record.endpoint.Status = status;
+    if (reason) record.endpoint.StatusReason = reason;
+    else delete record.endpoint.StatusReason;
+    record.endpoint.UpdateTime = rfc3339(now);
+    record.progress = freshProgress(now);
+  }
+
+  private assertStatus(record: EndpointRecord, allowed: readonly EndpointStatus[], operation: string): void {
+    if (!allowed.includes(record.endpoint.Status)) {
+      throw new ArkApiError(
+        'OperationDenied.EndpointStatus',
+        `The endpoint "${record.endpoint.Id}" is ${record.endpoint.Status}; ${operation} needs one of ${allowed.join(', ')}.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { modelUnitView, type ModelUnitRecord, type ModelUnitView } from '../state/control-plane';
+import { ArkApiError, notFound } from './errors';
+import { rfc3339, type ControlPlaneStore } from './store';
+
+/** Slots a model unit gets when the admin route does not say: 2, so a create-before-delete replacement fits. */
+export const DEFAULT_MODEL_UNIT_SLOTS = 2;
+
+/**
+ * Model units: Ark has no public API for them (they are bought in the console), so only the admin routes create
+ * and list them; endpoints take a slot on one.
+ */
+export class ModelUnits {
+  constructor(private readonly store: ControlPlaneStore) {}
+
+  create(input: { Name?: string; Slots?: number; FailWith?: string }): ModelUnitView {
+    const now = this.store.now();
+    const id = this.store.newId('mu', now);
+    const unit = {
+      Id: id,
+      Name: input.Name ?? id,
+      Slots: input.Slots ?? DEFAULT_MODEL_UNIT_SLOTS,
+      ...(input.FailWith ? { FailWith: input.FailWith } : {}),
+      CreateTime: rfc3339(now),
+    };
+    this.store.state.modelUnits.push(unit);
+    this.store.persist();
+    return modelUnitView(this.store.state, unit);
+  }
+
+  list(): ModelUnitView[] {
+    return this.store.state.modelUnits.map((u) => modelUnitView(this.store.state, u));
+  }
+
+  find(id: string | undefined): ModelUnitRecord | undefined {
+    return this.store.state.modelUnits.find((u) => u.Id === id);
+  }
+
+  assertFreeSlot(modelUnitId: string): void {
+    const unit = this.find(modelUnitId);
+    if (!unit) throw notFound('ModelUnit', modelUnitId);
+    const view = modelUnitView(this.store.state, unit);
+    if (view.UsedSlots >= unit.Slots) {
+      throw new ArkApiError(
+        'OperationDenied.ModelUnitInsufficient',
+        `The ModelUnit "${modelUnitId}" has ${unit.Slots} slot(s), all used by ${view.EndpointIds.join(', ')}; expected a free slot.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { newResourceId, type IdPrefix } from '../../provider/api/ids';
+import { emptyControlPlaneState, type ControlPlaneState } from '../state/control-plane';
+import type { StatePersistence } from '../state/persistence';
+import type { Clock, TransitionPolicy } from '../state/transitions';
+
+export interface ControlPlaneStoreDeps {
+  persistence: StatePersistence;
+  clock: Clock;
+  policy: TransitionPolicy;
+  random?: () => number;
+}
+
+/**
+ * What every resource module of the control plane shares: the one persisted state, the clock, the transition
+ * policy and id generation. Modules read `state` afresh on every access, because a reset replaces it (a step
+ * that awaited an import must notice its record is gone).
+ */
+export class ControlPlaneStore {
+  state: ControlPlaneState;
+  policy: TransitionPolicy;
+  private readonly initialPolicy: TransitionPolicy;
+
+  constructor(private readonly deps: ControlPlaneStoreDeps) {
+    this.state = deps.persistence.load();
+    this.policy = deps.policy;
+    this.initialPolicy = deps.policy;
+  }
+
+  now(): number {
+    return this.deps.clock();
+  }
+
+  newId(prefix: IdPrefix, now: number): string {
+    return newResourceId(prefix, new Date(now), this.deps.random);
+  }
+
+  persist(): void {
+    this.deps.persistence.save(this.state);
+  }
+
+  /** Empty state and the start-up transition policy, persisted. */
+  reset(): void {
+    this.state = emptyControlPlaneState();
+    this.policy = this.initialPolicy;
+    this.persist();
+  }
+}
+
+/** RFC 3339 without milliseconds, as the Ark docs show (`2024-01-01T00:00:00Z`). */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Callers get copies: the records in the store are live state. */
+export function copy<T>(value: T): T {
+  return structuredClone(value);
+}
