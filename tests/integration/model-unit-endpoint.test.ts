@@ -201,4 +201,6 @@ test('survives a throttling storm (half of all Ark calls refused) through create
   await fx.ark.admin.clearFaults();
   expect(fired).toBeGreaterThan(0);
   expect(await endpointsOwnedBy('proj/dev/storm')).toEqual([]);
-});
+  // Real full-jitter backoff (up to 10 s a wait) on half of ~50 calls: 18-50 s measured, so a long unlucky streak
+  // needs more than the default 2 minutes.
+}, 300_000);
