@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
 import { startArkLocal, type ArkLocal, type ArkLocalOptions } from './index';
+import { DataDirInUseError } from './state/data-dir-lock';
 import { formatTransitionPolicy, parseTransitionPolicy } from './state/transitions';
 
 /**
@@ -143,9 +144,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`ark-local: ${(err as Error).stack ?? String(err)}\n`);
+/** The entry point of bin/ark-local.js (and `node dist/emulator/cli.js`): runs main, reports start-up failures. */
+export function run(argv: readonly string[]): void {
+  main(argv).catch((err: unknown) => {
+    // Expected start-up failures get their message alone; anything else keeps its stack for a bug report.
+    if (err instanceof DataDirInUseError) process.stderr.write(`${err.message}\n`);
+    else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') process.stderr.write(`ark-local: ${(err as Error).message}; pick another --port\n`);
+    else process.stderr.write(`ark-local: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) run(process.argv.slice(2));

@@ -15,6 +15,7 @@ import { createArkLocalServer } from './server';
 import { filePersistence, memoryPersistence } from './state/persistence';
 import { createObjectStore, createTosService } from './tos';
 import { DEFAULT_TRANSITION_POLICY, systemClock, type Clock, type TransitionPolicy } from './state/transitions';
+import { lockDataDir } from './state/data-dir-lock';
 
 export type { TransitionPolicy } from './state/transitions';
 export { ArkLocalAdmin } from './admin-client';
@@ -91,13 +92,20 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
   });
 
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  // Taken before the first request can write anything (nothing above writes to the data directory).
+  const lock = opts.dataDir ? await lockDataDir(opts.dataDir) : undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host}:${port}`;
   const tosEndpoint = `${host}:${port}`;
@@ -121,11 +129,13 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       chatBaseUrl,
     }),
     admin: new ArkLocalAdmin(url),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await lock?.release();
+    },
   };
 }
 

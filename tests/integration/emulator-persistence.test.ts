@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TosClient } from '@volcengine/tos-sdk';
+import { startArkLocal } from '../../emulator';
 import { CONTROL_PLANE_FILE } from '../../emulator/state/persistence';
 import { startArkHarness } from './emulator-ark-harness';
 
@@ -72,5 +73,18 @@ it('without a data directory nothing is written and a restart starts empty', asy
     expect((await second.ok('ListEndpoints', {})).TotalCount).toBe(0);
   } finally {
     await second.close();
+  }
+});
+
+it('a second ark-local on a data directory in use is refused, so neither overwrites the other', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ark-lock-'));
+  try {
+    const first = await startArkLocal({ dataDir: dir, quiet: true });
+    await expect(startArkLocal({ dataDir: dir, quiet: true })).rejects.toThrow(`data directory ${dir} is in use by process ${process.pid}`);
+    await first.close();
+    const second = await startArkLocal({ dataDir: dir, quiet: true });
+    await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
