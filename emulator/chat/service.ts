@@ -16,6 +16,7 @@ import { BodyTooLargeError, header, readBody, sendJson } from '../http';
 import type { EmulatorService } from '../service';
 import type { Clock } from '../state/transitions';
 import type { ApiKeyRecord } from '../state/control-plane';
+import { EndpointRateLimiter } from './rate-limit';
 import { syntheticReply, type SyntheticReply } from './synthetic';
 
 /** The static data-plane key ark-local accepts when `--api-key` is not given (documented in api-assumptions). */
@@ -50,6 +51,7 @@ class ChatApiError extends Error {
  * Errors use the documented `{"error":{code,message,param?,type}}` body and every response carries X-Request-Id.
  */
 export function createChatService(opts: ChatServiceOptions): EmulatorService {
+  const limiter = new EndpointRateLimiter(opts.clock);
   return {
     name: 'chat',
     async handle(req, res, url) {
@@ -66,7 +68,7 @@ export function createChatService(opts: ChatServiceOptions): EmulatorService {
           req,
           res,
           (r, kind) => sendChatError(r, requestId, new ChatApiError(kind === 'throttle' ? 'RateLimitExceeded' : 'InternalServiceError')),
-          () => complete(opts, req, res, requestId),
+          () => complete(opts, limiter, req, res, requestId),
         );
       } catch (err) {
         if (res.headersSent) return;
@@ -76,7 +78,7 @@ export function createChatService(opts: ChatServiceOptions): EmulatorService {
   };
 }
 
-async function complete(opts: ChatServiceOptions, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+async function complete(opts: ChatServiceOptions, limiter: EndpointRateLimiter, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
   const key = bearerKey(req);
   const nowSeconds = Math.floor(opts.clock() / 1000);
   const temp = key ? opts.findApiKey(key) : undefined;
@@ -97,6 +99,12 @@ async function complete(opts: ChatServiceOptions, req: IncomingMessage, res: Ser
   }
 
   const reply = syntheticReply(endpoint.Id, opts.describeServed(endpoint), request);
+  const verdict = limiter.admit(endpoint.Id, endpoint.RateLimit, usage(reply).total_tokens);
+  if (verdict !== 'ok') {
+    const which = verdict === 'rpm' ? `RPM ${endpoint.RateLimit!.Rpm}` : `TPM ${endpoint.RateLimit!.Tpm}`;
+    const code = verdict === 'rpm' ? 'RateLimitExceeded.EndpointRPMExceeded' : 'RateLimitExceeded.EndpointTPMExceeded';
+    throw new ChatApiError(code, `Its RateLimit allows ${which} per 60 s window; retry later or raise rateLimit.`, undefined, endpoint.Id);
+  }
   const created = Math.floor(opts.clock() / 1000);
   if (request.stream) return stream(res, requestId, created, endpoint.Id, reply, request.stream_options?.include_usage === true);
   const body: ChatCompletion = {

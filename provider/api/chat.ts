@@ -94,6 +94,8 @@ export const ChatErrors = {
   AuthenticationError: { status: 401, type: 'Unauthorized', message: 'The API key or AK/SK in the request is missing or invalid.' },
   'InvalidEndpointOrModel.NotFound': { status: 404, type: 'NotFound', message: 'The model or endpoint %s does not exist or you do not have access to it.' },
   RateLimitExceeded: { status: 429, type: 'TooManyRequests', message: 'The request has exceeded the rate limit of the endpoint.' },
+  'RateLimitExceeded.EndpointRPMExceeded': { status: 429, type: 'TooManyRequests', message: 'The request has exceeded the RPM (requests per minute) limit of the endpoint %s.' },
+  'RateLimitExceeded.EndpointTPMExceeded': { status: 429, type: 'TooManyRequests', message: 'The request has exceeded the TPM (tokens per minute) limit of the endpoint %s.' },
   InternalServiceError: { status: 500, type: 'InternalServerError', message: 'The service encountered an unexpected internal error.' },
 } as const;
 export type ChatErrorCode = keyof typeof ChatErrors;

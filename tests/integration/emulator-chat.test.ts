@@ -107,6 +107,23 @@ describe('errors: {"error":{code,message,param?,type}} and X-Request-Id', () => 
     expect((await h.ok('GetEndpoint', { Id: endpointId })).Status).toBe('Running');
   });
 
+  it("beyond the endpoint's RateLimit -> 429 RateLimitExceeded.EndpointRPMExceeded / EndpointTPMExceeded", async () => {
+    const limited = (await h.ok('CreateEndpoint', { Name: 'limited', ModelReference: FM, RateLimit: { Rpm: 2, Tpm: 1_000_000 } })).Id;
+    await h.ok('GetEndpoint', { Id: limited });
+    expect((await h.ok('GetEndpoint', { Id: limited })).Status).toBe('Running');
+    const call = () => openai.chat.completions.create({ model: limited, messages: MESSAGES });
+    await call();
+    await call();
+    const rpm = await chatError(openai, { model: limited });
+    expect(rpm).toMatchObject({ status: 429, code: 'RateLimitExceeded.EndpointRPMExceeded' });
+    expect(rpm.message).toContain(limited);
+    // A raised limit applies at once; a tiny TPM refuses a request whose tokens do not fit.
+    await h.ok('UpdateEndpoint', { Id: limited, RateLimit: { Rpm: 10, Tpm: 1_000_000 } });
+    await call();
+    await h.ok('UpdateEndpoint', { Id: limited, RateLimit: { Rpm: 10, Tpm: 5 } });
+    expect(await chatError(openai, { model: limited })).toMatchObject({ status: 429, code: 'RateLimitExceeded.EndpointTPMExceeded' });
+  });
+
   it('missing or invalid parameters -> 400 MissingParameter / InvalidParameter with param', async () => {
     expect(await chatError(openai, { messages: undefined })).toMatchObject({ status: 400, code: 'MissingParameter', param: 'messages' });
     expect(await chatError(openai, { model: undefined })).toMatchObject({ status: 400, code: 'MissingParameter', param: 'model' });
