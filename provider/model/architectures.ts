@@ -1,6 +1,6 @@
 // Tensor layouts per architecture family: which tensors a checkpoint of that family holds and their shapes,
 // as functions of the config dimensions. A new base of an existing family needs only a catalogue entry; a new
-// family needs one entry here. Facts: /work/shared/reference/hf-models.md sections 3.1-3.3.
+// family needs one entry here. Facts: ../shared/reference/hf-models.md (beside the repository) sections 3.1-3.3.
 
 export interface ModelDims {
   hiddenSize: number;

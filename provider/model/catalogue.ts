@@ -2,7 +2,7 @@ import type { FoundationModelRef } from '../api/ark';
 import type { ArchitectureFamily, ModelDims } from './architectures';
 
 // The supported bases, one entry each. Ark's supported list changes over time: adding a base is one entry here
-// (docs/base-models.md says how). Config values: /work/shared/reference/hf-models.md section 1.1.
+// (docs/base-models.md says how). Config values: ../shared/reference/hf-models.md (beside the repository) section 1.1.
 
 export interface BaseModelEntry {
   /** Catalogue id users write as `baseModel` (`Qwen2.5-7B`). */
