@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Wire contracts of the Ark control-plane actions (POST /?Action=X&Version=2024-01-01, JSON body, PascalCase).
  * Request schemas are what the emulator validates and the client sends; response schemas are what the emulator
  * builds and the client parses. Response objects are non-strict so fields the real service adds later do not
- * break parsing. Facts and their confidence: ../shared/reference/ (beside the repository): ark-api.md; every inference made here is
+ * break parsing. Facts and their confidence: ../shared/reference/ark-api.md (beside the repository); every inference made here is
  * listed in docs/api-assumptions.md.
  */
 

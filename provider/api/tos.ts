@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * Wire contracts of the TOS object API as `@volcengine/tos-sdk` 2.9.1 speaks it: JSON (not XML) bodies for
  * lists, multipart and multi-delete, and a JSON error body. The emulator builds its responses with these
- * schemas and the sync client parses with them. Facts: ../shared/reference/ (beside the repository): tos-protocol.md (§A.3, §D);
+ * schemas and the sync client parses with them. Facts: ../shared/reference/tos-protocol.md (beside the repository) (§A.3, §D);
  * what is inferred is listed in docs/api-assumptions.md ("TOS").
  */
 
