@@ -4,7 +4,7 @@ import { advanceOnRead, freshProgress, type Progress } from '../state/transition
 import { ArkApiError, dryRunPassed, notFound } from './errors';
 import { assertUniqueTagKeys, inSet, listPage, nameMatches } from './listing';
 import type { ImportVerdict, ModelImporter } from './model-import';
-import { copy, rfc3339, type ControlPlaneStore } from './store';
+import { advanceEvery, advanceFound, copy, rfc3339, type ControlPlaneStore } from './store';
 
 /** Custom model states that move on by themselves when read: Preparing -> Processing -> Ready | Failed. */
 export const TRANSITIONAL_MODEL_STATUSES: readonly CustomModelStatus[] = ['Preparing', 'Processing', 'Deleting'];
@@ -127,9 +127,7 @@ export class CustomModels {
 
   /** Advances every model without persisting; returns whether anything changed. */
   async advanceEach(countRead: boolean): Promise<boolean> {
-    let changed = false;
-    for (const record of [...this.store.state.customModels]) changed = (await this.advanceRecord(record, countRead)) || changed;
-    return changed;
+    return advanceEvery(this.store.state.customModels, (record) => this.advanceRecord(record, countRead));
   }
 
   /** Forgets imports in flight, for a reset: their verdicts no longer belong to any model. */
@@ -141,13 +139,13 @@ export class CustomModels {
    * Get counts a read (countRead); mutations take the steps that are already due, as a real service would have,
    * without counting one. NotFound if absent or gone after advancing.
    */
-  private async advance(id: string, countRead: boolean): Promise<CustomModelRecord> {
-    const record = this.find(id);
-    if (!record) throw notFound('CustomModel', id);
-    if (await this.advanceRecord(record, countRead)) this.store.persist();
-    const after = this.find(id);
-    if (!after) throw notFound('CustomModel', id);
-    return after;
+  private advance(id: string, countRead: boolean): Promise<CustomModelRecord> {
+    return advanceFound(
+      this.store,
+      () => this.find(id),
+      (record) => this.advanceRecord(record, countRead),
+      () => notFound('CustomModel', id),
+    );
   }
 
   private advanceRecord(record: CustomModelRecord, countRead: boolean): Promise<boolean> {

@@ -5,7 +5,7 @@ import type { CustomModels } from './custom-models';
 import { ArkApiError, dryRunPassed, invalidParameter, missingParameter, notFound } from './errors';
 import { assertUniqueTagKeys, inSet, listPage, nameMatches } from './listing';
 import type { ModelUnits } from './model-units';
-import { copy, rfc3339, type ControlPlaneStore } from './store';
+import { advanceEvery, advanceFound, copy, rfc3339, type ControlPlaneStore } from './store';
 
 /** Endpoint states that move on by themselves when read. */
 export const TRANSITIONAL_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Scheduling', 'Deleting'];
@@ -147,9 +147,7 @@ export class Endpoints {
 
   /** Advances every endpoint without persisting; returns whether anything changed. */
   async advanceEach(countRead: boolean): Promise<boolean> {
-    let changed = false;
-    for (const record of [...this.store.state.endpoints]) changed = (await this.advanceRecord(record, countRead)) || changed;
-    return changed;
+    return advanceEvery(this.store.state.endpoints, (record) => this.advanceRecord(record, countRead));
   }
 
   /** Start, Stop and Delete: refused unless the endpoint is in one of `allowed`, then it enters `status`. */
@@ -164,13 +162,13 @@ export class Endpoints {
    * Get counts a read (countRead); mutations take the steps that are already due, as a real service would have,
    * without counting one. NotFound if absent or gone after advancing.
    */
-  private async advance(id: string, countRead: boolean): Promise<EndpointRecord> {
-    const record = this.find(id);
-    if (!record) throw notFound('Endpoint', id);
-    if (await this.advanceRecord(record, countRead)) this.store.persist();
-    const after = this.find(id);
-    if (!after) throw notFound('Endpoint', id);
-    return after;
+  private advance(id: string, countRead: boolean): Promise<EndpointRecord> {
+    return advanceFound(
+      this.store,
+      () => this.find(id),
+      (record) => this.advanceRecord(record, countRead),
+      () => notFound('Endpoint', id),
+    );
   }
 
   private advanceRecord(record: EndpointRecord, countRead: boolean): Promise<boolean> {

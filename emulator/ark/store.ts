@@ -46,6 +46,32 @@ export class ControlPlaneStore {
   }
 }
 
+/**
+ * The Get/mutation path of one lazily advancing record: take the steps due (persisting if any happened) and
+ * return the record, or `notFound()` when it is absent or went away while advancing (a finished delete).
+ */
+export async function advanceFound<R>(
+  store: ControlPlaneStore,
+  find: () => R | undefined,
+  advanceRecord: (record: R) => Promise<boolean>,
+  notFound: () => Error,
+): Promise<R> {
+  const record = find();
+  if (!record) throw notFound();
+  if (await advanceRecord(record)) store.persist();
+  const after = find();
+  if (!after) throw notFound();
+  return after;
+}
+
+/** The List path: takes the steps due for every record without persisting; returns whether anything changed. */
+export async function advanceEvery<R>(records: readonly R[], advanceRecord: (record: R) => Promise<boolean>): Promise<boolean> {
+  let changed = false;
+  // A copy: a finished delete removes its record from the live array.
+  for (const record of [...records]) changed = (await advanceRecord(record)) || changed;
+  return changed;
+}
+
 /** RFC 3339 without milliseconds, as the Ark docs show (`2024-01-01T00:00:00Z`). */
 export function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
