@@ -22,7 +22,7 @@ describe('createOnce', () => {
     const create = jest.fn().mockRejectedValueOnce(new ArkServerError({ ...details, httpStatus: 500 })).mockResolvedValue('ep-2');
     const lookup = jest.fn().mockResolvedValue(undefined);
     const sleep = jest.fn().mockResolvedValue(undefined);
-    await expect(createOnce({ what: 'endpoint', create, lookup, log, lookupAttempts: 3, lookupDelayMs: 50, sleep })).resolves.toBe('ep-2');
+    await expect(createOnce({ what: 'endpoint', create, lookup, log, lookupAttempts: 3, lookupDelayMs: 50, clock: { now: Date.now, sleep } })).resolves.toBe('ep-2');
     expect(create).toHaveBeenCalledTimes(2);
     expect(lookup).toHaveBeenCalledTimes(3);
     expect(sleep.mock.calls).toEqual([[50], [50]]);
@@ -32,7 +32,7 @@ describe('createOnce', () => {
     const create = jest.fn().mockRejectedValueOnce(lostAnswer()).mockResolvedValue('ep-2');
     const lookup = jest.fn().mockResolvedValueOnce(undefined).mockResolvedValue('ep-1');
     const sleep = jest.fn().mockResolvedValue(undefined);
-    await expect(createOnce({ what: 'endpoint', create, lookup, log, sleep })).resolves.toBe('ep-1');
+    await expect(createOnce({ what: 'endpoint', create, lookup, log, clock: { now: Date.now, sleep } })).resolves.toBe('ep-1');
     expect(create).toHaveBeenCalledTimes(1);
     expect(lookup).toHaveBeenCalledTimes(2);
   });
@@ -46,8 +46,8 @@ describe('createOnce', () => {
 
   it('gives up after maxAttempts ambiguous failures that created nothing', async () => {
     const create = jest.fn().mockRejectedValue(lostAnswer());
-    const sleep = async () => undefined;
-    await expect(createOnce({ what: 'endpoint', create, lookup: async () => undefined, log, maxAttempts: 3, sleep })).rejects.toBeInstanceOf(ArkNetworkError);
+    const clock = { now: Date.now, sleep: async () => undefined };
+    await expect(createOnce({ what: 'endpoint', create, lookup: async () => undefined, log, maxAttempts: 3, clock })).rejects.toBeInstanceOf(ArkNetworkError);
     expect(create).toHaveBeenCalledTimes(3);
   });
 });

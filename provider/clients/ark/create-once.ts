@@ -1,4 +1,5 @@
 import type { ProgressLog } from '../../resources/controller';
+import { systemClock, type Clock } from '../retry';
 import { isAmbiguousFailure } from './client';
 
 /**
@@ -26,7 +27,7 @@ export interface CreateOnceOptions {
   lookupAttempts?: number;
   /** Pause between those lookups (default 3 s). */
   lookupDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  clock?: Clock;
 }
 
 export async function createOnce(options: CreateOnceOptions): Promise<string> {
@@ -49,10 +50,10 @@ export async function createOnce(options: CreateOnceOptions): Promise<string> {
 
 async function settledLookup(options: CreateOnceOptions): Promise<string | undefined> {
   const attempts = options.lookupAttempts ?? DEFAULT_LOOKUP_ATTEMPTS;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const clock = options.clock ?? systemClock;
   for (let lookup = 1; ; lookup++) {
     const existing = await options.lookup();
     if (existing || lookup >= attempts) return existing;
-    await sleep(options.lookupDelayMs ?? DEFAULT_LOOKUP_DELAY_MS);
+    await clock.sleep(options.lookupDelayMs ?? DEFAULT_LOOKUP_DELAY_MS);
   }
 }
