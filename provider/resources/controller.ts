@@ -16,6 +16,12 @@ export interface CheckResult<I> {
 
 export interface DiffResult {
   changes: boolean;
+  /**
+   * The input properties that differ (a nested path such as `rateLimit` names the top-level input). Every entry
+   * of `replaces` is also here. The native plugin turns them into the engine's detailed diff (update, or
+   * update-replace when listed in `replaces`); the dynamic shim has no detailed diff and ignores them.
+   */
+  changed?: string[];
   replaces?: string[];
   deleteBeforeReplace?: boolean;
 }
@@ -52,9 +58,43 @@ export interface ProviderSettings {
   pollIntervalMs?: number;
 }
 
+/** The engine's `customTimeouts` for the running operation, in seconds, when the adapter receives them. */
+export interface OperationTimeouts {
+  create?: number;
+  update?: number;
+  delete?: number;
+}
+
+export type TimedOperation = keyof OperationTimeouts;
+
 export interface ControllerContext {
   settings(): ProviderSettings;
   log: ProgressLog;
+  /**
+   * Set by adapters that receive the engine's `customTimeouts` (the native plugin); they win over a resource's
+   * own timeout inputs, which stay the defaults. The dynamic shim never receives them (pulumi-notes §0.7).
+   */
+  timeouts?: OperationTimeouts;
+  /**
+   * Aborted when the engine that called the provider is gone or cancelled the operation: long work stops
+   * promptly and leaves what it made resumable (checkpoints, ids in state) for the next `up`.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * How long an operation may wait, in ms: the engine's timeout for it when the adapter has one, else the
+ * resource's own input, else the resource's default.
+ */
+export function operationTimeoutMs(
+  ctx: ControllerContext,
+  operation: TimedOperation,
+  inputSeconds: number | undefined,
+  defaultSeconds: number,
+): number {
+  const engineSeconds = ctx.timeouts?.[operation];
+  const seconds = engineSeconds && engineSeconds > 0 ? engineSeconds : (inputSeconds ?? defaultSeconds);
+  return seconds * 1000;
 }
 
 export interface ResourceController<I, O> {

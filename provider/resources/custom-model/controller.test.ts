@@ -42,7 +42,15 @@ describe('CustomModel diff', () => {
     ['a failed import needs an update that reports it again', {}, { status: 'Failed' }, { changes: true, replaces: [] }],
     ['an unfinished import needs an update that resumes waiting', {}, { status: 'Processing' }, { changes: true, replaces: [] }],
   ])('%s', async (_label, newOverrides, stateOverrides, expected) => {
-    await expect(controller.diff('cm-1', { ...state, ...stateOverrides }, { ...base, ...newOverrides }, ctx)).resolves.toEqual(expected);
+    const { changed, ...decision } = await controller.diff('cm-1', { ...state, ...stateOverrides }, { ...base, ...newOverrides }, ctx);
+    expect(decision).toEqual(expected);
+    // The detailed diff of the native plugin: every replacing property is also a changed one.
+    expect(changed).toEqual(expect.arrayContaining(expected.replaces));
+  });
+
+  it('names the changed properties for the detailed diff', async () => {
+    const result = await controller.diff('cm-1', state, { ...base, name: 'renamed', description: 'new' }, ctx);
+    expect(result.changed).toEqual(['name', 'description']);
   });
 
   it('declares its replace list up front', () => {

@@ -8,7 +8,7 @@ import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } fr
 import { MODEL_GONE, MODEL_READY, logProgress, waitCustomModel } from '../../clients/ark/waiters';
 import { systemClock } from '../../clients/retry';
 import { type BaseModelEntry, baseModelByArkRef, resolveBaseModel, supportedBaseList } from '../../model/catalogue';
-import { type ControllerContext, PartialFailureError, type ResourceController } from '../controller';
+import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ResourceController } from '../controller';
 import { checkWithSchema, diffProperties, pickInputs } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
@@ -45,7 +45,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
     const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges, ignore: ignoreChanges });
     // A model not Ready (timed-out or failed import) needs an update that resumes waiting and reports again.
     const unfinished = olds.status !== 'Ready';
-    return { changes: changed.length > 0 || unfinished, replaces };
+    return { changes: changed.length > 0 || unfinished, changed, replaces };
   },
 
   async create(inputs, ctx) {
@@ -60,7 +60,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       if (earlier) ctx.log.info(`custom model "${modelName}": adopting ${earlier}, imported by an earlier interrupted run of this resource`);
       id = earlier ?? (await importModel(client, inputs, base, modelName, ctx));
     }
-    return { id, outs: await converge(client, id, inputs, base, ctx) };
+    return { id, outs: await converge(client, id, inputs, base, ctx, 'create') };
   },
 
   async read(id, props, ctx) {
@@ -73,13 +73,13 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
 
   async update(id, _olds, news, ctx) {
     const client = new ArkClient({ settings: ctx.settings() });
-    return { outs: await converge(client, id, news, requireBase(news.baseModel), ctx) };
+    return { outs: await converge(client, id, news, requireBase(news.baseModel), ctx, 'update') };
   },
 
   async delete(id, props, ctx) {
     const settings = ctx.settings();
     const client = new ArkClient({ settings });
-    const timeoutMs = (props.deleteTimeoutSeconds ?? DEFAULT_DELETE_TIMEOUT_SECONDS) * 1000;
+    const timeoutMs = operationTimeoutMs(ctx, 'delete', props.deleteTimeoutSeconds, DEFAULT_DELETE_TIMEOUT_SECONDS);
     const started = systemClock.now();
     const interval = pollIntervalFrom(settings.pollIntervalMs);
     let delayMs = interval.initialMs;
@@ -107,7 +107,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
         const list = users.map((e) => e.Id).join(', ') || '(none listed)';
         throw new Error(
           `cannot delete custom model ${id} ("${props.modelName}"): endpoint(s) ${list} were still being deleted after ` +
-            `${formatSeconds(elapsedMs)} (deleteTimeoutSeconds ${props.deleteTimeoutSeconds ?? DEFAULT_DELETE_TIMEOUT_SECONDS}); run \`pulumi destroy\` again later`,
+            `${formatSeconds(elapsedMs)} (delete timeout ${timeoutMs / 1000} s); run \`pulumi destroy\` again later`,
         );
       }
       ctx.log.info(`custom model ${id}: waiting for endpoint(s) ${users.map((e) => e.Id).join(', ')} to finish deleting`);
@@ -202,7 +202,14 @@ async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, base
 }
 
 /** Renames/redescribes what differs (UpdateCustomModel), then waits Ready: create after adopting, and update. */
-async function converge(client: ArkClient, id: string, inputs: Inputs, base: BaseModelEntry, ctx: ControllerContext): Promise<Outputs> {
+async function converge(
+  client: ArkClient,
+  id: string,
+  inputs: Inputs,
+  base: BaseModelEntry,
+  ctx: ControllerContext,
+  operation: TimedOperation,
+): Promise<Outputs> {
   const live = await findCustomModel(client, id);
   if (!live || live.Status === 'Deleting') {
     throw new Error(
@@ -220,12 +227,19 @@ async function converge(client: ArkClient, id: string, inputs: Inputs, base: Bas
       Description: redescribe ? (inputs.description ?? '') : undefined,
     });
   }
-  return awaitReady(client, id, inputs, base, ctx);
+  return awaitReady(client, id, inputs, base, ctx, operation);
 }
 
-async function awaitReady(client: ArkClient, id: string, inputs: Inputs, base: BaseModelEntry, ctx: ControllerContext): Promise<Outputs> {
+async function awaitReady(
+  client: ArkClient,
+  id: string,
+  inputs: Inputs,
+  base: BaseModelEntry,
+  ctx: ControllerContext,
+  operation: TimedOperation,
+): Promise<Outputs> {
   const settings = ctx.settings();
-  const timeoutMs = (inputs.createTimeoutSeconds ?? DEFAULT_CREATE_TIMEOUT_SECONDS) * 1000;
+  const timeoutMs = operationTimeoutMs(ctx, operation, inputs.createTimeoutSeconds, DEFAULT_CREATE_TIMEOUT_SECONDS);
   const what = `custom model ${id}`;
   try {
     const { value } = await waitCustomModel(client, id, 'Ready', MODEL_READY, {

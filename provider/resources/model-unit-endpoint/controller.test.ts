@@ -45,7 +45,15 @@ describe('ModelUnitEndpoint diff', () => {
     ['a Stopped endpoint needs an update that starts it', {}, { status: 'Stopped' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['a Scheduling endpoint (timed-out wait) needs an update that resumes', {}, { status: 'Scheduling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
   ])('%s', async (_label, newOverrides, stateOverrides, expected) => {
-    await expect(controller.diff('ep-1', { ...state, ...stateOverrides }, { ...base, ...newOverrides }, ctx)).resolves.toEqual(expected);
+    const { changed, ...decision } = await controller.diff('ep-1', { ...state, ...stateOverrides }, { ...base, ...newOverrides }, ctx);
+    expect(decision).toEqual(expected);
+    // The detailed diff of the native plugin: every replacing property is also a changed one.
+    expect(changed).toEqual(expect.arrayContaining(expected.replaces));
+  });
+
+  it('names the changed properties for the detailed diff', async () => {
+    const result = await controller.diff('ep-1', state, { ...base, name: 'renamed', description: 'new' }, ctx);
+    expect(result.changed).toEqual(['name', 'description']);
   });
 
   it('declares its replace list up front', () => {

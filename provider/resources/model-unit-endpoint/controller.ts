@@ -6,7 +6,7 @@ import { findEndpoint, findOwnedEndpoints, fromApiTags, toApiTags } from '../../
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { systemClock } from '../../clients/retry';
-import { type ControllerContext, PartialFailureError, type ProviderSettings, type ResourceController } from '../controller';
+import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
 import { checkWithSchema, diffProperties, pickInputs, sameValue } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
@@ -34,6 +34,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     const unfinished = olds.status !== 'Running';
     return {
       changes: changed.length > 0 || unfinished,
+      changed,
       replaces,
       deleteBeforeReplace: replaces.length > 0 && news.replacement === 'delete-before-create',
     };
@@ -49,7 +50,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
       if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, created by an earlier interrupted run of this resource`);
       id = earlier ?? (await createEndpoint(client, inputs, ctx));
     }
-    return { id, outs: await converge(client, id, inputs, ctx) };
+    return { id, outs: await converge(client, id, inputs, ctx, 'create') };
   },
 
   async read(id, props, ctx) {
@@ -61,13 +62,13 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
   },
 
   async update(id, _olds, news, ctx) {
-    return { outs: await converge(new ArkClient({ settings: ctx.settings() }), id, news, ctx) };
+    return { outs: await converge(new ArkClient({ settings: ctx.settings() }), id, news, ctx, 'update') };
   },
 
   async delete(id, props, ctx) {
     const settings = ctx.settings();
     const client = new ArkClient({ settings });
-    const timeoutMs = (props.deleteTimeoutSeconds ?? DEFAULT_DELETE_TIMEOUT_SECONDS) * 1000;
+    const timeoutMs = operationTimeoutMs(ctx, 'delete', props.deleteTimeoutSeconds, DEFAULT_DELETE_TIMEOUT_SECONDS);
     const interval = pollIntervalFrom(settings.pollIntervalMs);
     const started = systemClock.now();
     const remaining = () => Math.max(1, timeoutMs - (systemClock.now() - started));
@@ -83,8 +84,8 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
       const elapsedMs = systemClock.now() - started;
       if (elapsedMs >= timeoutMs) {
         throw new Error(
-          `endpoint ${id} was still ${live.Status} after ${formatSeconds(elapsedMs)} of deleting (deleteTimeoutSeconds ` +
-            `${timeoutMs / 1000}); run \`pulumi destroy\` again to keep waiting`,
+          `endpoint ${id} was still ${live.Status} after ${formatSeconds(elapsedMs)} of deleting (delete timeout ` +
+            `${timeoutMs / 1000} s); run \`pulumi destroy\` again to keep waiting`,
         );
       }
       switch (live.Status) {
@@ -165,7 +166,7 @@ async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, ctx:
  * Brings an existing endpoint to the inputs: UpdateEndpoint for what differs, StartEndpoint when it was stopped,
  * then waits until Running. Create (after adopting), update and the resumption of a partial create share it.
  */
-async function converge(client: ArkClient, id: string, inputs: Inputs, ctx: ControllerContext): Promise<Outputs> {
+async function converge(client: ArkClient, id: string, inputs: Inputs, ctx: ControllerContext, operation: TimedOperation): Promise<Outputs> {
   const settings = ctx.settings();
   const live = await findEndpoint(client, id);
   if (!live || live.Status === 'Deleting') {
@@ -185,7 +186,7 @@ async function converge(client: ArkClient, id: string, inputs: Inputs, ctx: Cont
     ctx.log.info(`endpoint ${id}: Stopped (outside Pulumi); starting it again`);
     await tolerateStateRace(() => client.call('StartEndpoint', { Id: id }));
   }
-  return awaitRunning(client, id, inputs, settings, ctx);
+  return awaitRunning(client, id, inputs, settings, ctx, operation);
 }
 
 /** The fields UpdateEndpoint must change, or undefined when the endpoint already matches. */
@@ -202,8 +203,15 @@ export function updatePatch(live: Endpoint, inputs: Inputs): Omit<UpdateEndpoint
   return Object.keys(patch).length ? patch : undefined;
 }
 
-async function awaitRunning(client: ArkClient, id: string, inputs: Inputs, settings: ProviderSettings, ctx: ControllerContext): Promise<Outputs> {
-  const timeoutMs = (inputs.createTimeoutSeconds ?? DEFAULT_CREATE_TIMEOUT_SECONDS) * 1000;
+async function awaitRunning(
+  client: ArkClient,
+  id: string,
+  inputs: Inputs,
+  settings: ProviderSettings,
+  ctx: ControllerContext,
+  operation: TimedOperation,
+): Promise<Outputs> {
+  const timeoutMs = operationTimeoutMs(ctx, operation, inputs.createTimeoutSeconds, DEFAULT_CREATE_TIMEOUT_SECONDS);
   try {
     const { value } = await waitEndpoint(client, id, 'Running', ENDPOINT_RUNNING, {
       timeoutMs,

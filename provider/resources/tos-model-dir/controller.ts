@@ -91,13 +91,13 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
   if (isUnknown(news.prefix) || normalizePrefix(news.prefix) !== olds.prefix) replaces.push('prefix');
   if (replaces.length > 0) {
     ctx.log.info(`${olds.location}: ${replaces.join(' and ')} changed; a new copy is uploaded, then the old objects are deleted`);
-    return { changes: true, replaces, deleteBeforeReplace: false };
+    return { changes: true, changed: replaces, replaces, deleteBeforeReplace: false };
   }
 
   const changed = PLAIN_INPUTS.filter((k) => isUnknown(news[k]) || news[k] !== olds[k]) as string[];
   if (isUnknown(news.baseModel) || news.baseModel !== olds.baseModelInput) changed.push('baseModel');
   if (isUnknown(news.exclude) || JSON.stringify(news.exclude ?? []) !== JSON.stringify(olds.exclude ?? [])) changed.push('exclude');
-  if (isUnknown(news.source) || isUnknown(news.exclude)) return { changes: true };
+  if (isUnknown(news.source) || isUnknown(news.exclude)) return { changes: true, changed: [...new Set([...changed, 'source'])] };
 
   const planned = await planSync(targetOf(news), envOf(ctx));
   const digest = contentDigest(planned.manifest.files);
@@ -106,7 +106,9 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
   if (digest !== olds.contentDigest) changed.push('content');
   else if (drift) changed.push('remote drift');
   if (changed.length > 0) ctx.log.info(`${olds.location}: update needed (${changed.join(', ')})`);
-  return { changes: changed.length > 0 };
+  // New content or remote drift is a change of what `source` stands for: the detailed diff names `source`.
+  const properties = changed.map((k) => (k === 'content' || k === 'remote drift' ? 'source' : k));
+  return { changes: changed.length > 0, changed: [...new Set(properties)] };
 }
 
 // ---- create ----------------------------------------------------------------------------------------------
