@@ -39,7 +39,8 @@ export interface SpawnedCli {
 
 export interface ArkTarget {
   ark: ArkLocal;
-  credential: EmulatorCredential;
+  /** The keys; with `via: 'env'` they may be left out, for tests that pass them per command as CI would. */
+  credential?: EmulatorCredential;
   /**
    * 'config': endpoints and keys are stack config, set by the test with `pulumi config set-all ...arkConfigArgs()`
    * after `stack init`. 'env': they are environment variables of every CLI run (ARK_ENDPOINT, VOLCENGINE_*...).
@@ -171,6 +172,7 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
     arkConfigArgs() {
       if (opts.ark?.via !== 'config') throw new Error('arkConfigArgs needs ark: { via: "config" }');
       const { ark, credential } = opts.ark;
+      if (!credential) throw new Error('arkConfigArgs needs ark.credential');
       return [
         ...['--plaintext', `ark:endpoint=${ark.url}`, '--plaintext', `ark:tosEndpoint=${ark.tosEndpoint}`],
         ...['--plaintext', `ark:chatBaseUrl=${ark.chatBaseUrl}`, '--plaintext', `ark:region=${ark.region}`],
@@ -196,8 +198,7 @@ function arkEnv({ ark, credential }: ArkTarget): Record<string, string> {
     ARK_TOS_ENDPOINT: ark.tosEndpoint,
     ARK_CHAT_BASE_URL: ark.chatBaseUrl,
     VOLCENGINE_REGION: ark.region,
-    VOLCENGINE_ACCESS_KEY: credential.accessKeyId,
-    VOLCENGINE_SECRET_KEY: credential.secretAccessKey,
+    ...(credential && { VOLCENGINE_ACCESS_KEY: credential.accessKeyId, VOLCENGINE_SECRET_KEY: credential.secretAccessKey }),
   };
 }
 
