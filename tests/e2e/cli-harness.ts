@@ -29,7 +29,10 @@ export interface RunOptions {
 }
 
 export interface SpawnedCli {
-  /** The `pulumi` process; it leads its own process group (the language host and providers are in it). */
+  /**
+   * The `pulumi` process, leading its own process group. The engine starts its plugins (language host,
+   * providers) in process groups of their own, so a signal to this group reaches the CLI, which must end them.
+   */
   child: ChildProcess;
   /** Sends `signal` to the whole process group, like a CI runner cancelling a job or a terminal's Ctrl-C. */
   signalGroup(signal: NodeJS.Signals): void;
