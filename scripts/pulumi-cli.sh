@@ -50,7 +50,7 @@ need_go() {
 build_cli() {
   need_go pulumi
   [ -f "$NODEJS_PLUGIN" ] || die "missing $NODEJS_PLUGIN: run 'npm ci' first (the dynamic-provider launcher ships inside @pulumi/pulumi)."
-  log "no pulumi on PATH: building v$PULUMI_VERSION from the Go module proxy into $ROOT (once; about 10 minutes on 2 cores)"
+  log "no pulumi on PATH: building v$PULUMI_VERSION from the Go module proxy into $ROOT (once; 10-15 minutes on 2 cores)"
   local work
   work="$(mktemp -d "${TMPDIR:-/tmp}/pulumi-cli-build.XXXXXX")"
   # The CLI's own go.mod has a replace directive, so `go install pkg@version` refuses it: build it from a wrapper
@@ -108,7 +108,7 @@ add_path() {
 
 build_yaml_host() {
   need_go pulumi-language-yaml
-  log "building pulumi-language-yaml v$PULUMI_YAML_VERSION from the Go module proxy into $HOSTS_DIR (once; about 5 minutes on 2 cores)"
+  log "building pulumi-language-yaml v$PULUMI_YAML_VERSION from the Go module proxy into $HOSTS_DIR (once; 3-5 minutes on 2 cores)"
   local partial="$HOSTS_DIR/.yaml.partial"
   rm -rf "$partial"
   mkdir -p "$partial"
