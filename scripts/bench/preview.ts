@@ -11,15 +11,15 @@
  *
  * Runs are interleaved round by round (the machine may be shared; interference hits every project alike) and
  * medians reported. The projects live in the repository's tmp/ (so they resolve @pulumi/pulumi and pulumi-ark)
- * and are removed afterwards. BENCH_PREVIEW_ROUNDS (default 5) sets the rounds. Needs `pulumi` (see
- * scripts/pulumi-cli.sh) and the Node language host `pulumi-language-nodejs` on PATH or next to `pulumi`.
+ * and are removed afterwards. BENCH_PREVIEW_ROUNDS (default 7) sets the rounds. The CLI and the Node language
+ * host come from scripts/pulumi-cli.sh --env (or PULUMI_ARK_CLI_ROOT + PULUMI_ARK_TOOL_PATH).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startArkLocal, DEFAULT_CREDENTIAL, type ArkLocal } from '../../emulator';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
-import { ensurePulumiCli, offlineEnv, REPO_ROOT } from '../pulumi-workspace';
+import { ensurePulumiTools, offlineEnv, REPO_ROOT } from '../pulumi-workspace';
 
 const BASE_MODEL = 'Qwen2.5-0.5B';
 const QUICKSTART_DIR = path.join(REPO_ROOT, 'examples', 'quickstart');
@@ -36,12 +36,13 @@ interface Project {
 }
 
 export async function runPreviewBench(): Promise<void> {
-  const rounds = Number(process.env.BENCH_PREVIEW_ROUNDS ?? 5);
-  const pulumi = await pulumiWithNodeHost();
+  const rounds = Number(process.env.BENCH_PREVIEW_ROUNDS ?? 7);
+  const tools = await ensurePulumiTools();
+  const pulumi = path.join(tools.root, 'bin', 'pulumi');
   fs.mkdirSync(path.join(REPO_ROOT, 'tmp'), { recursive: true });
   const work = fs.mkdtempSync(path.join(REPO_ROOT, 'tmp', 'bench-preview-'));
   for (const dir of ['backend', 'home']) fs.mkdirSync(path.join(work, dir));
-  const env = { ...process.env, ...offlineEnv(work, 'bench-preview'), PATH: `${path.dirname(pulumi)}${path.delimiter}${process.env.PATH ?? ''}` };
+  const env = { ...process.env, ...offlineEnv(work, 'bench-preview'), PATH: [...tools.path, process.env.PATH ?? ''].join(path.delimiter) };
   const ark = await startArkLocal({ dataDir: path.join(work, 'ark-local'), quiet: true, transitions: { mode: 'immediate' } });
   try {
     const modelDir = path.join(work, 'model');
@@ -181,16 +182,6 @@ for (let i = 0; i < ${PIPELINES}; i++) {
 function copyTsconfig(dir: string): void {
   const tsconfig = path.join(QUICKSTART_DIR, 'tsconfig.json');
   if (fs.existsSync(tsconfig)) fs.copyFileSync(tsconfig, path.join(dir, 'tsconfig.json'));
-}
-
-/** `pulumi` of the CLI root, after checking the Node language host is where the CLI will look for it. */
-async function pulumiWithNodeHost(): Promise<string> {
-  const bin = path.join(await ensurePulumiCli(), 'bin');
-  const dirs = [bin, ...(process.env.PATH ?? '').split(path.delimiter)];
-  if (!dirs.some((dir) => dir && fs.existsSync(path.join(dir, 'pulumi-language-nodejs')))) {
-    throw new Error(`the preview bench runs programs in their directory and needs the Node language host: put pulumi-language-nodejs on PATH or in ${bin}.`);
-  }
-  return path.join(bin, 'pulumi');
 }
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
