@@ -11,7 +11,8 @@
  *
  * Runs are interleaved round by round (the machine may be shared; interference hits every project alike) and
  * medians reported. The projects live in the repository's tmp/ (so they resolve @pulumi/pulumi and pulumi-ark)
- * and are removed afterwards. BENCH_PREVIEW_ROUNDS (default 7) sets the rounds. The CLI and the Node language
+ * and are removed afterwards, with ark-local's data directory (six uploads of the sparse ~1 GB model: ~6 GB of
+ * disk while the bench runs). BENCH_PREVIEW_ROUNDS (default 7) sets the rounds. The CLI and the Node language
  * host come from scripts/pulumi-cli.sh --env (or PULUMI_ARK_CLI_ROOT + PULUMI_ARK_TOOL_PATH).
  */
 import { spawn } from 'node:child_process';
