@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: figures for the TOS sync, printed, never asserted.
+ * `npm run bench`: figures for the TOS sync, then for a no-op preview (scripts/bench/preview.ts), printed, never
+ * asserted.
  *
  * - Sync throughput as a ratio to a raw sequential PUT of the same bytes to the same ark-local (target >= 0.9),
  *   for the upload phase (what `pulumi up` does after its preview fingerprinted the directory) and end to end
@@ -23,6 +24,7 @@ import { writeSyntheticModel } from '../provider/model/synthetic';
 import type { ProgressLog } from '../provider/resources/controller';
 import { executePlan, planSync, type SyncEnv, type SyncTarget } from '../provider/sync/engine';
 import { formatBytes } from '../provider/sync/progress';
+import { runPreviewBench } from './bench/preview';
 
 const quietLog: ProgressLog = { info: () => undefined, warn: (m) => console.warn(m) };
 const MiB = 1024 * 1024;
@@ -165,7 +167,8 @@ function rate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
 }
 
-main().catch((error) => {
+// `--preview-only` runs just the no-op preview figures (scripts/bench/preview.ts).
+(process.argv.includes('--preview-only') ? runPreviewBench() : main().then(runPreviewBench)).catch((error) => {
   console.error(error);
   process.exit(1);
 });

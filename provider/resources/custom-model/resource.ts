@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { DYNAMIC_MODULE, ownerTagFor, shimFor } from '../dynamic-shim';
+import { ArkDynamicResource, ownerTagFor } from '../dynamic-shim';
 
 /** Arguments of CustomModel; docs/resources/custom-model.md documents each one. */
 export interface CustomModelArgs {
@@ -31,7 +31,7 @@ export interface CustomModelArgs {
  * A fine-tuned model imported into Ark from a TOS directory (UploadModel), waited on until Ready. New weights
  * (a new contentDigest) import a new model before the old one is deleted, so endpoints can move over first.
  */
-export class CustomModel extends pulumi.dynamic.Resource {
+export class CustomModel extends ArkDynamicResource {
   declare readonly name: pulumi.Output<string>;
   /** The model's name in Ark: `<name>-<8 hex>`. */
   declare readonly modelName: pulumi.Output<string>;
@@ -49,7 +49,7 @@ export class CustomModel extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: CustomModelArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      shimFor('CustomModel'),
+      'CustomModel',
       name,
       {
         ...args,
@@ -62,8 +62,6 @@ export class CustomModel extends pulumi.dynamic.Resource {
         updateTime: undefined,
       },
       opts,
-      DYNAMIC_MODULE,
-      'CustomModel',
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { DYNAMIC_MODULE, ownerTagFor, shimFor } from '../dynamic-shim';
+import { ArkDynamicResource, ownerTagFor } from '../dynamic-shim';
 
 /** Arguments of ModelUnitEndpoint; docs/resources/model-unit-endpoint.md documents each one. */
 export interface ModelUnitEndpointArgs {
@@ -33,7 +33,7 @@ export interface ModelUnitEndpointArgs {
  * An Ark inference endpoint serving a custom model on a model unit, waited on until Running. Its `id` (`ep-…`)
  * is the `model` the OpenAI-compatible Chat API at `chatBaseUrl` takes.
  */
-export class ModelUnitEndpoint extends pulumi.dynamic.Resource {
+export class ModelUnitEndpoint extends ArkDynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly customModelId: pulumi.Output<string>;
   declare readonly modelUnitId: pulumi.Output<string>;
@@ -47,7 +47,7 @@ export class ModelUnitEndpoint extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ModelUnitEndpointArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      shimFor('ModelUnitEndpoint'),
+      'ModelUnitEndpoint',
       name,
       {
         ...args,
@@ -59,8 +59,6 @@ export class ModelUnitEndpoint extends pulumi.dynamic.Resource {
         updateTime: undefined,
       },
       opts,
-      DYNAMIC_MODULE,
-      'ModelUnitEndpoint',
     );
   }
 }

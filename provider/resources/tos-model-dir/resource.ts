@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { DYNAMIC_MODULE, ownerTagFor, shimFor } from '../dynamic-shim';
+import { ArkDynamicResource, ownerTagFor } from '../dynamic-shim';
 import type { ManagedFile } from './schema';
 
 /** Arguments of TosModelDir; see docs/resources/tos-model-dir.md for each one. */
@@ -30,7 +30,7 @@ export interface TosModelDirArgs {
  * A local model directory mirrored to a TOS prefix: parallel, resumable, CRC64-verified uploads of what
  * changed; `contentDigest` changes iff the model content changes, which is what CustomModel keys on.
  */
-export class TosModelDir extends pulumi.dynamic.Resource {
+export class TosModelDir extends ArkDynamicResource {
   /** `tos://bucket/prefix/` */
   declare readonly location: pulumi.Output<string>;
   declare readonly bucket: pulumi.Output<string>;
@@ -45,7 +45,7 @@ export class TosModelDir extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: TosModelDirArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      shimFor('TosModelDir'),
+      'TosModelDir',
       name,
       {
         ...args,
@@ -59,8 +59,6 @@ export class TosModelDir extends pulumi.dynamic.Resource {
         files: undefined,
       },
       opts,
-      DYNAMIC_MODULE,
-      'TosModelDir',
     );
   }
 }
