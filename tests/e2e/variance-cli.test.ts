@@ -90,7 +90,7 @@ test('up, refresh through an unknown status, repair and destroy all succeed in v
   // The doctor, run in the stack directory, reads the stack config through the CLI and reports what it tolerated.
   const doctor = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'bin', 'pulumi-ark.js'), 'doctor', '--bucket', 'models', '--json'], {
     cwd: run.dir,
-    env: { ...run.env, PULUMI_STACK: STACK },
+    env: run.env,
   }).catch((e: { stdout: string }) => e);
   const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: { id: string; status: string; detail: string; notes?: string[] }[] };
   expect(report.checks.find((c) => c.id === 'stack-config')).toMatchObject({ status: 'pass' });
