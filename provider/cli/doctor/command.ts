@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { uploadModelRequest } from '../../api/upload-model';
-import { QUANTIZATIONS, type Quantization } from '../../api/ark';
 import { toApiTags } from '../../clients/ark/finders';
 import { resolveBaseModel, supportedBaseList } from '../../model/catalogue';
 import { localModelSource } from '../../model/source';
@@ -239,8 +238,7 @@ async function printUploadRequest(args: DoctorArgs, upload: UploadArgs, io: Doct
   const digest = upload.contentDigest ?? (await localContentDigest(upload.dir, upload.exclude));
   const prefix = normalizePrefix(upload.prefix!);
   const location = `tos://${args.bucket}/${prefix}`;
-  const quantization = (report.detected.quantization ?? null) as Quantization | null;
-  if (quantization !== null && !QUANTIZATIONS.includes(quantization)) throw new Error(`unexpected quantization ${quantization}`);
+  const quantization = report.detected.quantization;
   const owner = upload.owner ?? 'PROJECT/STACK/RESOURCE';
   const body = uploadModelRequest({
     modelName: arkModelName({ name: upload.name!, contentDigest: digest, baseModel: base.id, quantization, location }),
