@@ -290,8 +290,9 @@ export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
     description: live.Description || undefined,
     baseModel: baseModel ?? props.baseModel,
     location: live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : props.location,
-    // A value outside our names (a later service version) leaves the declared one in place.
-    quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : live.Quantization === undefined ? undefined : props.quantization,
+    // An import's precision never changes (UpdateCustomModel cannot), so only a value in our own names is news;
+    // an absent field or another vocabulary leaves the declared one in place instead of forcing a replacement.
+    quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : props.quantization,
     tags: Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     modelName: live.Name,
