@@ -53,8 +53,8 @@ export const READ_NEEDS = {
     Id: 'required',
     Name: 'required', // owner lookup compares exact names
     Description: 'optional',
-    ProjectName: 'optional', // absent = `default`
-    Tags: 'optional',
+    ProjectName: 'optional', // absent = not reported: refresh keeps the state's value
+    Tags: 'optional', // absent = not reported: refresh keeps the state's value
     ModelReference: 'required', // which model the endpoint serves (adoption, replacement, delete guard)
     EndpointModelType: 'optional',
     ModelUnitId: 'optional',
@@ -74,7 +74,7 @@ export const READ_NEEDS = {
     Id: 'required',
     Name: 'required', // owner lookup compares exact names
     Description: 'optional',
-    ProjectName: 'optional',
+    ProjectName: 'optional', // absent = not reported: refresh keeps the state's value (it would replace)
     SourceType: 'optional',
     FoundationModel: 'optional', // falls back to the declared base
     CustomizationType: 'optional',
@@ -82,7 +82,7 @@ export const READ_NEEDS = {
     StatusReason: 'optional',
     Quantization: 'optional',
     TosLocation: 'optional', // falls back to the declared location
-    Tags: 'optional',
+    Tags: 'optional', // absent = not reported: refresh keeps the state's value (a change would replace)
     CreateTime: 'required', // output createTime
     UpdateTime: 'required', // output updateTime
   },

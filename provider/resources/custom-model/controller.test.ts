@@ -122,6 +122,12 @@ describe('outputsFromLive', () => {
     expect(outputsFromLive(quantized, { ...live, Quantization: 'W8A8' }).quantization).toBe('W8A8');
   });
 
+  it('treats absent Tags and ProjectName as not reported, not as a change that would replace the model', () => {
+    const declared = { ...state, tags: { team: 'ml' }, projectName: 'research' };
+    const { Tags: _tags, ProjectName: _project, ...terse } = live;
+    expect(outputsFromLive(declared, terse)).toMatchObject({ tags: { team: 'ml' }, projectName: 'research' });
+  });
+
   it('shows a rename done in the console as the full live name', () => {
     expect(outputsFromLive(state, { ...live, Name: 'by-hand' }).name).toBe('by-hand');
   });

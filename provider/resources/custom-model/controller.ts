@@ -282,7 +282,8 @@ function outputsFor(inputs: Inputs, base: BaseModelEntry, model: CustomModel): O
 export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
   const suffix = `-${nameSuffix(props)}`;
   const tags = fromApiTags(live.Tags);
-  const liveProject = live.ProjectName ?? DEFAULT_PROJECT_NAME;
+  // Absent ProjectName or Tags mean "not reported" (tolerant reader): the state keeps its values, no replacement.
+  const liveProject = live.ProjectName ?? props.projectName ?? DEFAULT_PROJECT_NAME;
   const baseModel = live.FoundationModel ? baseModelByArkRef(live.FoundationModel)?.id : undefined;
   return {
     ...props,
@@ -293,7 +294,7 @@ export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
     // An import's precision never changes (UpdateCustomModel cannot), so only a value in our own names is news;
     // an absent field or another vocabulary leaves the declared one in place instead of forcing a replacement.
     quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : props.quantization,
-    tags: Object.keys(tags).length ? tags : undefined,
+    tags: live.Tags === undefined ? props.tags : Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     modelName: live.Name,
     status: live.Status,

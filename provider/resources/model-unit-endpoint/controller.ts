@@ -268,7 +268,8 @@ function outputsFor(inputs: Inputs, live: Endpoint, settings: ProviderSettings):
  */
 export function outputsFromLive(props: Outputs, live: Endpoint, settings: ProviderSettings): Outputs {
   const tags = fromApiTags(live.Tags);
-  const liveProject = live.ProjectName ?? DEFAULT_PROJECT_NAME;
+  // Absent ProjectName or Tags mean "not reported" (tolerant reader): the state keeps its values, no replacement.
+  const liveProject = live.ProjectName ?? props.projectName ?? DEFAULT_PROJECT_NAME;
   return {
     ...props,
     name: live.Name,
@@ -279,7 +280,7 @@ export function outputsFromLive(props: Outputs, live: Endpoint, settings: Provid
       ? { rpm: live.RateLimit.Rpm ?? props.rateLimit.rpm, tpm: live.RateLimit.Tpm ?? props.rateLimit.tpm }
       : props.rateLimit,
     moderation: props.moderation && live.Moderation ? live.Moderation.Strategy : props.moderation,
-    tags: Object.keys(tags).length ? tags : undefined,
+    tags: live.Tags === undefined ? props.tags : Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     status: live.Status,
     statusReason: live.StatusReason || undefined,
