@@ -13,7 +13,7 @@ import { resolveSettings, SettingsError, type StackConfig } from '../../settings
 import { contentDigest } from '../../sync/digest';
 import { buildManifest } from '../../sync/manifest';
 import { normalizePrefix } from '../../sync/keys';
-import { runChecks, type CheckResult } from './checks';
+import { maskKey, runChecks, type CheckResult } from './checks';
 import { readStackConfig, type StackConfigSource } from './stack-config';
 import { WireLog } from './wire';
 
@@ -195,7 +195,7 @@ function publicSettings(s: ProviderSettings) {
     tosEndpoint: s.tosEndpoint,
     tosSecure: s.tosSecure,
     chatBaseUrl: s.chatBaseUrl,
-    accessKeyId: `${s.accessKeyId.slice(0, 6)}…`,
+    accessKeyId: maskKey(s.accessKeyId),
     sources: s.sources,
   };
 }
