@@ -13,6 +13,9 @@ export type CreateModelUnitBody = z.infer<typeof CreateModelUnitBodySchema>;
 /** `POST /_ark-local/endpoints/{id}/fail`. */
 export const FailEndpointBodySchema = z.strictObject({ Reason: z.string().min(1).max(1024) });
 
+/** `PUT /_ark-local/variance`. */
+export const VarianceBodySchema = z.strictObject({ enabled: z.boolean() });
+
 /** Summary of the TOS store in `GET /_ark-local/state`. */
 export interface TosSummary {
   buckets: { name: string; objects: number; bytes: number }[];

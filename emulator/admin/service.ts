@@ -7,7 +7,8 @@ import { readBody, sendJson } from '../http';
 import { ADMIN_PREFIX } from '../server';
 import type { EmulatorService } from '../service';
 import { formatTransitionPolicy, TransitionPolicySchema } from '../state/transitions';
-import { CreateModelUnitBodySchema, FailEndpointBodySchema, type TosSummary } from './schemas';
+import type { ResponseVariance } from '../ark/variance';
+import { CreateModelUnitBodySchema, FailEndpointBodySchema, VarianceBodySchema, type TosSummary } from './schemas';
 
 /**
  * Admin routes under `/_ark-local/`: what a user's console (model units) or a test harness (reset, faults,
@@ -26,6 +27,8 @@ export const ADMIN_ROUTES: readonly { method: string; path: string; does: string
   { method: 'POST', path: 'faults', does: 'inject a fault, body: a FaultRuleInput' },
   { method: 'DELETE', path: 'faults', does: 'clear the injected faults' },
   { method: 'POST', path: 'endpoints/{id}/fail', does: 'make an endpoint Abnormal, body {Reason}' },
+  { method: 'GET', path: 'variance', does: 'whether variance mode is on (emulator/ark/variance.ts)' },
+  { method: 'PUT', path: 'variance', does: 'turn variance mode on or off, body {enabled: boolean}' },
 ];
 
 export interface AdminStore {
@@ -35,6 +38,7 @@ export interface AdminStore {
 
 export interface AdminServiceOptions {
   controlPlane: ArkControlPlane;
+  variance: ResponseVariance;
   faults: FaultInjector;
   store: AdminStore;
 }
@@ -76,6 +80,7 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   if (route === 'reset' && method === 'POST') {
     cp.adminReset();
     opts.faults.clear();
+    opts.variance.reset();
     await opts.store.reset();
     return ok({ reset: true });
   }
@@ -84,6 +89,12 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
     const policy = parse(TransitionPolicySchema, body, 'transition policy');
     cp.setPolicy(policy);
     return ok({ policy, text: formatTransitionPolicy(policy) });
+  }
+  if (route === 'variance' && method === 'GET') return ok({ enabled: opts.variance.isEnabled() });
+  if (route === 'variance' && (method === 'PUT' || method === 'POST')) {
+    const { enabled } = parse(VarianceBodySchema, body, 'variance setting');
+    opts.variance.setEnabled(enabled);
+    return ok({ enabled });
   }
   if (route === 'faults' && method === 'GET') return ok({ faults: opts.faults.list() });
   if (route === 'faults' && method === 'POST') return ok(opts.faults.add(parse(FaultRuleInputSchema, body, 'fault rule')), 201);
@@ -98,7 +109,13 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
     return ok(cp.endpoints.adminFail(decodeURIComponent(fail[1]!), Reason));
   }
   if (route === 'state' && method === 'GET') {
-    return ok({ ...cp.adminSnapshot(), transitions: cp.getPolicy(), faults: opts.faults.list(), tos: await opts.store.summary() });
+    return ok({
+      ...cp.adminSnapshot(),
+      transitions: cp.getPolicy(),
+      variance: opts.variance.isEnabled(),
+      faults: opts.faults.list(),
+      tos: await opts.store.summary(),
+    });
   }
   throw new AdminError(404, 'NotFound', `No admin route ${method} ${ADMIN_PREFIX}${route}; GET ${ADMIN_PREFIX} lists them.`);
 }

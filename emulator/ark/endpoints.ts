@@ -65,6 +65,8 @@ export class Endpoints {
       CreateTime: rfc3339(now),
       UpdateTime: rfc3339(now),
       SupportRolling: false,
+      // No TPM guarantee package (ScaleTierId) on model-unit endpoints (reference §2.8: base models only).
+      SupportScaleTier: false,
       BatchOnly: false,
     };
     this.store.state.endpoints.push({ endpoint, progress: freshProgress(now) });
@@ -87,6 +89,7 @@ export class Endpoints {
           inSet(e.Id, f.Ids) &&
           nameMatches(e.Name, f.Name) &&
           inSet(e.Status, f.Statuses) &&
+          inSet(e.EndpointModelType, f.EndpointModelTypes) &&
           inSet(e.ModelReference.CustomModelId, f.CustomModelIds) &&
           (f.FoundationModelName === undefined || e.ModelReference.FoundationModel?.Name === f.FoundationModelName) &&
           inSet(e.ModelReference.FoundationModel?.ModelVersion, f.ModelVersions) &&

@@ -31,6 +31,8 @@ export interface ChatServiceOptions {
   findEndpoint(id: string): Endpoint | undefined;
   /** What an endpoint serves, for the synthetic reply, e.g. `cm-… (Qwen2.5-0.5B)`. */
   describeServed(endpoint: Endpoint): string;
+  /** The `model` a reply names: the model served, not the endpoint id (as the real service answers). */
+  servedModelName(endpoint: Endpoint): string;
   faults: FaultInjector;
   clock: Clock;
 }
@@ -106,19 +108,23 @@ async function complete(opts: ChatServiceOptions, limiter: EndpointRateLimiter, 
     throw new ChatApiError(code, `Its RateLimit allows ${which} per 60 s window; retry later or raise rateLimit.`, undefined, endpoint.Id);
   }
   const created = Math.floor(opts.clock() / 1000);
-  if (request.stream) return stream(res, requestId, created, endpoint.Id, reply, request.stream_options?.include_usage === true);
+  const model = opts.servedModelName(endpoint);
+  if (request.stream) return stream(res, requestId, created, model, reply, request.stream_options?.include_usage === true);
   const body: ChatCompletion = {
     id: requestId,
     object: 'chat.completion',
     created,
-    model: endpoint.Id,
+    model,
     choices: [{ index: 0, message: { role: 'assistant', content: reply.tokens.join(' ') }, finish_reason: reply.finishReason, logprobs: null }],
     usage: usage(reply),
   };
   sendJson(res, 200, body, { 'x-request-id': requestId });
 }
 
-/** SSE: a role chunk, one chunk per token, a finish chunk, the usage chunk when asked, then `[DONE]`. */
+/**
+ * SSE: a role chunk, one chunk per token, a finish chunk, the usage chunk when asked, then `[DONE]`. With
+ * include_usage every other chunk carries `usage: null`, as OpenAI-compatible services send it.
+ */
 function stream(res: ServerResponse, requestId: string, created: number, model: string, reply: SyntheticReply, includeUsage: boolean): void {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
   const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finish: ChatCompletionChunk['choices'][number]['finish_reason']): ChatCompletionChunk => ({
@@ -127,6 +133,7 @@ function stream(res: ServerResponse, requestId: string, created: number, model: 
     created,
     model,
     choices: [{ index: 0, delta, finish_reason: finish }],
+    ...(includeUsage ? { usage: null } : {}),
   });
   const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
   send(chunk({ role: 'assistant', content: '' }, null));

@@ -1,7 +1,7 @@
 import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { TosClient } from '@volcengine/tos-sdk';
+import { TosClient } from '@volcengine/tos-sdk';
 import { startArkLocal, type ArkLocal } from '../../emulator';
 import { crc64 } from '../../provider/api/crc64';
 import { PartialFailureError, UNKNOWN } from '../../provider/resources/controller';
@@ -85,7 +85,7 @@ describe('TosModelDir controller against ark-local', () => {
     const before = await listAll(tos, BUCKET, prefix);
     const count = await countTosRequests(arkLocal, ['PutObject', 'UploadPart', 'CreateMultipartUpload', 'DeleteMultiObjects']);
     const d = ctx();
-    expect(await controller.diff(outs.location, outs, inputs, d.ctx)).toEqual({ changes: false });
+    expect(await controller.diff(outs.location, outs, inputs, d.ctx)).toEqual({ changes: false, changed: [] });
     expect(d.lines.info.join('\n')).toMatch(/0 to upload, 0 to replace, 0 to delete, \d+ unchanged/);
     const { outs: again } = await controller.update(outs.location, outs, inputs, ctx().ctx);
     expect(again.contentDigest).toBe(outs.contentDigest);
@@ -239,6 +239,14 @@ describe('TosModelDir controller against ark-local', () => {
       ]);
       const created = await controller.check({}, { ...base(), bucket: 'no-such-bucket', createBucket: true }, ctx().ctx);
       expect(created.failures).toBeUndefined();
+    });
+
+    test('a bucket in another region than Ark fails check (HeadBucket reports its region)', async () => {
+      const s = arkLocal.providerSettings();
+      const shanghai = new TosClient({ accessKeyId: s.accessKeyId, accessKeySecret: s.secretAccessKey, region: 'cn-shanghai', endpoint: s.tosEndpoint, secure: false });
+      await shanghai.createBucket({ bucket: 'models-shanghai' });
+      const result = await controller.check({}, { ...base(), bucket: 'models-shanghai' }, ctx().ctx);
+      expect(result.failures).toEqual([{ property: 'bucket', reason: expect.stringMatching(/^expected TOS bucket models-shanghai in Ark's region cn-beijing, found it in cn-shanghai/) }]);
     });
 
     test('tolerates unknowns and skips value-dependent validation', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type CustomModel, DEFAULT_PROJECT_NAME, type UploadModelRequest } from '../../api/ark';
+import { type CustomModel, DEFAULT_PROJECT_NAME, isKnown, QUANTIZATIONS } from '../../api/ark';
+import { uploadModelRequest } from '../../api/upload-model';
 import { ArkClient } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
@@ -156,15 +157,16 @@ async function findOwn(client: ArkClient, inputs: Inputs, modelName: string): Pr
 
 async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEntry, modelName: string, ctx: ControllerContext): Promise<string> {
   const { bucket, prefix } = parseTosLocation(inputs.location);
-  const request: UploadModelRequest = {
-    Name: modelName,
-    Description: inputs.description,
-    ProjectName: inputs.projectName,
-    FoundationModel: base.ark,
-    TosLocation: { BucketName: bucket, ObjectKey: prefix },
-    Quantization: inputs.quantization ?? undefined,
-    Tags: toApiTags(inputs.tags, inputs.owner),
-  };
+  const request = uploadModelRequest({
+    modelName,
+    description: inputs.description,
+    projectName: inputs.projectName,
+    base: base.ark,
+    bucket,
+    prefix,
+    quantization: inputs.quantization,
+    tags: toApiTags(inputs.tags, inputs.owner),
+  });
   try {
     return await createOnce({
       what: `custom model "${modelName}"`,
@@ -280,7 +282,8 @@ function outputsFor(inputs: Inputs, base: BaseModelEntry, model: CustomModel): O
 export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
   const suffix = `-${nameSuffix(props)}`;
   const tags = fromApiTags(live.Tags);
-  const liveProject = live.ProjectName ?? DEFAULT_PROJECT_NAME;
+  // Absent ProjectName or Tags mean "not reported" (tolerant reader): the state keeps its values, no replacement.
+  const liveProject = live.ProjectName ?? props.projectName ?? DEFAULT_PROJECT_NAME;
   const baseModel = live.FoundationModel ? baseModelByArkRef(live.FoundationModel)?.id : undefined;
   return {
     ...props,
@@ -288,8 +291,10 @@ export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
     description: live.Description || undefined,
     baseModel: baseModel ?? props.baseModel,
     location: live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : props.location,
-    quantization: live.Quantization,
-    tags: Object.keys(tags).length ? tags : undefined,
+    // An import's precision never changes (UpdateCustomModel cannot), so only a value in our own names is news;
+    // an absent field or another vocabulary leaves the declared one in place instead of forcing a replacement.
+    quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : props.quantization,
+    tags: live.Tags === undefined ? props.tags : Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     modelName: live.Name,
     status: live.Status,

@@ -2,7 +2,7 @@ import { type CreateEndpointRequest, DEFAULT_PROJECT_NAME, type Endpoint, type U
 import { ArkClient } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
-import { findEndpoint, findOwnedEndpoints, fromApiTags, toApiTags } from '../../clients/ark/finders';
+import { findEndpoint, findOwnedEndpoints, fromApiTags, plainTags, toApiTags } from '../../clients/ark/finders';
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { systemClock } from '../../clients/retry';
@@ -199,7 +199,7 @@ export function updatePatch(live: Endpoint, inputs: Inputs): Omit<UpdateEndpoint
   }
   if (inputs.moderation && live.Moderation?.Strategy !== inputs.moderation) patch.Moderation = { Strategy: inputs.moderation };
   const tags = toApiTags(inputs.tags, inputs.owner);
-  if (!sameValue(sortTags(live.Tags ?? []), tags)) patch.Tags = tags;
+  if (!sameValue(plainTags(live.Tags), tags)) patch.Tags = tags;
   return Object.keys(patch).length ? patch : undefined;
 }
 
@@ -249,10 +249,6 @@ async function tolerateStateRace(call: () => Promise<unknown>): Promise<void> {
   }
 }
 
-function sortTags<T extends { Key: string }>(tags: readonly T[]): T[] {
-  return [...tags].sort((a, b) => a.Key.localeCompare(b.Key));
-}
-
 // ----------------------------------------------------------------------------------------------------- mapping
 
 function outputsFor(inputs: Inputs, live: Endpoint, settings: ProviderSettings): Outputs {
@@ -272,16 +268,19 @@ function outputsFor(inputs: Inputs, live: Endpoint, settings: ProviderSettings):
  */
 export function outputsFromLive(props: Outputs, live: Endpoint, settings: ProviderSettings): Outputs {
   const tags = fromApiTags(live.Tags);
-  const liveProject = live.ProjectName ?? DEFAULT_PROJECT_NAME;
+  // Absent ProjectName or Tags mean "not reported" (tolerant reader): the state keeps its values, no replacement.
+  const liveProject = live.ProjectName ?? props.projectName ?? DEFAULT_PROJECT_NAME;
   return {
     ...props,
     name: live.Name,
     description: live.Description || undefined,
     customModelId: live.ModelReference.CustomModelId ?? props.customModelId,
     modelUnitId: live.ModelUnitId ?? props.modelUnitId,
-    rateLimit: props.rateLimit && live.RateLimit ? { rpm: live.RateLimit.Rpm, tpm: live.RateLimit.Tpm } : props.rateLimit,
+    rateLimit: props.rateLimit && live.RateLimit
+      ? { rpm: live.RateLimit.Rpm ?? props.rateLimit.rpm, tpm: live.RateLimit.Tpm ?? props.rateLimit.tpm }
+      : props.rateLimit,
     moderation: props.moderation && live.Moderation ? live.Moderation.Strategy : props.moderation,
-    tags: Object.keys(tags).length ? tags : undefined,
+    tags: live.Tags === undefined ? props.tags : Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     status: live.Status,
     statusReason: live.StatusReason || undefined,
