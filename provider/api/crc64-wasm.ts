@@ -174,11 +174,26 @@ export function crc64ModuleBytes(): Uint8Array {
 }
 
 let compiled: WebAssembly.Module | undefined;
+let tables: BigUint64Array | undefined;
 
 /** The compiled module (compiled once per thread; a Module can also be posted to workers). */
 export function crc64Module(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(crc64ModuleBytes());
   return compiled;
+}
+
+/** What a thread needs to make its own instance: the module, the tables to copy in, and the layout. */
+export interface Crc64Setup {
+  module: WebAssembly.Module;
+  tables: BigUint64Array;
+  tablesOffset: number;
+  inputOffset: number;
+  inputBytes: number;
+}
+
+export function crc64WorkerSetup(): Crc64Setup {
+  tables ??= buildTables();
+  return { module: crc64Module(), tables, tablesOffset: 0, inputOffset: INPUT_OFFSET, inputBytes: INPUT_BYTES };
 }
 
 /**
@@ -190,10 +205,11 @@ export class Crc64Engine {
   readonly input: Uint8Array;
   private readonly fn: (ptr: number, len: number, register: bigint) => bigint;
 
-  constructor(module: WebAssembly.Module = crc64Module()) {
-    const instance = new WebAssembly.Instance(module, {});
+  constructor() {
+    const setup = crc64WorkerSetup();
+    const instance = new WebAssembly.Instance(setup.module, {});
     const memory = instance.exports.memory as WebAssembly.Memory;
-    new BigUint64Array(memory.buffer, 0, SLICES * 256).set(buildTables());
+    new BigUint64Array(memory.buffer, setup.tablesOffset, setup.tables.length).set(setup.tables);
     this.input = new Uint8Array(memory.buffer, INPUT_OFFSET, INPUT_BYTES);
     this.fn = instance.exports.crc as (ptr: number, len: number, register: bigint) => bigint;
   }

@@ -71,7 +71,7 @@ export class StatCache {
     return entry.crc64;
   }
 
-  record(f: WalkedFile, crc64: string, hashedAtMs: number): void {
+  record(f: Pick<WalkedFile, 'path' | 'size' | 'mtimeMs' | 'ino'>, crc64: string, hashedAtMs: number): void {
     this.seen.set(f.path, { size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, crc64, hashedAtMs });
     this.dirty = true;
   }
