@@ -5,6 +5,7 @@ import type { ProgressLog } from '../resources/controller';
 import { hashPool, type HashPool } from './hash-pool';
 import { buildManifest, fileOf, type LocalManifest, type ManifestEntry } from './manifest';
 import { assertInsidePrefix } from './keys';
+import type { StatCheck } from './stat-cache';
 import { computePlan, planTotals, type PlanItem, type RemoteFile, type SyncPlan } from './plan';
 import { mapPool } from './pool';
 import { formatPlan, ProgressReporter } from './progress';
@@ -32,6 +33,8 @@ export interface SyncEnv {
   log: ProgressLog;
   /** Hashing threads; the process-wide pool (one per core) unless given. */
   pool?: HashPool;
+  /** Stat fields a cached fingerprint must match (`PULUMI_ARK_STAT_CHECK`); default size, mtime, inode. */
+  statCheck?: StatCheck;
 }
 
 export interface SyncTuning {
@@ -106,6 +109,7 @@ export async function planSync(target: SyncTarget, env: SyncEnv): Promise<Planne
     cacheDir: env.cacheDir,
     walked,
     pool: env.pool,
+    statCheck: env.statCheck,
     needsHash: (f) => remoteSize.get(`${target.prefix}${f.path}`) === f.size,
   });
   const remote = await withRemoteCrcs(env.storage, target.bucket, target.prefix, listed, manifest.files);

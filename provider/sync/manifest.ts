@@ -3,7 +3,7 @@ import { walkModelDir, type WalkedFile } from '../model/walk';
 import { crc64OfFile } from './fingerprint';
 import type { HashPool } from './hash-pool';
 import { mapPool } from './pool';
-import { StatCache } from './stat-cache';
+import { StatCache, type StatCheck } from './stat-cache';
 
 /** One local file as the sync sees it. */
 export interface ManifestEntry {
@@ -44,6 +44,8 @@ export interface ManifestOptions {
   walked?: WalkedFile[];
   /** Hashing threads; the process-wide pool unless given. */
   pool?: HashPool;
+  /** Stat fields a cached fingerprint must match (default: size, mtime, inode). */
+  statCheck?: StatCheck;
 }
 
 /** Files hashed at once; each large file is itself split across every core by `crc64OfFile`. */
@@ -56,7 +58,7 @@ const FILES_IN_FLIGHT = 4;
 export async function buildManifest(root: string, opts: ManifestOptions): Promise<LocalManifest> {
   const absRoot = path.resolve(root);
   const walked = opts.walked ?? (await walkModelDir(absRoot, { exclude: opts.exclude }));
-  const cache = await StatCache.load(opts.cacheDir, absRoot);
+  const cache = await StatCache.load(opts.cacheDir, absRoot, opts.statCheck);
   let hashedFiles = 0;
   let hashedBytes = 0;
   const files = await mapPool(walked, FILES_IN_FLIGHT, async (f: WalkedFile): Promise<ManifestEntry> => {

@@ -5,6 +5,7 @@ import { localModelSource } from '../../model/source';
 import { validateModel } from '../../model/validate';
 import { ModelDirError, walkModelDir } from '../../model/walk';
 import { syncCacheDir } from '../../sync/cache-dir';
+import { statCheckFromEnv } from '../../sync/stat-cache';
 import { contentDigest } from '../../sync/digest';
 import {
   abortOpenUploads,
@@ -204,7 +205,7 @@ function storageOf(ctx: ControllerContext): TosStorage {
 }
 
 function envOf(ctx: ControllerContext): SyncEnv {
-  return { storage: storageOf(ctx), cacheDir: syncCacheDir(), log: ctx.log };
+  return { storage: storageOf(ctx), cacheDir: syncCacheDir(), statCheck: statCheckFromEnv(), log: ctx.log };
 }
 
 function targetOf(inputs: Inputs): SyncTarget {
