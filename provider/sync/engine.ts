@@ -170,6 +170,7 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     stats.uploadedBytes += entry.size;
     stats.partsSent += outcome.partsSent;
     stats.partsReused += outcome.partsReused;
+    stats.abortedUploads += outcome.abortedUploads;
     uploaded.push(item);
     progress.addBytes(entry.size - counted);
     progress.fileDone(item.path, entry.size);
@@ -188,10 +189,11 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     }
     await mapPool(small, tuning.uploadConcurrency, (item) => uploadOne(item, [], 1));
     for (const item of large) {
-      const mine = open.filter((u) => u.key === item.key);
-      await uploadOne(item, mine, tuning.uploadConcurrency);
-      // All but the resumed one (if any) were aborted by the upload.
-      stats.abortedUploads += Math.max(0, mine.length - 1);
+      await uploadOne(
+        item,
+        open.filter((u) => u.key === item.key),
+        tuning.uploadConcurrency,
+      );
     }
     if (jobs.length > 0) progress.flush('uploads complete');
     const doomed = plan.deleteRemote.map((d) => d.key);

@@ -170,6 +170,9 @@ export class HashPool {
         callback(error);
       },
     });
+    // Errors reach the consumer's own listener and the crc64 promise; a stream cut before anyone consumed it
+    // (an abort between open and send) must not become an unhandled 'error' event that ends the process.
+    stream.on('error', () => undefined);
     this.pending.set(id, {
       worker: slot,
       onChunk: (chunk) => {

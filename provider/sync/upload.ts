@@ -42,6 +42,8 @@ export interface UploadOutcome {
   partsSent: number;
   /** Parts found already uploaded with the same bytes and not sent again. */
   partsReused: number;
+  /** Open uploads of the key aborted because another fitted better or none fitted. */
+  abortedUploads: number;
 }
 
 export interface MultipartUpload extends FileUpload {
@@ -66,7 +68,7 @@ export async function putWhole(ctx: UploadContext, up: FileUpload): Promise<Uplo
     const result = await ctx.storage.putObject(ctx.bucket, up.key, body, up.meta, up.onBytes);
     const crc64 = await body.crc64();
     await assertObjectCrc(ctx, up.key, crc64, result.crc64);
-    return { crc64, partsSent: 0, partsReused: 0 };
+    return { crc64, partsSent: 0, partsReused: 0, abortedUploads: 0 };
   } finally {
     body.dispose();
   }
@@ -93,19 +95,20 @@ export function fitsLayout(uploaded: readonly UploadedPart[], layout: readonly P
 /** Parallel multipart upload, resuming a fitting open upload of the key and aborting the others. */
 export async function putMultipart(ctx: UploadContext, up: MultipartUpload): Promise<UploadOutcome> {
   const layout = partLayout(up.size, up.partSize);
-  const { uploadId, uploaded } = await adoptOrStart(ctx, up, layout);
+  const { uploadId, uploaded, aborted } = await adoptOrStart(ctx, up, layout);
   try {
-    return await sendParts(ctx, up, layout, uploadId, uploaded);
+    return { ...(await sendParts(ctx, up, layout, uploadId, uploaded)), abortedUploads: aborted };
   } catch (error) {
     // Aborted underneath us (another run's cleanup, expiry): start once more from nothing.
     if (!isNoSuchUpload(error)) throw error;
     const fresh = await ctx.storage.createMultipartUpload(ctx.bucket, up.key, up.meta);
-    return sendParts(ctx, up, layout, fresh, new Map());
+    return { ...(await sendParts(ctx, up, layout, fresh, new Map())), abortedUploads: aborted };
   }
 }
 
-async function adoptOrStart(ctx: UploadContext, up: MultipartUpload, layout: PartSpec[]): Promise<{ uploadId: string; uploaded: Map<number, UploadedPart> }> {
+async function adoptOrStart(ctx: UploadContext, up: MultipartUpload, layout: PartSpec[]): Promise<{ uploadId: string; uploaded: Map<number, UploadedPart>; aborted: number }> {
   let chosen: { uploadId: string; uploaded: Map<number, UploadedPart> } | undefined;
+  let aborted = 0;
   // Newest first: the most recent attempt has the most parts.
   for (const open of [...up.open].reverse()) {
     const parts = chosen ? undefined : await listPartsOrNone(ctx, up.key, open.uploadId);
@@ -113,9 +116,10 @@ async function adoptOrStart(ctx: UploadContext, up: MultipartUpload, layout: Par
       chosen = { uploadId: open.uploadId, uploaded: new Map(parts.map((p) => [p.partNumber, p])) };
     } else {
       await ctx.storage.abortMultipartUpload(ctx.bucket, up.key, open.uploadId);
+      aborted += 1;
     }
   }
-  return chosen ?? { uploadId: await ctx.storage.createMultipartUpload(ctx.bucket, up.key, up.meta), uploaded: new Map() };
+  return { ...(chosen ?? { uploadId: await ctx.storage.createMultipartUpload(ctx.bucket, up.key, up.meta), uploaded: new Map() }), aborted };
 }
 
 async function listPartsOrNone(ctx: UploadContext, key: string, uploadId: string): Promise<UploadedPart[] | undefined> {
@@ -127,7 +131,13 @@ async function listPartsOrNone(ctx: UploadContext, key: string, uploadId: string
   }
 }
 
-async function sendParts(ctx: UploadContext, up: MultipartUpload, layout: PartSpec[], uploadId: string, uploaded: Map<number, UploadedPart>): Promise<UploadOutcome> {
+async function sendParts(
+  ctx: UploadContext,
+  up: MultipartUpload,
+  layout: PartSpec[],
+  uploadId: string,
+  uploaded: Map<number, UploadedPart>,
+): Promise<Omit<UploadOutcome, 'abortedUploads'>> {
   let partsSent = 0;
   let partsReused = 0;
   const location = `tos://${ctx.bucket}/${up.key}`;

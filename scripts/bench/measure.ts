@@ -19,6 +19,8 @@ export function procIo(): ReadCounters {
 
 export interface RunFigures {
   seconds: number;
+  /** CPU time of this process, every thread (hash workers included), user + system. */
+  cpuSeconds: number;
   read: ReadCounters;
   peakRss: number;
 }
@@ -29,6 +31,7 @@ export async function measure(work: () => Promise<unknown>): Promise<RunFigures>
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const io0 = procIo();
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   try {
     await work();
@@ -36,9 +39,10 @@ export async function measure(work: () => Promise<unknown>): Promise<RunFigures>
     clearInterval(timer);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const io1 = procIo();
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { seconds, read: { rchar: io1.rchar - io0.rchar, readBytes: io1.readBytes - io0.readBytes }, peakRss: peak };
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, read: { rchar: io1.rchar - io0.rchar, readBytes: io1.readBytes - io0.readBytes }, peakRss: peak };
 }
 
 /** Wall time of `b2sum` over `files` (one process, files in order): the reference for "reads and hashes". */

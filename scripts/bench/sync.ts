@@ -106,7 +106,7 @@ async function uploadFigures(storage: TosStorage, data: DataSet, work: string, r
   }
   if (report) {
     const line = (label: string, r: RunFigures) =>
-      `  ${label.padEnd(28)} ${rate(data.bytes, r.seconds).padStart(12)} (${r.seconds.toFixed(1)} s), read ${formatBytes(r.read.rchar)} (${(r.read.rchar / data.bytes).toFixed(2)}x model; ${formatBytes(r.read.readBytes)} from the device), peak RSS ${formatBytes(r.peakRss)}`;
+      `  ${label.padEnd(28)} ${rate(data.bytes, r.seconds).padStart(12)} (${r.seconds.toFixed(1)} s, client CPU ${r.cpuSeconds.toFixed(1)} s), read ${formatBytes(r.read.rchar)} (${(r.read.rchar / data.bytes).toFixed(2)}x model; ${formatBytes(r.read.readBytes)} from the device), peak RSS ${formatBytes(r.peakRss)}`;
     console.log(line('raw sequential PUT', best.raw!));
     console.log(line('SDK uploadFile (parallel)', best.sdk!));
     console.log(line('cold sync (plan + upload)', best.sync!));
