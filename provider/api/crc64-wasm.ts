@@ -5,8 +5,8 @@
  * about 2.5x the JavaScript slicing-by-8 it replaces. `crc64.test.ts` checks it bit for bit against
  * tos-crc64-js (the SDK's implementation) and the standard check values.
  *
- * Memory layout of an instance: 16 tables of 256 little-endian u64 at offset 0 (32 KiB), then an input area of
- * `INPUT_BYTES` into which callers copy (or read files directly) the bytes to hash.
+ * Memory layout of an instance: 16 tables of 256 little-endian u64 at offset 0 (32 KiB), then `INPUT_AREAS`
+ * input areas of `INPUT_BYTES` into which callers copy (or read files directly) the bytes to hash.
  */
 
 /**
@@ -32,9 +32,14 @@ const SLICES = 16;
 const TABLE_BYTES = SLICES * 256 * 8;
 /** Bytes one call can hash; 1 MiB keeps a file read per call few and the instance small. */
 export const INPUT_BYTES = 1024 * 1024;
+/**
+ * Input areas: a hashing thread reads the next chunk of a file into one while it hashes another, and keeps a
+ * third for bytes that arrive in buffers of their own (upload streams).
+ */
+export const INPUT_AREAS = 3;
 const INPUT_OFFSET = TABLE_BYTES;
 const PAGE = 65536;
-const PAGES = Math.ceil((INPUT_OFFSET + INPUT_BYTES) / PAGE);
+const PAGES = Math.ceil((INPUT_OFFSET + INPUT_AREAS * INPUT_BYTES) / PAGE);
 
 /** T[k][b]: the register contribution of byte b followed by k zero bytes. */
 function buildTables(): BigUint64Array {
@@ -189,11 +194,12 @@ export interface Crc64Setup {
   tablesOffset: number;
   inputOffset: number;
   inputBytes: number;
+  inputAreas: number;
 }
 
 export function crc64WorkerSetup(): Crc64Setup {
   tables ??= buildTables();
-  return { module: crc64Module(), tables, tablesOffset: 0, inputOffset: INPUT_OFFSET, inputBytes: INPUT_BYTES };
+  return { module: crc64Module(), tables, tablesOffset: 0, inputOffset: INPUT_OFFSET, inputBytes: INPUT_BYTES, inputAreas: INPUT_AREAS };
 }
 
 /**

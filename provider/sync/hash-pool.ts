@@ -34,72 +34,111 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
-const { module, tables, tablesOffset, inputOffset, inputBytes } = workerData;
+const { module, tables, tablesOffset, inputOffset, inputBytes, inputAreas } = workerData;
 const instance = new WebAssembly.Instance(module, {});
 const memory = instance.exports.memory;
 new BigUint64Array(memory.buffer, tablesOffset, tables.length).set(tables);
-const input = new Uint8Array(memory.buffer, inputOffset, inputBytes);
+// Areas 0 and 1: the running hash job reads into one while it hashes the other. Area 2: upload-stream chunks,
+// copied in and hashed synchronously (they are transferred to the main thread afterwards).
+const area = (i) => ({ ptr: inputOffset + i * inputBytes, view: new Uint8Array(memory.buffer, inputOffset + i * inputBytes, inputBytes) });
+const jobAreas = [area(0), area(1)];
+const streamArea = area(inputAreas - 1);
 const crc = instance.exports.crc;
 const ONES = (1n << 64n) - 1n;
 const value = (register) => (BigInt.asUintN(64, register) ^ ONES).toString();
 const streams = new Map();
 
-function hashRange(job) {
-  const fd = fs.openSync(job.file, 'r');
+function shrank(file, missing, at) {
+  return new Error(file + ': expected ' + missing + ' more bytes at offset ' + at + ', found the end of the file (it shrank while being read)');
+}
+
+/** CRC64 (and MD5) of a range, read straight into the WebAssembly input areas, one chunk ahead. */
+async function hashRange(job) {
+  const fh = await fs.promises.open(job.file, 'r');
   try {
     const md5 = job.md5 ? createHash('md5') : undefined;
     let register = ONES;
-    for (let at = job.start; at < job.end; ) {
-      const n = fs.readSync(fd, input, 0, Math.min(inputBytes, job.end - at), at);
-      if (n === 0) throw new Error(job.file + ': expected ' + (job.end - at) + ' more bytes at offset ' + at + ', found the end of the file (it shrank while being read)');
-      register = crc(inputOffset, n, register);
-      if (md5) md5.update(input.subarray(0, n));
-      at += n;
+    let at = job.start;
+    let turn = 0;
+    const read = () => {
+      const a = jobAreas[turn++ % 2];
+      const want = Math.min(inputBytes, job.end - at);
+      const from = at;
+      at += want;
+      return fh.read(a.view, 0, want, from).then(({ bytesRead }) => ({ a, want, from, bytesRead }));
+    };
+    let next = job.end > job.start ? read() : undefined;
+    while (next) {
+      const got = await next;
+      if (got.bytesRead !== got.want) throw shrank(job.file, job.end - got.from, got.from);
+      next = at < job.end ? read() : undefined;
+      register = crc(got.a.ptr, got.bytesRead, register);
+      if (md5) md5.update(got.a.view.subarray(0, got.bytesRead));
     }
     return { crc64: value(register), md5: md5 ? md5.digest('hex') : undefined };
   } finally {
-    fs.closeSync(fd);
+    await fh.close();
   }
 }
+
+// Hash jobs run one at a time per thread (they own areas 0 and 1); the pool gives each thread a few.
+let jobs = Promise.resolve();
 
 /** Sends chunks of a read stream while it has credit; the main thread grants credit as it consumes them. */
 function pump(id) {
   const s = streams.get(id);
-  while (s.credit > 0 && s.at < s.end) {
-    const chunk = Buffer.allocUnsafeSlow(Math.min(inputBytes, s.end - s.at));
-    const n = fs.readSync(s.fd, chunk, 0, chunk.length, s.at);
-    if (n === 0) throw new Error(s.file + ': expected ' + (s.end - s.at) + ' more bytes at offset ' + s.at + ', found the end of the file (it shrank while being read)');
-    input.set(chunk.subarray(0, n));
-    s.register = crc(inputOffset, n, s.register);
+  if (!s || s.reading) return;
+  if (s.at >= s.end) {
+    streams.delete(id);
+    fs.close(s.fd, () => undefined);
+    parentPort.postMessage({ id, done: true, crc64: value(s.register) });
+    return;
+  }
+  if (s.credit === 0) return;
+  const chunk = Buffer.allocUnsafeSlow(Math.min(inputBytes, s.end - s.at));
+  s.reading = true;
+  fs.read(s.fd, chunk, 0, chunk.length, s.at, (error, n) => {
+    s.reading = false;
+    if (streams.get(id) !== s) return void fs.close(s.fd, () => undefined); // cancelled meanwhile
+    if (error || n !== chunk.length) return fail(id, error || shrank(s.file, s.end - s.at, s.at));
+    streamArea.view.set(chunk);
+    s.register = crc(streamArea.ptr, n, s.register);
     s.at += n;
     s.credit -= 1;
-    const bytes = n === chunk.length ? chunk.buffer : chunk.buffer.slice(0, n);
-    parentPort.postMessage({ id, chunk: bytes }, [bytes]);
-  }
-  if (s.at >= s.end) {
-    fs.closeSync(s.fd);
+    parentPort.postMessage({ id, chunk: chunk.buffer }, [chunk.buffer]);
+    pump(id);
+  });
+}
+
+function fail(id, error) {
+  const s = streams.get(id);
+  if (s) {
     streams.delete(id);
-    parentPort.postMessage({ id, done: true, crc64: value(s.register) });
+    if (s.fd >= 0) fs.close(s.fd, () => undefined);
   }
+  parentPort.postMessage({ id, error: error && error.message ? error.message : String(error) });
 }
 
 parentPort.on('message', (m) => {
-  try {
-    if (m.op === 'hash') parentPort.postMessage({ id: m.id, done: true, ...hashRange(m) });
-    else if (m.op === 'read') {
-      streams.set(m.id, { file: m.file, fd: fs.openSync(m.file, 'r'), at: m.start, end: m.end, register: ONES, credit: m.credit });
+  if (m.op === 'hash') {
+    jobs = jobs.then(() => hashRange(m)).then((r) => parentPort.postMessage({ id: m.id, done: true, ...r }), (e) => fail(m.id, e));
+  } else if (m.op === 'read') {
+    // Reading counts from the open on, so a cancel that arrives first closes the file once it is open.
+    const s = { file: m.file, fd: -1, at: m.start, end: m.end, register: ONES, credit: m.credit, reading: true };
+    streams.set(m.id, s);
+    fs.open(m.file, 'r', (error, fd) => {
+      s.reading = false;
+      s.fd = fd;
+      if (streams.get(m.id) !== s) return void (error ? undefined : fs.close(fd, () => undefined));
+      if (error) return fail(m.id, error);
       pump(m.id);
-    } else if (m.op === 'credit') {
-      const s = streams.get(m.id);
-      if (s) { s.credit += 1; pump(m.id); }
-    } else if (m.op === 'cancel') {
-      const s = streams.get(m.id);
-      if (s) { fs.closeSync(s.fd); streams.delete(m.id); }
-    }
-  } catch (error) {
+    });
+  } else if (m.op === 'credit') {
     const s = streams.get(m.id);
-    if (s) { try { fs.closeSync(s.fd); } catch {} streams.delete(m.id); }
-    parentPort.postMessage({ id: m.id, error: error && error.message ? error.message : String(error) });
+    if (s) { s.credit += 1; pump(m.id); }
+  } else if (m.op === 'cancel') {
+    const s = streams.get(m.id);
+    if (s) { streams.delete(m.id); if (!s.reading) fs.close(s.fd, () => undefined); }
   }
 });
 `;
