@@ -7,8 +7,8 @@ import { Crc64Engine } from './crc64-wasm';
  *
  * The checksum runs in a WebAssembly slicing-by-16 function assembled in `crc64-wasm.ts` (native 64-bit
  * registers). tos-crc64-js, the SDK's Emscripten build, copies every input into its heap and ran at 50-90 MB/s
- * here; the JavaScript slicing-by-8 that replaced it at about 1 GB/s; this at about 2.5 GB/s per core. The tests
- * check it bit for bit against tos-crc64-js. Combining is rare and cheap, so it stays with tos-crc64-js.
+ * here; the JavaScript slicing-by-8 that replaced it at about 650 MB per CPU-second; this at about 2.4 GB. The
+ * tests check it bit for bit against tos-crc64-js. Combining is rare and cheap, so it stays with tos-crc64-js.
  */
 
 let shared: Crc64Engine | undefined;

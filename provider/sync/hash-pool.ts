@@ -237,7 +237,8 @@ export class HashPool {
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
     const slots = this.slots;
-    this.slots = [];
+    for (const slot of slots) this.failWorker(slot, new Error('hash pool closed'));
+    clearTimeout(this.idleTimer);
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
