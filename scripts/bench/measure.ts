@@ -52,6 +52,19 @@ export async function b2sumSeconds(files: readonly string[]): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/**
+ * How many cores this process can actually get right now: one `b2sum` alone vs one per core at once, on the
+ * same file. On a shared machine (Linux autogroups give each session a fair share whatever its thread count)
+ * this can be well below the core count, and no multi-threaded figure can beat it.
+ */
+export async function usableCores(file: string, cores: number): Promise<number> {
+  const alone = await b2sumSeconds([file]);
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: cores }, () => b2sumSeconds([file])));
+  const together = Number(process.hrtime.bigint() - t0) / 1e9;
+  return (cores * alone) / together;
+}
+
 export interface ChildArkLocal {
   settings: ProviderSettings;
   /** CPU time (user + system) the ark-local process has used so far, in seconds. */

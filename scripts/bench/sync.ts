@@ -24,7 +24,7 @@ import { HashPool } from '../../provider/sync/hash-pool';
 import { formatBytes } from '../../provider/sync/progress';
 import { baselineCrc64 } from './baseline-crc64';
 import { ensureDataSet, type DataSet } from './data';
-import { b2sumSeconds, measure, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal, type RunFigures } from './measure';
+import { b2sumSeconds, measure, usableCores, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal, type RunFigures } from './measure';
 
 export interface SyncBenchOptions {
   /** Model sizes in GiB (`--sizes 1,15`). */
@@ -137,6 +137,9 @@ async function fingerprintFigures(data: DataSet, rounds: number): Promise<void> 
   } finally {
     await Promise.all([one.close(), all.close()]);
   }
+  const largest = data.files.reduce((a, b) => (b.size > a.size ? b : a));
+  const usable = await usableCores(largest.abs, all.size);
+  console.log(`  cores this process can get now: ${usable.toFixed(2)} of ${all.size} (${all.size} b2sum at once vs one alone); the threads ratio cannot exceed it`);
   console.log(`  fingerprint, 1 thread:        ${rate(data.bytes, best.one).padStart(12)} (${best.one.toFixed(2)} s)`);
   console.log(`  fingerprint, ${String(all.size).padEnd(2)} threads:      ${rate(data.bytes, best.all).padStart(12)} (${best.all.toFixed(2)} s, CPU/wall ${(allCpu / best.all).toFixed(2)}) -> ${ratio(best.one, best.all)} one thread (goal >= 1.8x)`);
   console.log(`  b2sum:                        ${rate(data.bytes, best.b2sum).padStart(12)} (${best.b2sum.toFixed(2)} s) -> fingerprint is ${ratio(best.b2sum, best.all)} b2sum's speed (goal >= 2x)`);
