@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (or `npm run bench -- --preview-only`): what a no-op `pulumi preview` of examples/quickstart
+ * `npm run bench` (or `npm run bench -- --only noop-preview`): what a no-op `pulumi preview` of examples/quickstart
  * costs next to an empty TypeScript program, both run by the real CLI in their directory (`pulumi preview` with
  * cwd = the project, the Node language host, a file:// backend), against an in-process ark-local.
  *

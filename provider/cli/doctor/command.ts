@@ -11,7 +11,7 @@ import { arkModelName } from '../../resources/custom-model/controller';
 import type { ProviderSettings } from '../../resources/controller';
 import { resolveSettings, SettingsError, type StackConfig } from '../../settings';
 import { contentDigest } from '../../sync/digest';
-import { buildManifest } from '../../sync/manifest';
+import { buildManifest, isHashed } from '../../sync/manifest';
 import { normalizePrefix } from '../../sync/keys';
 import { maskKey, runChecks, type CheckResult } from './checks';
 import { readStackConfig, type StackConfigSource } from './stack-config';
@@ -259,7 +259,10 @@ async function printUploadRequest(args: DoctorArgs, upload: UploadArgs, io: Doct
 async function localContentDigest(dir: string, exclude: string[]): Promise<string> {
   const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'pulumi-ark-doctor-'));
   try {
-    return contentDigest((await buildManifest(dir, { exclude, cacheDir })).files);
+    // Without `needsHash` the manifest fingerprints every file; the guard only narrows the type.
+    const { files } = await buildManifest(dir, { exclude, cacheDir });
+    if (!files.every(isHashed)) throw new Error(`${dir}: some files could not be fingerprinted`);
+    return contentDigest(files);
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }
