@@ -38,6 +38,8 @@ export interface SyncTuning {
   uploadConcurrency: number;
   partSize: number;
   progressIntervalMs?: number;
+  /** Aborted when the engine is gone (ControllerContext.signal): no further file starts uploading. */
+  signal?: AbortSignal;
 }
 
 export interface PlannedSync {
@@ -119,6 +121,7 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
   const byPath = new Map(manifest.files.map((f) => [f.path, f]));
 
   const uploadOne = async (item: PlanItem, taskNum: number): Promise<void> => {
+    tuning.signal?.throwIfAborted();
     const entry = byPath.get(item.path)!;
     const file = path.join(manifest.root, ...item.path.split('/'));
     await assertUnchangedSince(file, entry);

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../retry';
+import { type Clock, sleepUnlessAborted, systemClock } from '../retry';
 
 /**
  * A generic poller for long-running operations: poll a status until it is in the table's success set, fail
@@ -57,6 +57,8 @@ export interface WaitOptions<T> {
   interval?: PollInterval;
   clock?: Clock;
   onProgress?(progress: Progress): void;
+  /** Ends the wait (rejecting with the signal's reason) when aborted: ControllerContext.signal. */
+  signal?: AbortSignal;
 }
 
 export interface WaitResult<T> {
@@ -107,6 +109,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitResult<T>
   const started = clock.now();
   let delayMs = interval.initialMs;
   for (;;) {
+    options.signal?.throwIfAborted();
     const observed = await options.poll();
     const elapsedMs = clock.now() - started;
     const { success, failure, pending } = options.acceptors;
@@ -128,7 +131,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitResult<T>
       );
     }
     // Never sleep past the deadline: the last poll happens at the deadline, so a late success still counts.
-    await clock.sleep(Math.min(delayMs, options.timeoutMs - elapsedMs));
+    await sleepUnlessAborted(clock, Math.min(delayMs, options.timeoutMs - elapsedMs), options.signal);
     delayMs = Math.min(interval.maxMs, delayMs * interval.factor);
   }
 }

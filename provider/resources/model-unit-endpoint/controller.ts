@@ -77,6 +77,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
         timeoutMs: remaining(),
         interval,
         onProgress: logProgress(ctx.log, `endpoint ${id}`, goal, timeoutMs),
+        signal: ctx.signal,
       });
     for (;;) {
       const live = await findEndpoint(client, id);
@@ -217,6 +218,7 @@ async function awaitRunning(
       timeoutMs,
       interval: pollIntervalFrom(settings.pollIntervalMs),
       onProgress: logProgress(ctx.log, `endpoint ${id}`, 'Running', timeoutMs),
+      signal: ctx.signal,
     });
     return outputsFor(inputs, value as Endpoint, settings);
   } catch (error) {

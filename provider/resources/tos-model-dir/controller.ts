@@ -222,7 +222,12 @@ async function ensureBucket(storage: TosStorage, inputs: Inputs): Promise<void> 
 async function runSync(location: string, inputs: Inputs, planned: PlannedSync, env: SyncEnv, ctx: ControllerContext): Promise<Outputs> {
   const detected = await detectModel(inputs, planned.manifest.files);
   try {
-    await executePlan(targetOf(inputs), planned, env, { owner: inputs.owner, uploadConcurrency: inputs.uploadConcurrency, partSize: inputs.partSize });
+    await executePlan(targetOf(inputs), planned, env, {
+      owner: inputs.owner,
+      uploadConcurrency: inputs.uploadConcurrency,
+      partSize: inputs.partSize,
+      signal: ctx.signal,
+    });
   } catch (error) {
     if (!(error instanceof SyncError)) throw error;
     const arrived = [...planned.plan.unchanged, ...error.uploaded];
