@@ -9,6 +9,7 @@ import { MODEL_GONE, MODEL_READY, logProgress, waitCustomModel } from '../../cli
 import { sleepUnlessAborted, systemClock } from '../../clients/retry';
 import { type BaseModelEntry, baseModelByArkRef, resolveBaseModel, supportedBaseList } from '../../model/catalogue';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ResourceController } from '../controller';
+import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, pickInputs } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
@@ -60,7 +61,9 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       if (earlier) ctx.log.info(`custom model "${modelName}": adopting ${earlier}, imported by an earlier interrupted run of this resource`);
       id = earlier ?? (await importModel(client, inputs, base, modelName, ctx));
     }
-    return { id, outs: await converge(client, id, inputs, base, ctx, 'create') };
+    const properties = () => ({ ...inputs, modelName });
+    const outs = await keepCreatedOnFailure({ id, what: 'custom model', properties }, () => converge(client, id, inputs, base, ctx, 'create'));
+    return { id, outs };
   },
 
   async read(id, props, ctx) {

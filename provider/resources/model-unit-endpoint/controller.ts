@@ -7,6 +7,7 @@ import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } fr
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { systemClock } from '../../clients/retry';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
+import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, pickInputs, sameValue } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
@@ -50,7 +51,9 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
       if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, created by an earlier interrupted run of this resource`);
       id = earlier ?? (await createEndpoint(client, inputs, ctx));
     }
-    return { id, outs: await converge(client, id, inputs, ctx, 'create') };
+    const properties = () => ({ ...inputs, chatBaseUrl: ctx.settings().chatBaseUrl });
+    const outs = await keepCreatedOnFailure({ id, what: 'endpoint', properties }, () => converge(client, id, inputs, ctx, 'create'));
+    return { id, outs };
   },
 
   async read(id, props, ctx) {
