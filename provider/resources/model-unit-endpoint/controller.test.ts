@@ -70,7 +70,6 @@ describe('ModelUnitEndpoint check', () => {
     ['a foundation model id', { customModelId: 'doubao-seed-1-6' }, 'customModelId'],
     ['a bad model unit id', { modelUnitId: 'unit-1' }, 'modelUnitId'],
     ['a negative rpm', { rateLimit: { rpm: -1, tpm: 1 } }, 'rateLimit.rpm'],
-    ['an unknown moderation', { moderation: 'Strict' }, 'moderation'],
     ['an unknown replacement mode', { replacement: 'blue-green' }, 'replacement'],
     ['a zero timeout', { createTimeoutSeconds: 0 }, 'createTimeoutSeconds'],
     ['a missing name', { name: undefined }, 'name'],

@@ -1,4 +1,4 @@
-import { type CreateEndpointRequest, DEFAULT_PROJECT_NAME, type Endpoint, type UpdateEndpointRequest } from '../../api/ark';
+import { type CreateEndpointRequest, DEFAULT_PROJECT_NAME, type Endpoint, type Moderation, type UpdateEndpointRequest } from '../../api/ark';
 import { ArkClient } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
@@ -15,6 +15,7 @@ import {
   INPUT_KEYS,
   type Inputs,
   InputsSchema,
+  KNOWN_MODERATION_STRATEGIES,
   type Outputs,
 } from './schema';
 
@@ -24,8 +25,13 @@ export const replaceOnChanges = ['customModelId', 'modelUnitId', 'projectName'] 
 const ignoreChanges = ['adoptExistingId'] as const;
 
 export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = {
-  async check(_olds, news) {
-    const { inputs, failures } = checkWithSchema(InputsSchema, news);
+  async check(_olds, news, ctx) {
+    const { inputs, failures, unknown } = checkWithSchema(InputsSchema, news);
+    if (inputs?.moderation && !unknown.has('moderation') && !KNOWN_MODERATION_STRATEGIES.includes(inputs.moderation)) {
+      ctx.log.warn(
+        `moderation "${inputs.moderation}" is none of the documented strategies (${KNOWN_MODERATION_STRATEGIES.join(', ')}); it is sent as given and Ark may refuse it`,
+      );
+    }
     return inputs ? { inputs } : { failures };
   },
 
@@ -137,7 +143,7 @@ async function createEndpoint(client: ArkClient, inputs: Inputs, ctx: Controller
     ModelUnitId: inputs.modelUnitId,
     Description: inputs.description,
     RateLimit: inputs.rateLimit ? { Rpm: inputs.rateLimit.rpm, Tpm: inputs.rateLimit.tpm } : undefined,
-    Moderation: inputs.moderation ? { Strategy: inputs.moderation } : undefined,
+    Moderation: moderationOf(inputs),
     Tags: toApiTags(inputs.tags, inputs.owner),
     ProjectName: inputs.projectName,
   };
@@ -201,7 +207,7 @@ export function updatePatch(live: Endpoint, inputs: Inputs): Omit<UpdateEndpoint
   if (inputs.rateLimit && (live.RateLimit?.Rpm !== inputs.rateLimit.rpm || live.RateLimit?.Tpm !== inputs.rateLimit.tpm)) {
     patch.RateLimit = { Rpm: inputs.rateLimit.rpm, Tpm: inputs.rateLimit.tpm };
   }
-  if (inputs.moderation && live.Moderation?.Strategy !== inputs.moderation) patch.Moderation = { Strategy: inputs.moderation };
+  if (inputs.moderation && live.Moderation?.Strategy !== inputs.moderation) patch.Moderation = moderationOf(inputs);
   const tags = toApiTags(inputs.tags, inputs.owner);
   if (!sameValue(sortTags(live.Tags ?? []), tags)) patch.Tags = tags;
   return Object.keys(patch).length ? patch : undefined;
@@ -252,6 +258,14 @@ async function tolerateStateRace(call: () => Promise<unknown>): Promise<void> {
   } catch (error) {
     if (!hasCode(error, 'OperationDenied.EndpointStatus')) throw error;
   }
+}
+
+/**
+ * The request's moderation block. The input takes any strategy (only a warning for undocumented ones); whether
+ * the request contract lets it through is provider/api's decision.
+ */
+function moderationOf(inputs: Inputs): Moderation | undefined {
+  return inputs.moderation ? { Strategy: inputs.moderation as Moderation['Strategy'] } : undefined;
 }
 
 function sortTags<T extends { Key: string }>(tags: readonly T[]): T[] {
