@@ -38,6 +38,8 @@ export interface ArkLocalOptions {
   apiKeys?: string[];
   /** Clock for signatures, timestamps and after-seconds transitions (tests move it instead of waiting). */
   clock?: Clock;
+  /** How long a request's headers may take to arrive before the connection is cut (default 20 s); bodies are never cut. */
+  headersTimeoutMs?: number;
 }
 
 export interface ArkLocal {
@@ -89,7 +91,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
     }),
     admin: createAdminService({ controlPlane, faults, store }),
     tos: createTosService({ store, credentials: credentialsByKey, faults, clock }),
-  });
+  }, { headersTimeoutMs: opts.headersTimeoutMs });
 
   const host = opts.host ?? '127.0.0.1';
   // Taken before the first request can write anything (nothing above writes to the data directory).
