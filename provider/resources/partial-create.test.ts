@@ -1,16 +1,18 @@
 /**
  * After a create call has returned an id, no error may lose that id: each resource's create is run once
  * successfully against a scripted service to record the calls it makes, then once per call after the create
- * call with an error injected there; every run must end in a PartialFailureError carrying the id. (Fault
- * branches, hence stand-ins for the clients; the integration tests run the same controllers against ark-local.)
+ * call with an error injected there; every run must end in a PartialFailureError carrying the id. The Ark
+ * resources talk to a scripted stand-in of the Ark client; TosModelDir to in-process ark-local through the real
+ * TOS client, wrapped so any of its calls can be made to fail.
  */
 import { promises as fs } from 'node:fs';
+import { TosClient } from '@volcengine/tos-sdk';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { toApiTags } from '../clients/ark/finders';
 import { ArkClient } from '../clients/ark/client';
 import { TosStorage } from '../clients/tos/client';
-import { crc64OfFile } from '../sync/fingerprint';
+import { startArkLocal, type ArkLocal } from '../../emulator';
 import { META_OWNER, MIN_PART_SIZE } from '../sync/engine';
 import { PartialFailureError, type ControllerContext, type ProviderSettings } from './controller';
 import { customModelController } from './custom-model/controller';
@@ -22,6 +24,7 @@ import { InputsSchema as DirInputsSchema } from './tos-model-dir/schema';
 
 jest.mock('../clients/ark/client', () => ({ ...jest.requireActual('../clients/ark/client'), ArkClient: jest.fn() }));
 jest.mock('../clients/tos/client', () => ({ ...jest.requireActual('../clients/tos/client'), TosStorage: jest.fn() }));
+const { TosStorage: RealTosStorage } = jest.requireActual<typeof import('../clients/tos/client')>('../clients/tos/client');
 
 const settings: ProviderSettings = {
   region: 'cn-beijing',
@@ -39,24 +42,28 @@ const ctx: ControllerContext = { settings: () => settings, log: { info: () => un
 class Scripted {
   readonly calls: string[] = [];
   constructor(
-    private readonly handlers: Record<string, (request: any, nth: number) => unknown>,
+    private readonly handlers: Record<string, (request: any, nth: number, real: () => unknown) => unknown>,
     private readonly failAt?: number,
   ) {}
-  async invoke(name: string, request: unknown): Promise<any> {
+  /** `real` performs the call for handlers that pass it through. */
+  async invoke(name: string, request: unknown, real: () => unknown = () => undefined): Promise<any> {
     const index = this.calls.push(name) - 1;
     if (index === this.failAt) throw new Error(`injected failure of ${name} (call ${index + 1})`);
     const handler = this.handlers[name];
     if (!handler) throw new Error(`no scripted answer for ${name}`);
-    return handler(request, this.calls.filter((c) => c === name).length);
+    return handler(request, this.calls.filter((c) => c === name).length, real);
   }
 }
 
-/** The positions after the first `createCall`: every step a failure must not lose the id in. */
-function stepsAfter(calls: readonly string[], createCall: string): number[] {
-  const created = calls.indexOf(createCall);
+/** The positions after the first call matching `createCall`: every step a failure must not lose the id in. */
+function stepsAfter(calls: readonly string[], createCall: string | RegExp): number[] {
+  const created = calls.findIndex((c) => (typeof createCall === 'string' ? c === createCall : createCall.test(c)));
   if (created < 0) throw new Error(`the successful run never made ${createCall}: ${calls.join(', ')}`);
   return calls.map((_, i) => i).filter((i) => i > created);
 }
+
+/** A TOS call that writes (an object, a part, an upload): from the first one on, objects of this resource exist. */
+const FIRST_WRITE = /^(put|upload|create(?!Bucket)|complete)/;
 
 function arkClientFrom(script: Scripted) {
   (ArkClient as unknown as jest.Mock).mockImplementation(() => ({
@@ -67,9 +74,9 @@ function arkClientFrom(script: Scripted) {
 
 /** Runs `create` once per step after the create call, failing that step, and collects what each run threw. */
 async function failEachStep(
-  handlers: () => Record<string, (request: any, nth: number) => unknown>,
+  handlers: () => Record<string, (request: any, nth: number, real: () => unknown) => unknown>,
   install: (script: Scripted) => void,
-  createCall: string,
+  createCall: string | RegExp,
   create: () => Promise<{ id: string }>,
 ): Promise<{ step: string; error: unknown }[]> {
   const clean = new Scripted(handlers());
@@ -159,9 +166,13 @@ describe('CustomModel create', () => {
 });
 
 describe('TosModelDir create', () => {
+  const OWNER = 'proj/dev/weights';
+  let ark: ArkLocal;
   let work: string;
   let source: string;
+  let runs = 0;
   beforeAll(async () => {
+    ark = await startArkLocal({ quiet: true });
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'partial-create-'));
     source = path.join(work, 'model');
     process.env.PULUMI_ARK_CACHE_DIR = path.join(work, 'cache');
@@ -170,56 +181,51 @@ describe('TosModelDir create', () => {
     await fs.writeFile(path.join(source, 'config.json'), '{}');
     await fs.writeFile(path.join(source, 'tokenizer.json'), '{}');
     await fs.writeFile(path.join(source, 'model.safetensors'), Buffer.alloc(6 * 1024 * 1024, 7));
+    await new RealTosStorage(ark.providerSettings()).createBucket('models');
   });
   afterAll(async () => {
     delete process.env.PULUMI_ARK_CACHE_DIR;
+    await ark.close();
     await fs.rm(work, { recursive: true, force: true });
   });
 
-  const OWNER = 'proj/dev/weights';
-  const crcs = new Map<string, Promise<string>>();
-  const put = async ({ key, file }: { key: string; file: string }, stored: Map<string, { size: number; crc64: string }>) => {
-    const { size } = await fs.stat(file);
-    if (!crcs.has(file)) crcs.set(file, crc64OfFile(file));
-    const crc64 = await crcs.get(file)!;
-    stored.set(key, { size, crc64 });
-    return { crc64, partsSent: 0 };
-  };
-  const handlers = () => {
-    // A stale object of this resource under the prefix, so the sync also has a delete step.
-    const stored = new Map<string, { size: number; crc64: string }>([['sft/v3/stale.bin', { size: 3, crc64: '1' }]]);
-    return {
-      bucketExists: () => true,
-      listPrefix: () => [...stored].map(([key, o]) => ({ key, size: o.size, crc64: o.crc64, etag: 'e', lastModified: 't' })),
-      head: ({ key }: { key: string }) => {
-        const o = stored.get(key);
-        return o && { size: o.size, crc64: o.crc64, etag: 'e', lastModified: 't', meta: { [META_OWNER]: OWNER } };
-      },
-      putFile: (request: { key: string; file: string }) => put(request, stored),
-      uploadMultipart: (request: { key: string; file: string }) => put(request, stored),
-      deleteKeys: ({ keys }: { keys: string[] }) => keys.forEach((k) => stored.delete(k)),
-    };
-  };
+  /**
+   * The real client against ark-local, every method call of it counted (and failed at the chosen position) by
+   * name: the test holds whatever calls the sync makes, not a copy of the client's API.
+   */
   const install = (script: Scripted) =>
-    (TosStorage as unknown as jest.Mock).mockImplementation(() => ({
-      bucketExists: (bucket: string) => script.invoke('bucketExists', { bucket }),
-      listPrefix: (bucket: string, prefix: string) => script.invoke('listPrefix', { bucket, prefix }),
-      head: (bucket: string, key: string) => script.invoke('head', { bucket, key }),
-      putFile: (bucket: string, key: string, file: string) => script.invoke('putFile', { bucket, key, file }),
-      uploadMultipart: (input: { bucket: string; key: string; filePath: string }) =>
-        script.invoke('uploadMultipart', { bucket: input.bucket, key: input.key, file: input.filePath }),
-      deleteKeys: (bucket: string, keys: string[]) => script.invoke('deleteKeys', { bucket, keys }),
-    }));
+    (TosStorage as unknown as jest.Mock).mockImplementation((s: ProviderSettings, options: unknown) => {
+      const real = new RealTosStorage(s, options as never);
+      return new Proxy(real, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (typeof value !== 'function' || name === 'constructor') return value;
+          return (...args: unknown[]) => script.invoke(String(name), args, () => value.apply(target, args));
+        },
+      });
+    });
+  const passThrough = () => new Proxy({}, { get: () => (_: unknown, _nth: number, real: () => unknown) => real() });
 
-  it('turns an error at every step after the first object is written into a partial failure carrying the location', async () => {
-    const inputs = DirInputsSchema.parse({ source, bucket: 'models', prefix: 'sft/v3/', baseModel: 'Qwen2.5-0.5B', owner: OWNER, uploadConcurrency: 1, partSize: MIN_PART_SIZE });
-    const results = await failEachStep(handlers, install, 'putFile', () => tosModelDirController.create(inputs, ctx));
-    expect(results.map((r) => r.step)).toEqual(expect.arrayContaining(['putFile', 'uploadMultipart', 'deleteKeys']));
+  it('turns an error at every step after the first write into a partial failure carrying the location', async () => {
+    // A new prefix per run, so no run finds (and adopts) what an earlier one uploaded.
+    const create = async () => {
+      runs += 1;
+      // An object of this resource from an earlier version, so the sync also has a delete step.
+      const s = ark.providerSettings();
+      const sdk = new TosClient({ accessKeyId: s.accessKeyId, accessKeySecret: s.secretAccessKey, region: s.region, endpoint: s.tosEndpoint, secure: false });
+      await sdk.putObject({ bucket: 'models', key: `runs/r${runs}/stale.bin`, body: Buffer.from('old'), meta: { [META_OWNER]: OWNER } });
+      const inputs = DirInputsSchema.parse({ source, bucket: 'models', prefix: `runs/r${runs}/`, baseModel: 'Qwen2.5-0.5B', owner: OWNER, uploadConcurrency: 1, partSize: MIN_PART_SIZE });
+      return tosModelDirController.create(inputs, { ...ctx, settings: () => ({ ...ark.providerSettings(), pollIntervalMs: 1 }) });
+    };
+    const results = await failEachStep(passThrough, install, FIRST_WRITE, create);
     for (const { step, error } of results) {
       expect({ step, error }).toEqual({ step, error: expect.any(PartialFailureError) });
-      expect(error).toMatchObject({ id: 'tos://models/sft/v3/' });
+      expect(error).toMatchObject({ id: expect.stringMatching(/^tos:\/\/models\/runs\/r\d+\/$/) });
       // What did arrive is in the partial state, so neither `up` nor `destroy` loses track of it.
-      expect((error as PartialFailureError).properties.files).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.any(String) })]));
+      expect(Array.isArray((error as PartialFailureError).properties.files)).toBe(true);
     }
+    // Small files, the multipart upload and the deletes all came after the first write.
+    expect(results.map((r) => r.step)).toEqual(expect.arrayContaining([expect.stringMatching(/^delete/)]));
+    expect(results.length).toBeGreaterThanOrEqual(3);
   });
 });
