@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { crc64 } from '../../provider/api/crc64';
+import { Crc64 } from '../../provider/api/crc64';
 
 /**
  * Where object and part bytes live: Buffers in memory mode, files in a data directory in persistent mode. A
@@ -38,18 +38,18 @@ export interface BlobBackend {
 /** Hashes MD5 and CRC64-ECMA of the bytes flowing through, passing them on unchanged. */
 class DigestStream extends Transform {
   private readonly md5 = createHash('md5');
-  private crc = '0';
+  private readonly crc = new Crc64();
   private size = 0;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.md5.update(chunk);
-    this.crc = crc64(chunk, this.crc);
+    this.crc.update(chunk);
     this.size += chunk.length;
     done(null, chunk);
   }
 
   digest(): BlobDigest {
-    return { size: this.size, md5: this.md5.digest(), crc64: this.crc };
+    return { size: this.size, md5: this.md5.digest(), crc64: this.crc.value() };
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as sdkCrc from 'tos-crc64-js';
-import { combineCrc64, combineCrc64List, crc64 } from './crc64';
+import { combineCrc64, combineCrc64List, Crc64, crc64 } from './crc64';
+import { INPUT_BYTES } from './crc64-wasm';
 
 describe('crc64 (CRC-64/XZ as TOS sends it)', () => {
   it.each([
@@ -22,7 +23,7 @@ describe('crc64 (CRC-64/XZ as TOS sends it)', () => {
     expect(crc64(big)).toBe(crc64(big.subarray(split), crc64(big.subarray(0, split))));
   });
 
-  it.each([0, 1, 7, 8, 9, 15, 16, 4095, 65537])(
+  it.each([0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 4095, 65537, INPUT_BYTES - 1, INPUT_BYTES + 23])(
     'agrees bit for bit with tos-crc64-js (the SDK implementation) on %i random bytes from a random start',
     (length) => {
       const data = randomBytes(length);
@@ -31,6 +32,14 @@ describe('crc64 (CRC-64/XZ as TOS sends it)', () => {
       expect(crc64(data, prev)).toBe(sdkCrc.crc64(data, prev));
     },
   );
+
+  it('hashes incrementally across chunks of any size, including chunks larger than the WebAssembly input area', () => {
+    const data = randomBytes(2 * INPUT_BYTES + 1001);
+    const c = new Crc64();
+    for (const cut of [[0, 3], [3, 100], [100, INPUT_BYTES + 5], [INPUT_BYTES + 5, data.length]]) c.update(data.subarray(cut[0], cut[1]));
+    expect(c.value()).toBe(sdkCrc.crc64(data, '0'));
+    expect(new Crc64(crc64(data.subarray(0, 10))).update(data.subarray(10)).value()).toBe(c.value());
+  });
 
   it('combines two blocks into the CRC of their concatenation', () => {
     const a = Buffer.from('hello ');

@@ -1,19 +1,19 @@
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import type { TosStorage } from '../clients/tos/client';
+import type { OpenUpload, RemoteObject, TosStorage } from '../clients/tos/client';
+import { walkModelDir } from '../model/walk';
 import type { ProgressLog } from '../resources/controller';
-import { sha256Hex } from './cache-dir';
-import { buildManifest, type LocalManifest, type ManifestEntry } from './manifest';
+import { hashPool, type HashPool } from './hash-pool';
+import { buildManifest, fileOf, type LocalManifest, type ManifestEntry } from './manifest';
 import { assertInsidePrefix } from './keys';
+import type { StatCheck } from './stat-cache';
 import { computePlan, planTotals, type PlanItem, type RemoteFile, type SyncPlan } from './plan';
 import { mapPool } from './pool';
 import { formatPlan, ProgressReporter } from './progress';
+import { abortUploads, putMultipart, putWhole, type UploadContext, type UploadOutcome } from './upload';
 
-/** Object metadata names (sent as `x-tos-meta-<name>`). */
+/** Object metadata name (sent as `x-tos-meta-<name>`): the resource that wrote the object. */
 export const META_OWNER = 'pulumi-ark-owner';
-export const META_CRC64 = 'pulumi-ark-crc64';
-
-/** TOS's multipart minimum; smaller part sizes are raised to it by the SDK anyway. */
+/** TOS's multipart minimum; smaller part sizes are raised to it. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 64 * 1024 * 1024;
 export const DEFAULT_UPLOAD_CONCURRENCY = 8;
@@ -31,6 +31,10 @@ export interface SyncEnv {
   storage: TosStorage;
   cacheDir: string;
   log: ProgressLog;
+  /** Hashing threads; the process-wide pool (one per core) unless given. */
+  pool?: HashPool;
+  /** Stat fields a cached fingerprint must match (`PULUMI_ARK_STAT_CHECK`); default size, mtime, inode. */
+  statCheck?: StatCheck;
 }
 
 export interface SyncTuning {
@@ -38,7 +42,10 @@ export interface SyncTuning {
   uploadConcurrency: number;
   partSize: number;
   progressIntervalMs?: number;
-  /** Aborted when the engine is gone (ControllerContext.signal): no further file starts uploading. */
+  /**
+   * Stops the sync: no new request starts and the bodies in flight are cut. Open multipart uploads are left
+   * as they are, for the next sync to resume.
+   */
   signal?: AbortSignal;
 }
 
@@ -46,13 +53,18 @@ export interface PlannedSync {
   manifest: LocalManifest;
   remote: RemoteFile[];
   plan: SyncPlan;
+  bucketExists: boolean;
 }
 
 export interface SyncStats {
   uploadedFiles: number;
   uploadedBytes: number;
-  /** Multipart parts sent (resumed parts not counted). */
+  /** Multipart parts sent (parts found already uploaded not counted). */
   partsSent: number;
+  /** Parts of an interrupted upload found in TOS with the same bytes, and not sent again. */
+  partsReused: number;
+  /** Open multipart uploads under the prefix aborted because nothing in this sync could resume them. */
+  abortedUploads: number;
   deletedFiles: number;
 }
 
@@ -73,28 +85,36 @@ export function locationOf(bucket: string, prefix: string): string {
 }
 
 /**
- * Lists the prefix and fills in CRC64s the listing lacked, with a HEAD only where the answer matters (a local
- * file of the same size exists). Read-only.
+ * Fills in CRC64s the listing lacked, with a HEAD only where the answer matters (a local file of the same size
+ * exists). Read-only.
  */
-export async function listRemote(storage: TosStorage, bucket: string, prefix: string, local: readonly ManifestEntry[]): Promise<RemoteFile[]> {
-  const listed = await storage.listPrefix(bucket, prefix);
+async function withRemoteCrcs(storage: TosStorage, bucket: string, prefix: string, listed: RemoteObject[], local: readonly ManifestEntry[]): Promise<RemoteFile[]> {
   const localSize = new Map(local.map((f) => [`${prefix}${f.path}`, f.size]));
   return mapPool(listed, 16, async (o): Promise<RemoteFile> => {
     if (o.crc64 !== undefined || localSize.get(o.key) !== o.size) return { key: o.key, size: o.size, crc64: o.crc64 };
-    const head = await storage.head(bucket, o.key);
-    return { key: o.key, size: o.size, crc64: head?.crc64 ?? head?.meta[META_CRC64] };
+    return { key: o.key, size: o.size, crc64: (await storage.head(bucket, o.key))?.crc64 };
   });
 }
 
-/** Manifest + remote listing + plan. No mutating calls: safe during preview. */
+/**
+ * Walk + remote listing + manifest + plan. Only files with a same-size object under the prefix are hashed
+ * here (their content decides upload or not); any other file is uploaded whatever it holds, so its
+ * fingerprint is taken while it is sent. No mutating calls: safe during preview.
+ */
 export async function planSync(target: SyncTarget, env: SyncEnv): Promise<PlannedSync> {
-  const [manifest, bucketExists] = await Promise.all([
-    buildManifest(target.source, { exclude: target.exclude, cacheDir: env.cacheDir }),
-    env.storage.bucketExists(target.bucket),
-  ]);
-  const remote = bucketExists ? await listRemote(env.storage, target.bucket, target.prefix, manifest.files) : [];
+  const [walked, bucketExists] = await Promise.all([walkModelDir(target.source, { exclude: target.exclude }), env.storage.bucketExists(target.bucket)]);
+  const listed = bucketExists ? await env.storage.listPrefix(target.bucket, target.prefix) : [];
+  const remoteSize = new Map(listed.map((o) => [o.key, o.size]));
+  const manifest = await buildManifest(target.source, {
+    cacheDir: env.cacheDir,
+    walked,
+    pool: env.pool,
+    statCheck: env.statCheck,
+    needsHash: (f) => remoteSize.get(`${target.prefix}${f.path}`) === f.size,
+  });
+  const remote = await withRemoteCrcs(env.storage, target.bucket, target.prefix, listed, manifest.files);
   const plan = computePlan({ prefix: target.prefix, local: manifest.files, remote, deleteRemoved: target.deleteRemoved });
-  return { manifest, remote, plan };
+  return { manifest, remote, plan, bucketExists };
 }
 
 /** Objects under the prefix that this resource did not write (their owner metadata is missing or different). */
@@ -104,28 +124,30 @@ export async function findForeignObjects(storage: TosStorage, bucket: string, re
 }
 
 /**
- * Carries out a plan: uploads (small files in parallel, large ones as parallel multipart uploads one after
- * another, so at most `uploadConcurrency` requests are in flight), verifies each object's final CRC64 against
- * the local fingerprint, then deletes. Deletes run last so a failed sync never leaves fewer files than before.
+ * Carries out a plan: first aborts the open multipart uploads under the prefix that no upload of this plan can
+ * resume, then uploads (small files in parallel, large ones as parallel multipart uploads one after another,
+ * so at most `uploadConcurrency` requests are in flight), each file read once and fingerprinted on the way and
+ * its object's CRC64 verified against it, then deletes. Deletes run last so a failed sync never leaves fewer
+ * files than before. Fills in `crc64` of every uploaded manifest entry and records it in the stat cache.
  */
 export async function executePlan(target: SyncTarget, planned: PlannedSync, env: SyncEnv, tuning: SyncTuning): Promise<SyncStats> {
   const { plan, manifest } = planned;
   const location = locationOf(target.bucket, target.prefix);
   const totals = planTotals(plan);
   env.log.info(`sync ${formatPlan(location, plan, totals)}`);
-  const stats: SyncStats = { uploadedFiles: 0, uploadedBytes: 0, partsSent: 0, deletedFiles: 0 };
+  const stats: SyncStats = { uploadedFiles: 0, uploadedBytes: 0, partsSent: 0, partsReused: 0, abortedUploads: 0, deletedFiles: 0 };
   const uploaded: PlanItem[] = [];
   const jobs = [...plan.upload, ...plan.replace];
   const partSize = Math.max(MIN_PART_SIZE, tuning.partSize);
   const progress = new ProgressReporter(`upload ${location}`, jobs.length, totals.uploadBytes, (line) => env.log.info(line), tuning.progressIntervalMs);
   const byPath = new Map(manifest.files.map((f) => [f.path, f]));
+  const ctx: UploadContext = { storage: env.storage, pool: env.pool ?? hashPool(), bucket: target.bucket, signal: tuning.signal };
 
-  const uploadOne = async (item: PlanItem, taskNum: number): Promise<void> => {
+  const uploadOne = async (item: PlanItem, open: readonly OpenUpload[], taskNum: number): Promise<void> => {
     tuning.signal?.throwIfAborted();
     const entry = byPath.get(item.path)!;
-    const file = path.join(manifest.root, ...item.path.split('/'));
+    const file = fileOf(manifest.root, item.path);
     await assertUnchangedSince(file, entry);
-    const meta = { [META_OWNER]: tuning.owner, [META_CRC64]: entry.crc64 };
     // Retried requests re-send bytes; cap the count per file so progress never passes 100%.
     let counted = 0;
     const onBytes = (n: number) => {
@@ -133,26 +155,22 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
       counted += add;
       if (add > 0) progress.addBytes(add);
     };
-    const result =
-      entry.size <= partSize
-        ? await env.storage.putFile(target.bucket, item.key, file, meta, onBytes)
-        : await env.storage.uploadMultipart({
-            bucket: target.bucket,
-            key: item.key,
-            filePath: file,
-            partSize,
-            taskNum,
-            checkpointFile: checkpointFileFor(env.cacheDir, target.bucket, item.key, entry),
-            meta,
-            onBytes,
-          });
-    const remoteCrc = result.crc64 ?? (await env.storage.head(target.bucket, item.key))?.crc64;
-    if (remoteCrc !== entry.crc64) {
-      throw new Error(`${location}${item.path}: expected the uploaded object's CRC64 to equal the local file's ${entry.crc64}, found ${remoteCrc ?? 'none'}`);
+    const startedAt = Date.now();
+    const up = { key: item.key, file, size: entry.size, meta: { [META_OWNER]: tuning.owner }, onBytes };
+    const outcome: UploadOutcome =
+      entry.size <= partSize ? await putWhole(ctx, up) : await putMultipart(ctx, { ...up, partSize, taskNum, open });
+    if (entry.crc64 !== undefined && outcome.crc64 !== entry.crc64) {
+      throw new Error(`${file}: expected the content fingerprinted in the plan (CRC64 ${entry.crc64}), read ${outcome.crc64}: it changed during the sync; re-run`);
     }
+    // Unchanged after the read too, so the fingerprint taken on the way belongs to the file as walked.
+    await assertUnchangedSince(file, entry);
+    entry.crc64 = outcome.crc64;
+    manifest.cache.record(entry, outcome.crc64, startedAt);
     stats.uploadedFiles += 1;
     stats.uploadedBytes += entry.size;
-    stats.partsSent += result.partsSent;
+    stats.partsSent += outcome.partsSent;
+    stats.partsReused += outcome.partsReused;
+    stats.abortedUploads += outcome.abortedUploads;
     uploaded.push(item);
     progress.addBytes(entry.size - counted);
     progress.fileDone(item.path, entry.size);
@@ -161,10 +179,23 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
   try {
     const small = jobs.filter((j) => j.size <= partSize);
     const large = jobs.filter((j) => j.size > partSize);
-    await mapPool(small, tuning.uploadConcurrency, (item) => uploadOne(item, 1));
-    for (const item of large) await uploadOne(item, tuning.uploadConcurrency);
+    const open = planned.bucketExists ? await env.storage.listMultipartUploads(target.bucket, target.prefix) : [];
+    const resumable = new Set(large.map((j) => j.key));
+    const stale = open.filter((u) => !resumable.has(u.key));
+    if (stale.length > 0) {
+      await abortUploads(env.storage, target.bucket, stale);
+      stats.abortedUploads += stale.length;
+      env.log.info(`sync ${location}: aborted ${stale.length} open multipart upload(s) that no file of this sync can resume`);
+    }
+    await mapPool(small, tuning.uploadConcurrency, (item) => uploadOne(item, [], 1));
+    for (const item of large) {
+      await uploadOne(
+        item,
+        open.filter((u) => u.key === item.key),
+        tuning.uploadConcurrency,
+      );
+    }
     if (jobs.length > 0) progress.flush('uploads complete');
-
     const doomed = plan.deleteRemote.map((d) => d.key);
     for (const key of doomed) assertInsidePrefix(target.prefix, key);
     if (doomed.length > 0) {
@@ -175,6 +206,8 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new SyncError(`sync of ${manifest.root} to ${location} stopped after ${uploaded.length}/${jobs.length} uploads: ${reason}`, uploaded, { cause: error });
+  } finally {
+    await manifest.cache.save();
   }
   return stats;
 }
@@ -186,19 +219,19 @@ export async function syncDirectory(target: SyncTarget, env: SyncEnv, tuning: Sy
   return { ...planned, stats };
 }
 
-/**
- * Checkpoints are keyed by bucket, key and the content fingerprint: a re-run of an interrupted sync of the same
- * file resumes its multipart upload, while a changed file can never be resumed into a stale upload.
- */
-export function checkpointFileFor(cacheDir: string, bucket: string, key: string, entry: ManifestEntry): string {
-  return path.join(cacheDir, 'checkpoints', `${sha256Hex(`${bucket}\0${key}\0${entry.size}\0${entry.crc64}`)}.json`);
+/** Aborts every open multipart upload under the prefix (delete: nothing billed may stay behind). */
+export async function abortOpenUploads(storage: TosStorage, bucket: string, prefix: string): Promise<number> {
+  const open = await storage.listMultipartUploads(bucket, prefix);
+  for (const u of open) assertInsidePrefix(prefix, u.key);
+  await abortUploads(storage, bucket, open);
+  return open.length;
 }
 
 async function assertUnchangedSince(file: string, entry: ManifestEntry): Promise<void> {
   const st = await fs.stat(file);
   if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs) {
     throw new Error(
-      `${file}: expected the file as fingerprinted (${entry.size} bytes, mtime ${new Date(entry.mtimeMs).toISOString()}), found ${st.size} bytes, mtime ${st.mtime.toISOString()}: it changed during the sync; re-run`,
+      `${file}: expected the file as walked (${entry.size} bytes, mtime ${new Date(entry.mtimeMs).toISOString()}), found ${st.size} bytes, mtime ${st.mtime.toISOString()}: it changed during the sync; re-run`,
     );
   }
 }

@@ -2,7 +2,7 @@ import { computePlan, planIsEmpty, planTotals, type LocalFile, type RemoteFile }
 import { PrefixError } from './keys';
 
 const P = 'models/qwen/';
-const l = (path: string, size: number, crc64: string): LocalFile => ({ path, size, crc64 });
+const l = (path: string, size: number, crc64?: string): LocalFile => ({ path, size, crc64 });
 const r = (rel: string, size: number, crc64?: string): RemoteFile => ({ key: P + rel, size, crc64 });
 
 type Row = {
@@ -18,6 +18,8 @@ const rows: Row[] = [
   { name: 'identical is unchanged', local: [l('a', 1, '1')], remote: [r('a', 1, '1')], expect: { unchanged: ['a'] } },
   { name: 'size differs -> replace', local: [l('a', 2, '1')], remote: [r('a', 1, '1')], expect: { replace: ['a'] } },
   { name: 'same size, crc differs -> replace', local: [l('a', 1, '1')], remote: [r('a', 1, '9')], expect: { replace: ['a'] } },
+  { name: 'not hashed yet, nothing remote -> upload', local: [l('a', 1)], remote: [], expect: { upload: ['a'] } },
+  { name: 'not hashed yet, size differs -> replace', local: [l('a', 2)], remote: [r('a', 1, '1')], expect: { replace: ['a'] } },
   { name: 'remote crc unknown -> replace', local: [l('a', 1, '1')], remote: [r('a', 1)], expect: { replace: ['a'] } },
   { name: 'extra remote deleted', local: [l('a', 1, '1')], remote: [r('a', 1, '1'), r('old.bin', 5, '5')], expect: { unchanged: ['a'], deleteRemote: ['old.bin'] } },
   { name: 'extra remote kept when deleteRemoved is off', local: [], remote: [r('old.bin', 5, '5')], deleteRemoved: false, expect: { kept: ['old.bin'] } },

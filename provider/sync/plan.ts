@@ -3,7 +3,8 @@ import { assertInsidePrefix, keyFor, relativeKey } from './keys';
 export interface LocalFile {
   path: string;
   size: number;
-  crc64: string;
+  /** Absent when not hashed yet; only a file with no same-size remote object may lack it. */
+  crc64?: string;
 }
 
 /** An object under the prefix. `crc64` may be absent if neither the listing nor a HEAD reported one. */
@@ -65,6 +66,7 @@ export function computePlan(input: PlanInput): SyncPlan {
     if (!r) plan.upload.push({ action: 'upload', ...item });
     else if (r.size !== l.size) plan.replace.push({ action: 'replace', ...item, reason: `size ${r.size} -> ${l.size}` });
     else if (r.crc64 === undefined) plan.replace.push({ action: 'replace', ...item, reason: 'remote checksum unknown' });
+    else if (l.crc64 === undefined) plan.replace.push({ action: 'replace', ...item, reason: 'local checksum unknown' });
     else if (r.crc64 !== l.crc64) plan.replace.push({ action: 'replace', ...item, reason: `crc64 ${r.crc64} -> ${l.crc64}` });
     else plan.unchanged.push({ action: 'unchanged', ...item });
   }

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { crc64 } from '../api/crc64';
 import { buildManifest } from './manifest';
-import { RACY_WINDOW_MS, StatCache } from './stat-cache';
+import { RACY_WINDOW_MS, StatCache, statCheckFromEnv } from './stat-cache';
 
 /** Files written by a test get an mtime well in the past so the racy-git rule does not force a re-hash. */
 const PAST = new Date(Date.now() - 3600_000);
@@ -71,6 +71,21 @@ describe('stat cache and manifest', () => {
     const m = await buildManifest(src, { cacheDir });
     expect(m.hashedFiles).toBe(1);
     expect(m.files[0].crc64).toBe(crc64(Buffer.from('{"b":1}')));
+  });
+
+  test('with the minimal stat check (a CI runner restoring directory and cache), a new inode alone is trusted', async () => {
+    await buildManifest(src, { cacheDir });
+    const file = path.join(src, 'config.json');
+    const st = await fs.stat(file);
+    const keep = path.join(dir, 'old-config.json');
+    await fs.rename(file, keep);
+    await fs.copyFile(keep, file); // what a restore does: same bytes and mtime, new inode
+    await fs.utimes(file, st.atime, st.mtime);
+    expect((await buildManifest(src, { cacheDir, statCheck: 'minimal' })).hashedFiles).toBe(0);
+    expect((await buildManifest(src, { cacheDir })).hashedFiles).toBe(1);
+    expect(statCheckFromEnv({ PULUMI_ARK_STAT_CHECK: 'minimal' })).toBe('minimal');
+    expect(statCheckFromEnv({})).toBe('default');
+    expect(() => statCheckFromEnv({ PULUMI_ARK_STAT_CHECK: 'off' })).toThrow(/expected "default" or "minimal"/);
   });
 
   test('a file modified within the racy window is never trusted', async () => {

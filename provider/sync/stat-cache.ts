@@ -12,6 +12,21 @@ import { sha256Hex, writeFileAtomic } from './cache-dir';
  */
 export const RACY_WINDOW_MS = 2000;
 
+/**
+ * Which stat fields must match for a cached fingerprint to be trusted, like git's `core.checkStat`: `default`
+ * is size, mtime and inode; `minimal` drops the inode, for a CI runner that restores both the model directory
+ * (with its mtimes, as tar-based caches do) and the cache directory, where every file gets a new inode.
+ * Set by `PULUMI_ARK_STAT_CHECK` (see `statCheckFromEnv`).
+ */
+export type StatCheck = 'default' | 'minimal';
+
+export function statCheckFromEnv(env: NodeJS.ProcessEnv = process.env): StatCheck {
+  const value = env.PULUMI_ARK_STAT_CHECK;
+  if (value === undefined || value === '' || value === 'default') return 'default';
+  if (value === 'minimal') return 'minimal';
+  throw new Error(`PULUMI_ARK_STAT_CHECK: expected "default" or "minimal", found ${JSON.stringify(value)}`);
+}
+
 const EntrySchema = z.object({
   size: z.number(),
   mtimeMs: z.number(),
@@ -42,13 +57,14 @@ export class StatCache {
     readonly file: string,
     private readonly root: string,
     private readonly previous: Record<string, Entry>,
+    private readonly check: StatCheck,
   ) {}
 
   static fileFor(cacheDir: string, absRoot: string): string {
     return path.join(cacheDir, 'stat-cache', `${sha256Hex(absRoot)}.json`);
   }
 
-  static async load(cacheDir: string, root: string): Promise<StatCache> {
+  static async load(cacheDir: string, root: string, check: StatCheck = 'default'): Promise<StatCache> {
     const absRoot = path.resolve(root);
     const file = StatCache.fileFor(cacheDir, absRoot);
     let entries: Record<string, Entry> = {};
@@ -58,20 +74,20 @@ export class StatCache {
     } catch {
       // Missing or unreadable: start empty; the cache is an optimisation only.
     }
-    return new StatCache(file, absRoot, entries);
+    return new StatCache(file, absRoot, entries, check);
   }
 
   /** The cached CRC64 if `f` is provably unchanged since it was hashed; otherwise undefined (hash it). */
   lookup(f: WalkedFile): string | undefined {
     const entry = this.previous[f.path];
     if (!entry) return undefined;
-    const same = entry.size === f.size && entry.mtimeMs === f.mtimeMs && entry.ino === f.ino;
+    const same = entry.size === f.size && entry.mtimeMs === f.mtimeMs && (this.check === 'minimal' || entry.ino === f.ino);
     if (!same || f.mtimeMs >= entry.hashedAtMs - RACY_WINDOW_MS) return undefined;
     this.seen.set(f.path, entry);
     return entry.crc64;
   }
 
-  record(f: WalkedFile, crc64: string, hashedAtMs: number): void {
+  record(f: Pick<WalkedFile, 'path' | 'size' | 'mtimeMs' | 'ino'>, crc64: string, hashedAtMs: number): void {
     this.seen.set(f.path, { size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, crc64, hashedAtMs });
     this.dirty = true;
   }

@@ -85,7 +85,7 @@ describe('TosModelDir controller against ark-local', () => {
     const before = await listAll(tos, BUCKET, prefix);
     const count = await countTosRequests(arkLocal, ['PutObject', 'UploadPart', 'CreateMultipartUpload', 'DeleteMultiObjects']);
     const d = ctx();
-    expect(await controller.diff(outs.location, outs, inputs, d.ctx)).toEqual({ changes: false });
+    expect(await controller.diff(outs.location, outs, inputs, d.ctx)).toEqual({ changes: false, changed: [] });
     expect(d.lines.info.join('\n')).toMatch(/0 to upload, 0 to replace, 0 to delete, \d+ unchanged/);
     const { outs: again } = await controller.update(outs.location, outs, inputs, ctx().ctx);
     expect(again.contentDigest).toBe(outs.contentDigest);
@@ -165,6 +165,19 @@ describe('TosModelDir controller against ark-local', () => {
     expect(await controller.read(outs.location, repaired, ctx().ctx)).toEqual({});
   });
 
+  test('delete aborts every open multipart upload under the prefix (an interrupted sync leaves nothing billed)', async () => {
+    const { outs } = await created();
+    const { data } = await tos.createMultipartUpload({ bucket: BUCKET, key: `${prefix}extra/optimizer-state.bin` });
+    await tos.uploadPart({ bucket: BUCKET, key: `${prefix}extra/optimizer-state.bin`, uploadId: data.UploadId, partNumber: 1, body: Buffer.alloc(1024) });
+    await tos.createMultipartUpload({ bucket: BUCKET, key: `${prefix}never-started.bin` });
+    const sibling = await tos.createMultipartUpload({ bucket: BUCKET, key: `${prefix.slice(0, -1)}-sibling/y.bin` });
+    const d = ctx();
+    await controller.delete(outs.location, outs, d.ctx);
+    expect(d.lines.info.join('\n')).toMatch(/aborted 2 open multipart upload\(s\)/);
+    expect((await tos.listMultipartUploads({ bucket: BUCKET, prefix })).data.Uploads).toEqual([]);
+    await tos.abortMultipartUpload({ bucket: BUCKET, key: sibling.data.Key, uploadId: sibling.data.UploadId });
+  });
+
   test('delete removes exactly the managed objects', async () => {
     await tos.putObject({ bucket: BUCKET, key: `${prefix}someone-elses.txt`, body: Buffer.from('keep me') });
     await tos.putObject({ bucket: BUCKET, key: `${prefix.slice(0, -1)}-sibling/x.txt`, body: Buffer.from('keep me too') });
@@ -192,7 +205,7 @@ describe('TosModelDir controller against ark-local', () => {
     const inputs = await checked();
     const big = path.join(src, 'extra/optimizer-state.bin');
     // Touch the large file once the plan is made: small files upload first, then the large one is refused
-    // because it changed since it was fingerprinted (a non-retryable failure, so the test stays fast).
+    // because it changed since it was walked (a non-retryable failure, so the test stays fast).
     const c = contextFor(() => arkLocal.providerSettings());
     const info = c.ctx.log.info;
     c.ctx.log.info = (line) => {
@@ -205,7 +218,7 @@ describe('TosModelDir controller against ark-local', () => {
     );
     expect(error).toBeInstanceOf(PartialFailureError);
     const partial = error as PartialFailureError;
-    expect(partial.reasons[0]).toMatch(/optimizer-state.bin: expected the file as fingerprinted .* it changed during the sync/);
+    expect(partial.reasons[0]).toMatch(/optimizer-state.bin: expected the file as walked .* it changed during the sync/);
     expect(partial.id).toBe(`tos://${BUCKET}/${prefix}`);
     const props = partial.properties as Outputs;
     expect(props.files.map((f) => f.path)).not.toContain('extra/optimizer-state.bin');

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { TosClient } from '@volcengine/tos-sdk';
 import type { ProviderSettings } from '../../resources/controller';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry';
@@ -26,26 +26,38 @@ export interface ObjectHead {
 export interface UploadResult {
   crc64?: string;
   etag?: string;
-  /** Parts actually sent by this call (resumed parts excluded); 0 for a single PUT. */
-  partsSent: number;
 }
 
-export interface MultipartUploadInput {
-  bucket: string;
+/** An open (initiated, neither completed nor aborted) multipart upload. */
+export interface OpenUpload {
   key: string;
-  filePath: string;
-  partSize: number;
-  /** Parts in flight at once for this file. */
-  taskNum: number;
-  /** Checkpoint file (the SDK writes it after each part and deletes it on success). */
-  checkpointFile: string;
-  meta: Record<string, string>;
-  /** Every byte sent, retries included (the caller caps per file). */
-  onBytes(delta: number): void;
+  uploadId: string;
+  initiated: string;
+}
+
+/** A part already uploaded to an open multipart upload. */
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  /** The part's ETag without quotes: the hex MD5 of its bytes for unencrypted uploads. */
+  etag: string;
+  /** When the listing reports it (ark-local does; the SDK's types do not promise it). */
+  crc64?: string;
+}
+
+/** A request body that can be opened again for each attempt (a consumed stream cannot be re-sent). */
+export interface BodySource {
+  size: number;
+  open(): Readable;
 }
 
 export interface TosStorageOptions {
   retry?: RetryPolicy;
+  /**
+   * Once aborted, no call starts or retries: the next attempt throws the signal's reason instead (what is in
+   * flight fails on its own when the caller destroys its body).
+   */
+  signal?: AbortSignal;
   /** Called before each backoff sleep (logs, tests). */
   onRetry?(info: { operation: string; attempt: number; delayMs: number; error: TosCallError }): void;
 }
@@ -85,15 +97,17 @@ export class TosStorage {
   async call<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return withRetry(
       async () => {
+        this.options.signal?.throwIfAborted();
         try {
           return await call();
         } catch (error) {
+          this.options.signal?.throwIfAborted();
           throw toTosCallError(operation, error);
         }
       },
       {
         policy: this.retryPolicy,
-        classify: classifyTosError,
+        classify: (error) => (this.options.signal?.aborted ? 'fail' : classifyTosError(error)),
         onRetry: ({ attempt, delayMs, error }) => this.options.onRetry?.({ operation, attempt, delayMs, error: error as TosCallError }),
       },
     );
@@ -171,60 +185,94 @@ export class TosStorage {
     }
   }
 
-  /** Single streaming PUT of a file (small files: one request instead of three). `onBytes` sees every byte sent, retries included. */
-  async putFile(bucket: string, key: string, filePath: string, meta: Record<string, string>, onBytes: (delta: number) => void): Promise<UploadResult> {
+  /**
+   * Single streaming PUT (small files: one request instead of three). Each attempt opens `body` again.
+   * `onBytes` sees every byte sent, retries included.
+   */
+  async putObject(bucket: string, key: string, body: BodySource, meta: Record<string, string>, onBytes: (delta: number) => void): Promise<UploadResult> {
     const { data } = await this.call(`PUT tos://${bucket}/${key}`, () =>
-      this.sdk.putObjectFromFile({
+      this.sdk.putObject({
         bucket,
         key,
-        filePath,
+        body: body.open(),
+        contentLength: body.size,
         meta,
         dataTransferStatusChange: (status) => {
-          if (status.rwOnceBytes > 0) onBytes(status.rwOnceBytes);
+          if (status.type === 2 /* Rw */ && status.rwOnceBytes > 0) onBytes(status.rwOnceBytes);
         },
       }),
     );
     const headers = data as unknown as Record<string, string | undefined>;
-    return { crc64: headers['x-tos-hash-crc64ecma'], etag: headers.etag, partsSent: 0 };
+    return { crc64: headers['x-tos-hash-crc64ecma'], etag: headers.etag };
   }
 
-  /**
-   * Parallel multipart upload streamed from the file (the SDK reads each part with its own bounded read
-   * stream, so memory does not grow with file or part size). Progress is checkpointed after every part; a
-   * retry, or a later run with the same checkpoint file, sends only the parts not yet uploaded.
-   */
-  async uploadMultipart(input: MultipartUploadInput): Promise<UploadResult> {
+  /** Starts a multipart upload; `meta` becomes the finished object's metadata. */
+  async createMultipartUpload(bucket: string, key: string, meta: Record<string, string>): Promise<string> {
+    const { data } = await this.call(`create multipart upload tos://${bucket}/${key}`, () => this.sdk.createMultipartUpload({ bucket, key, meta }));
+    return data.UploadId;
+  }
+
+  /** Sends one part; each attempt opens `body` again. */
+  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource, onBytes: (delta: number) => void): Promise<{ etag: string; crc64?: string }> {
+    const { data } = await this.call(`upload part ${partNumber} of tos://${bucket}/${key}`, () =>
+      this.sdk.uploadPart({
+        bucket,
+        key,
+        uploadId,
+        partNumber,
+        body: body.open(),
+        headers: { 'content-length': String(body.size) },
+        dataTransferStatusChange: (status) => {
+          if (status.type === 2 /* Rw */ && status.rwOnceBytes > 0) onBytes(status.rwOnceBytes);
+        },
+      }),
+    );
+    return { etag: data.ETag, crc64: data.hashCrc64ecma ? String(data.hashCrc64ecma) : undefined };
+  }
+
+  async completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<UploadResult> {
+    const { data } = await this.call(`complete multipart upload tos://${bucket}/${key}`, () =>
+      this.sdk.completeMultipartUpload({ bucket, key, uploadId, parts: parts.map((p) => ({ partNumber: p.partNumber, eTag: p.etag })) }),
+    );
+    return { crc64: data.HashCrc64ecma ? String(data.HashCrc64ecma) : undefined, etag: data.ETag };
+  }
+
+  /** Aborts an upload; one that is already gone (completed, aborted, expired) is not an error. */
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
     try {
-      return await this.uploadMultipartOnce(input);
+      await this.call(`abort multipart upload ${uploadId} of tos://${bucket}/${key}`, () => this.sdk.abortMultipartUpload({ bucket, key, uploadId }));
     } catch (error) {
-      // The checkpoint names an upload TOS no longer has (aborted, expired, or a reset emulator): start over once.
-      if (error instanceof TosCallError && error.code === 'NoSuchUpload') {
-        await rm(input.checkpointFile, { force: true });
-        return this.uploadMultipartOnce(input);
-      }
+      if (error instanceof TosCallError && (error.code === 'NoSuchUpload' || error.statusCode === 404)) return;
       throw error;
     }
   }
 
-  private async uploadMultipartOnce(input: MultipartUploadInput): Promise<UploadResult> {
-    let partsSent = 0;
-    const { data } = await this.call(`multipart upload tos://${input.bucket}/${input.key}`, () =>
-      this.sdk.uploadFile({
-        bucket: input.bucket,
-        key: input.key,
-        file: input.filePath,
-        partSize: input.partSize,
-        taskNum: input.taskNum,
-        checkpoint: input.checkpointFile,
-        meta: input.meta,
-        uploadEventChange: (event) => {
-          if (event.type === 3 /* UploadPartSucceed */) partsSent += 1;
-        },
-        dataTransferStatusChange: (status) => {
-          if (status.type === 2 /* Rw */ && status.rwOnceBytes > 0) input.onBytes(status.rwOnceBytes);
-        },
-      }),
-    );
-    return { crc64: data.HashCrc64ecma ? String(data.HashCrc64ecma) : undefined, etag: data.ETag, partsSent };
+  /** Every open multipart upload under `prefix`, paginated, in (key, initiation) order. */
+  async listMultipartUploads(bucket: string, prefix: string): Promise<OpenUpload[]> {
+    const out: OpenUpload[] = [];
+    let markers: { keyMarker: string; uploadIdMarker: string } | undefined;
+    do {
+      const input = { bucket, prefix, maxUploads: 1000, ...(markers ?? {}) };
+      const { data } = await this.call(`list multipart uploads tos://${bucket}/${prefix}`, () => this.sdk.listMultipartUploads(input));
+      for (const u of data.Uploads ?? []) out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated });
+      markers = data.IsTruncated ? { keyMarker: data.NextKeyMarker, uploadIdMarker: data.NextUploadIdMarker } : undefined;
+    } while (markers);
+    return out;
+  }
+
+  /** The parts already uploaded to `uploadId`, paginated, by part number. */
+  async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    const out: UploadedPart[] = [];
+    let partNumberMarker: number | undefined;
+    do {
+      const input = { bucket, key, uploadId, maxParts: 1000, ...(partNumberMarker !== undefined ? { partNumberMarker } : {}) };
+      const { data } = await this.call(`list parts of upload ${uploadId} of tos://${bucket}/${key}`, () => this.sdk.listParts(input));
+      for (const p of data.Parts ?? []) {
+        const crc = (p as { HashCrc64ecma?: string | number }).HashCrc64ecma;
+        out.push({ partNumber: p.PartNumber, size: Number(p.Size), etag: p.ETag.replace(/"/g, '').toLowerCase(), ...(crc !== undefined && crc !== '' ? { crc64: String(crc) } : {}) });
+      }
+      partNumberMarker = data.IsTruncated ? data.NextPartNumberMarker : undefined;
+    } while (partNumberMarker !== undefined);
+    return out.sort((a, b) => a.partNumber - b.partNumber);
   }
 }

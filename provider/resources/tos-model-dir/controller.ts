@@ -5,8 +5,10 @@ import { localModelSource } from '../../model/source';
 import { validateModel } from '../../model/validate';
 import { ModelDirError, walkModelDir } from '../../model/walk';
 import { syncCacheDir } from '../../sync/cache-dir';
+import { statCheckFromEnv } from '../../sync/stat-cache';
 import { contentDigest } from '../../sync/digest';
 import {
+  abortOpenUploads,
   executePlan,
   findForeignObjects,
   locationOf,
@@ -17,7 +19,7 @@ import {
   type SyncTarget,
 } from '../../sync/engine';
 import { assertInsidePrefix, keyFor, normalizePrefix } from '../../sync/keys';
-import type { ManifestEntry } from '../../sync/manifest';
+import { isHashed, type ManifestEntry } from '../../sync/manifest';
 import { planIsEmpty, planTotals } from '../../sync/plan';
 import { formatPlan } from '../../sync/progress';
 import {
@@ -118,10 +120,12 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
   if (isUnknown(news.source) || isUnknown(news.exclude)) return { changes: true, changed: [...new Set([...changed, 'source'])] };
 
   const planned = await planSync(targetOf(news), envOf(ctx));
-  const digest = contentDigest(planned.manifest.files);
   const drift = !planIsEmpty(planned.plan);
   ctx.log.info(`diff ${formatPlan(olds.location, planned.plan, planTotals(planned.plan))}`);
-  if (digest !== olds.contentDigest) changed.push('content');
+  // A file not hashed in the plan has no same-size object in TOS: it is an upload, so content or drift.
+  const hashed = planned.manifest.files.filter(isHashed);
+  const sameDigest = hashed.length === planned.manifest.files.length && contentDigest(hashed) === olds.contentDigest;
+  if (!sameDigest) changed.push('content');
   else if (drift) changed.push('remote drift');
   if (changed.length > 0) ctx.log.info(`${olds.location}: update needed (${changed.join(', ')})`);
   // New content or remote drift is a change of what `source` stands for: the detailed diff names `source`.
@@ -191,14 +195,19 @@ async function update(_id: string, _olds: Outputs, news: Inputs, ctx: Controller
 
 // ---- delete ----------------------------------------------------------------------------------------------
 
-/** Deletes exactly the managed objects; anything else under (or outside) the prefix is left alone. */
+/**
+ * Deletes exactly the managed objects (anything else under or outside the prefix is left alone) and aborts
+ * every open multipart upload under the prefix.
+ */
 async function del(_id: string, props: Outputs, ctx: ControllerContext): Promise<void> {
   const storage = storageOf(ctx);
   if (!(await storage.bucketExists(props.bucket))) return;
   const keys = props.files.map((f) => keyFor(props.prefix, f.path));
   for (const key of keys) assertInsidePrefix(props.prefix, key);
   await storage.deleteKeys(props.bucket, keys);
-  ctx.log.info(`${props.location}: deleted ${keys.length} managed object(s)`);
+  // An interrupted sync may have left multipart uploads open (billed until aborted); the prefix is ours.
+  const aborted = await abortOpenUploads(storage, props.bucket, props.prefix);
+  ctx.log.info(`${props.location}: deleted ${keys.length} managed object(s)${aborted > 0 ? `, aborted ${aborted} open multipart upload(s)` : ''}`);
 }
 
 export const tosModelDirController: ResourceController<Inputs, Outputs> = { check, diff, create, read, update, delete: del };
@@ -208,12 +217,13 @@ export const controller = tosModelDirController;
 
 function storageOf(ctx: ControllerContext): TosStorage {
   return new TosStorage(ctx.settings(), {
+    signal: ctx.signal,
     onRetry: ({ operation, attempt, delayMs, error }) => ctx.log.warn(`${operation}: attempt ${attempt} failed (${error.code}); retrying in ${delayMs} ms`),
   });
 }
 
 function envOf(ctx: ControllerContext): SyncEnv {
-  return { storage: storageOf(ctx), cacheDir: syncCacheDir(), log: ctx.log };
+  return { storage: storageOf(ctx), cacheDir: syncCacheDir(), statCheck: statCheckFromEnv(), log: ctx.log };
 }
 
 function targetOf(inputs: Inputs): SyncTarget {
@@ -248,7 +258,9 @@ async function runSync(location: string, inputs: Inputs, planned: PlannedSync, e
     });
   } catch (error) {
     if (!(error instanceof SyncError)) throw error;
-    const arrived = [...planned.plan.unchanged, ...error.uploaded];
+    // The manifest entries of uploaded files carry the fingerprint taken on the way.
+    const byPath = new Map(planned.manifest.files.map((f) => [f.path, f]));
+    const arrived = [...planned.plan.unchanged, ...error.uploaded].map((i) => byPath.get(i.path) ?? i);
     const partial = outputsOf(location, inputs, detected, arrived.map(toManaged));
     throw new PartialFailureError(location, partial, `${error.message}. The objects that arrived are kept; run \`pulumi up\` again to resume.`);
   }

@@ -1,0 +1,23 @@
+/**
+ * ark-local in a process of its own for the bench: the client under test does not share its event loop or
+ * its CPU accounting, peak RSS is the client's alone, and the server's CPU time per byte ingested can be read.
+ * Messages: parent -> `{ op: 'cpu' }`; child -> `{ op: 'ready', settings }`, `{ op: 'cpu', micros }`.
+ */
+import { startArkLocal } from '../../emulator';
+
+async function main(): Promise<void> {
+  const arkLocal = await startArkLocal({ dataDir: process.argv[2], quiet: true });
+  process.on('message', (m: { op: string }) => {
+    if (m.op === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ op: 'cpu', micros: u.user + u.system });
+    }
+  });
+  process.on('disconnect', () => void arkLocal.close().then(() => process.exit(0)));
+  process.send!({ op: 'ready', settings: arkLocal.providerSettings() });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { ProviderSettings } from '../../provider/resources/controller';
+import { formatBytes } from '../../provider/sync/progress';
+
+/** Bytes this process (all its threads) read: `rchar` through read syscalls, `readBytes` from the block device. */
+export interface ReadCounters {
+  rchar: number;
+  readBytes: number;
+}
+
+export function procIo(): ReadCounters {
+  const text = readFileSync('/proc/self/io', 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { rchar: field('rchar'), readBytes: field('read_bytes') };
+}
+
+export interface RunFigures {
+  seconds: number;
+  /** CPU time of this process, every thread (hash workers included), user + system. */
+  cpuSeconds: number;
+  read: ReadCounters;
+  peakRss: number;
+}
+
+/** Runs `work`, timing it and sampling this process's RSS every 50 ms and its read counters around it. */
+export async function measure(work: () => Promise<unknown>): Promise<RunFigures> {
+  (globalThis as { gc?: () => void }).gc?.();
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const io0 = procIo();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const io1 = procIo();
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, read: { rchar: io1.rchar - io0.rchar, readBytes: io1.readBytes - io0.readBytes }, peakRss: peak };
+}
+
+/** Wall time of `b2sum` over `files` (one process, files in order): the reference for "reads and hashes". */
+export async function b2sumSeconds(files: readonly string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await promisify(execFile)('b2sum', [...files], { maxBuffer: 1 << 20 });
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+export interface ChildArkLocal {
+  settings: ProviderSettings;
+  /** CPU time (user + system) the ark-local process has used so far, in seconds. */
+  cpuSeconds(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startChildArkLocal(dataDir: string): Promise<ChildArkLocal> {
+  const child: ChildProcess = fork(path.join(__dirname, 'ark-local-child.js'), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const settings = await new Promise<ProviderSettings>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bench ark-local exited with code ${code} before it was ready`)));
+    child.once('message', (m: { op: string; settings: ProviderSettings }) => resolve(m.settings));
+  });
+  return {
+    settings,
+    cpuSeconds: () =>
+      new Promise((resolve) => {
+        child.once('message', (m: { micros: number }) => resolve(m.micros / 1e6));
+        child.send({ op: 'cpu' });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+  };
+}
+
+export const GiB = 1024 ** 3;
+export const MiB = 1024 ** 2;
+
+export function rate(bytes: number, seconds: number): string {
+  return `${formatBytes(bytes / seconds)}/s`;
+}
+
+export function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}x`;
+}
