@@ -3,9 +3,9 @@
  * provider process (in a group of its own) must be gone within 10 s, a re-run must finish with exactly one model
  * and one endpoint, and destroy must leave nothing: no object, model, endpoint or open multipart upload.
  *
- * The open-uploads part relies on the sync finding and aborting the multipart upload the killed run started
- * (issue 13s: multipart upload tracking/resume/abort); until that lands, a kill before the first part completes
- * leaves one open upload behind and this assertion fails, as it should.
+ * The open-uploads part relies on the sync finding the multipart upload the killed run started, resuming or
+ * aborting it, and on delete aborting what is left (issue 13s' multipart tracking, merged into this branch):
+ * without it a kill before the first part completes leaves one open upload behind, and this test fails.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
