@@ -76,7 +76,7 @@ export async function cancelTrial(opts: CancelTrialOptions): Promise<CancelTrial
   };
 
   try {
-    const stack = `cancel-${randomBytes(3).toString('hex')}`;
+    const stack = `e2e-cancel-${randomBytes(3).toString('hex')}`;
     const modelUnitId = (await ark.admin.createModelUnit({ name: stack })).Id;
     await run.pulumiOk(['stack', 'init', stack]);
     const config = { baseModel: BASE_MODEL, bucket: BUCKET, createBucket: 'true', modelDir: opts.modelDir, modelUnitId };
