@@ -41,6 +41,8 @@ export interface ArkLocalOptions {
   clock?: Clock;
   /** Answer like a less predictable real service (emulator/ark/variance.ts); switchable later by the admin API. */
   variance?: boolean;
+  /** How long a request's headers may take to arrive before the connection is cut (default 20 s); bodies are never cut. */
+  headersTimeoutMs?: number;
 }
 
 export interface ArkLocal {
@@ -94,7 +96,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
     }),
     admin: createAdminService({ controlPlane, faults, store, variance }),
     tos: createTosService({ store, credentials: credentialsByKey, faults, clock }),
-  });
+  }, { headersTimeoutMs: opts.headersTimeoutMs });
 
   const host = opts.host ?? '127.0.0.1';
   // Taken before the first request can write anything (nothing above writes to the data directory).

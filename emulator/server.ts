@@ -21,19 +21,44 @@ export function route(url: URL): ServiceName {
   return 'tos';
 }
 
-export function createArkLocalServer(services: Record<ServiceName, EmulatorService>): Server {
-  // requestTimeout 0: Node's default (300 s for the whole request) would cut a multi-GB single PUT on a slow
-  // disk; real TOS accepts objects up to 5 GiB in one PUT. Slow-header protection (headersTimeout) stays.
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, (req, res) => {
-    void dispatch(services, req, res);
-  });
+/** How long a request's header block may take to arrive, by default; a slower sender is answered 408 and cut. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+
+export interface ServerOptions {
+  /** Bound on the arrival of a request's headers (default DEFAULT_HEADERS_TIMEOUT_MS); bodies have none. */
+  headersTimeoutMs?: number;
+}
+
+export function createArkLocalServer(services: Record<ServiceName, EmulatorService>, options: ServerOptions = {}): Server {
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const server = createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // 0: Node's default (300 s for the whole request) would cut a multi-GB single PUT on a slow disk; real TOS
+      // accepts objects up to 5 GiB in one PUT.
+      requestTimeout: 0,
+      // Explicit, because Node's default is min(requestTimeout, 60 s), which is 0 (off) once requestTimeout is
+      // 0: a client trickling header lines would hold its connection forever.
+      headersTimeout,
+      // Node checks the bound on this period (default 30 s); a fraction of the bound keeps the cut prompt.
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 4))),
+    },
+    (req, res) => {
+      void dispatch(services, req, res);
+    },
+  );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // Malformed requests and oversized headers: answer if the socket still can, never throw.
     if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   return server;

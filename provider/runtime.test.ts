@@ -182,3 +182,24 @@ describe('wire shape of results', () => {
     expect(Object.keys(err.properties).sort()).toEqual(['__provider', 'status']);
   });
 });
+
+describe('dispatch with an engine watch', () => {
+  it('hands the watch signal to controllers, tracks every call, and refuses calls once the engine is gone', async () => {
+    const rec = recordingController();
+    const controller = new AbortController();
+    const tracked: Promise<unknown>[] = [];
+    const runtime = createRuntime({
+      registry: { TosModelDir: rec.controller },
+      env: () => ({}),
+      log: () => ({ info: () => undefined, warn: () => undefined }),
+      engine: { signal: controller.signal, track: (work) => (tracked.push(work), work) },
+    });
+    await runtime.dispatch('TosModelDir', 'delete', ['id-1', {}]);
+    expect(rec.ctx().signal).toBe(controller.signal);
+    expect(tracked).toHaveLength(1);
+
+    controller.abort(new Error('engine gone'));
+    await expect(runtime.dispatch('TosModelDir', 'delete', ['id-1', {}])).rejects.toThrow('engine gone');
+    expect(rec.calls).toHaveLength(1);
+  });
+});

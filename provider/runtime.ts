@@ -6,6 +6,7 @@
  * outputs (create/update/read results and partial-failure properties), without which later refresh/destroy
  * calls cannot deserialize the provider.
  */
+import { type EngineWatch, isDynamicProviderProcess, watchEngine } from './engine-watch';
 import { PartialFailureError, type ControllerContext, type ProgressLog, type ResourceController } from './resources/controller';
 import { customModelController } from './resources/custom-model/controller';
 import type { ResourceKind } from './resources/dynamic-shim';
@@ -36,6 +37,11 @@ export interface RuntimeOptions {
   env?: () => Readonly<Record<string, string | undefined>>;
   /** Defaults to stderr lines, which the engine shows as diagnostics of the update. */
   log?: (kind: ResourceKind) => ProgressLog;
+  /**
+   * Where the engine's disappearance is noticed (engine-watch.ts): its signal becomes ControllerContext.signal
+   * and every call is tracked so the process exits once aborted calls settle. Absent: calls are never aborted.
+   */
+  engine?: Pick<EngineWatch, 'signal' | 'track'>;
 }
 
 export interface Runtime {
@@ -48,8 +54,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const env = options.env ?? (() => process.env);
   const logFor = options.log ?? stderrLog;
 
+  const engine = options.engine;
+
   function context(kind: ResourceKind): ControllerContext {
-    return { settings: () => resolveSettings(stackConfig, env()), log: logFor(kind) };
+    return { settings: () => resolveSettings(stackConfig, env()), log: logFor(kind), signal: engine?.signal };
   }
 
   return {
@@ -60,54 +68,60 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
 
     async dispatch(kind, method, args) {
-      const controller = options.registry[kind];
-      if (!controller) {
-        const served = Object.keys(options.registry).join(', ') || 'none';
-        throw new Error(`pulumi-ark has no controller for resource kind "${kind}" (this build serves: ${served}).`);
-      }
-      const ctx = context(kind);
-      switch (method) {
-        case 'check': {
-          const [olds, news] = args as [Props | undefined, Props];
-          const result = await controller.check(strip(olds), strip(news), ctx);
-          return result.inputs ? { ...result, inputs: wire(result.inputs) } : result;
-        }
-        case 'diff': {
-          const [id, olds, news] = args as [string, Props, Props];
-          return controller.diff(id, strip(olds), strip(news), ctx);
-        }
-        case 'create': {
-          const [inputs] = args as [Props];
-          const provider = inputs[PROVIDER_KEY];
-          const { id, outs } = await keepProviderOnPartialFailure(provider, () => controller.create(strip(inputs), ctx));
-          return { id, outs: withProvider(outs, provider) };
-        }
-        case 'read': {
-          const [id, props] = args as [string, Props];
-          const provider = props[PROVIDER_KEY];
-          const result = await controller.read(id, strip(props), ctx);
-          return {
-            ...result,
-            ...(result.props && { props: withProvider(result.props, provider) }),
-            ...(result.inputs && { inputs: withProvider(result.inputs, provider) }),
-          };
-        }
-        case 'update': {
-          const [id, olds, news] = args as [string, Props, Props];
-          const provider = news[PROVIDER_KEY];
-          const { outs } = await keepProviderOnPartialFailure(provider, () => controller.update(id, strip(olds), strip(news), ctx));
-          return { outs: withProvider(outs, provider) };
-        }
-        case 'delete': {
-          const [id, props] = args as [string, Props];
-          await controller.delete(id, strip(props), ctx);
-          return undefined;
-        }
-        default:
-          throw new Error(`pulumi-ark runtime: unknown method "${String(method)}" for ${kind}; expected check, diff, create, read, update or delete.`);
-      }
+      if (!engine) return dispatchCall(kind, method, args);
+      engine.signal.throwIfAborted();
+      return engine.track(dispatchCall(kind, method, args));
     },
   };
+
+  async function dispatchCall(kind: ResourceKind, method: Method, args: unknown[]): Promise<unknown> {
+    const controller = options.registry[kind];
+    if (!controller) {
+      const served = Object.keys(options.registry).join(', ') || 'none';
+      throw new Error(`pulumi-ark has no controller for resource kind "${kind}" (this build serves: ${served}).`);
+    }
+    const ctx = context(kind);
+    switch (method) {
+      case 'check': {
+        const [olds, news] = args as [Props | undefined, Props];
+        const result = await controller.check(strip(olds), strip(news), ctx);
+        return result.inputs ? { ...result, inputs: wire(result.inputs) } : result;
+      }
+      case 'diff': {
+        const [id, olds, news] = args as [string, Props, Props];
+        return controller.diff(id, strip(olds), strip(news), ctx);
+      }
+      case 'create': {
+        const [inputs] = args as [Props];
+        const provider = inputs[PROVIDER_KEY];
+        const { id, outs } = await keepProviderOnPartialFailure(provider, () => controller.create(strip(inputs), ctx));
+        return { id, outs: withProvider(outs, provider) };
+      }
+      case 'read': {
+        const [id, props] = args as [string, Props];
+        const provider = props[PROVIDER_KEY];
+        const result = await controller.read(id, strip(props), ctx);
+        return {
+          ...result,
+          ...(result.props && { props: withProvider(result.props, provider) }),
+          ...(result.inputs && { inputs: withProvider(result.inputs, provider) }),
+        };
+      }
+      case 'update': {
+        const [id, olds, news] = args as [string, Props, Props];
+        const provider = news[PROVIDER_KEY];
+        const { outs } = await keepProviderOnPartialFailure(provider, () => controller.update(id, strip(olds), strip(news), ctx));
+        return { outs: withProvider(outs, provider) };
+      }
+      case 'delete': {
+        const [id, props] = args as [string, Props];
+        await controller.delete(id, strip(props), ctx);
+        return undefined;
+      }
+      default:
+        throw new Error(`pulumi-ark runtime: unknown method "${String(method)}" for ${kind}; expected check, diff, create, read, update or delete.`);
+    }
+  }
 }
 
 type Props = Record<string, unknown>;
@@ -160,7 +174,9 @@ function stderrLog(kind: ResourceKind): ProgressLog {
   };
 }
 
-const runtime = createRuntime({ registry: CONTROLLERS });
+// Only inside Pulumi's dynamic-provider host: elsewhere (tests, the CLI, the native plugin, which starts its own
+// watch) stdin and the parent process mean something else.
+const runtime = createRuntime({ registry: CONTROLLERS, engine: isDynamicProviderProcess() ? watchEngine() : undefined });
 
 /** Called by the shim's `configure` with the `ark:*` stack config (namespace stripped). */
 export const configure = runtime.configure;

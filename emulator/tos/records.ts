@@ -30,6 +30,12 @@ export const ObjectRecordSchema = z.object({
   /** `x-tos-meta-*` names (lower-cased, prefix included) to values exactly as received. */
   meta: z.record(z.string(), z.string()),
   segments: z.array(SegmentSchema),
+  /**
+   * The multipart upload this object was completed from: a retried CompleteMultipartUpload of it answers with
+   * this object, and a restart that finds the upload still recorded (a crash between the two writes of a
+   * Complete) knows it finished.
+   */
+  uploadId: z.string().optional(),
 });
 export type ObjectRecord = z.infer<typeof ObjectRecordSchema>;
 

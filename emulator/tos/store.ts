@@ -37,9 +37,14 @@ export interface ObjectStore {
 
   createUpload(bucket: string, key: string, attributes: ObjectAttributes): Promise<UploadRecord>;
   uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable, declared: DeclaredDigests): Promise<PartRecord>;
-  /** `parts` as the client listed them (any order, ETags with or without quotes), or 'all' uploaded parts. */
+  /**
+   * `parts` as the client listed them (any order, ETags with or without quotes), or 'all' uploaded parts. A
+   * retried Complete of an upload that already completed returns the object it made.
+   */
   completeUpload(bucket: string, key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[] | 'all'): Promise<ObjectRecord>;
   abortUpload(bucket: string, key: string, uploadId: string): Promise<void>;
+  /** The object a finished upload made, while it is still the current version of its key. */
+  completedUpload(bucket: string, key: string, uploadId: string): Promise<ObjectRecord | undefined>;
   /** The upload and its parts sorted by part number. */
   getUpload(bucket: string, key: string, uploadId: string): Promise<{ upload: UploadRecord; parts: PartRecord[] }>;
   /** Uploads of a bucket sorted by key, then initiation time. */
@@ -93,7 +98,14 @@ class TosObjectStore implements ObjectStore {
     for (const object of state.objects) this.buckets.get(object.bucket)?.objects.set(object.key, object);
     for (const { upload, parts } of state.uploads) {
       if (!this.buckets.has(upload.bucket)) continue;
-      this.uploads.set(upload.uploadId, { record: upload, parts: new Map(parts.map((p) => [p.partNumber, p])) });
+      const restored = { record: upload, parts: new Map(parts.map((p) => [p.partNumber, p])) };
+      const completed = this.completedObject(upload.bucket, upload.key, upload.uploadId);
+      if (completed) {
+        // Killed between writing the object and removing the upload: the Complete had succeeded; finish it.
+        await this.dropCompletedUpload(restored, completed);
+        continue;
+      }
+      this.uploads.set(upload.uploadId, restored);
     }
     const live = new Set<string>();
     for (const bucket of this.buckets.values()) for (const o of bucket.objects.values()) for (const s of o.segments) live.add(s.blob);
@@ -261,6 +273,10 @@ class TosObjectStore implements ObjectStore {
   }
 
   async completeUpload(bucket: string, key: string, uploadId: string, requested: { PartNumber: number; ETag: string }[] | 'all'): Promise<ObjectRecord> {
+    // A retried Complete of a finished upload (its answer was lost) gets the same object, as on S3; it must
+    // never build a second object over the same part blobs.
+    const finished = await this.completedUpload(bucket, key, uploadId);
+    if (finished) return finished;
     const upload = await this.upload(bucket, key, uploadId);
     const resource = `/${bucket}/${key}`;
     const chosen = requested === 'all' ? [...upload.parts.values()].sort((a, b) => a.partNumber - b.partNumber) : pickParts(upload, requested, resource);
@@ -287,13 +303,19 @@ class TosObjectStore implements ObjectStore {
       httpHeaders: upload.record.httpHeaders,
       meta: upload.record.meta,
       segments: chosen.map((p) => ({ blob: p.blob, size: p.size })),
+      uploadId,
     };
-    const kept = new Set(chosen.map((p) => p.blob));
     this.uploads.delete(uploadId);
-    await this.commitObject(object, [...kept]);
-    await this.persistence.removeUpload(uploadId);
-    for (const part of upload.parts.values()) if (!kept.has(part.blob)) await this.blobs.remove(part.blob);
+    // The object record is durable before the upload record goes: a crash in between leaves an upload that
+    // load() recognises as completed through `object.uploadId`.
+    await this.commitObject(object, chosen.map((p) => p.blob));
+    await this.dropCompletedUpload(upload, object);
     return object;
+  }
+
+  async completedUpload(bucket: string, key: string, uploadId: string): Promise<ObjectRecord | undefined> {
+    await this.bucket(bucket);
+    return this.completedObject(bucket, key, uploadId);
   }
 
   async abortUpload(bucket: string, key: string, uploadId: string): Promise<void> {
@@ -362,7 +384,22 @@ class TosObjectStore implements ObjectStore {
     state.objects.set(object.key, object);
     state.sorted = undefined;
     await this.persistence.saveObject(object);
-    if (previous) for (const segment of previous.segments) await this.blobs.remove(segment.blob);
+    // Never free a blob the new version still uses (the same parts completed twice must not delete the data).
+    const kept = new Set(keep);
+    if (previous) for (const segment of previous.segments) if (!kept.has(segment.blob)) await this.blobs.remove(segment.blob);
+  }
+
+  /** The current object at `key` if it was completed from `uploadId` (and not overwritten since). */
+  private completedObject(bucket: string, key: string, uploadId: string): ObjectRecord | undefined {
+    const object = this.buckets.get(bucket)?.objects.get(key);
+    return object?.uploadId === uploadId ? object : undefined;
+  }
+
+  /** Removes a completed upload's record and the blobs of its parts the object did not take. */
+  private async dropCompletedUpload(upload: UploadState, object: ObjectRecord): Promise<void> {
+    const kept = new Set(object.segments.map((s) => s.blob));
+    await this.persistence.removeUpload(upload.record.uploadId);
+    for (const part of upload.parts.values()) if (!kept.has(part.blob)) await this.blobs.remove(part.blob);
   }
 
   private async discardUpload(upload: UploadState): Promise<void> {

@@ -15,6 +15,25 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/**
+ * `clock.sleep(ms)` that ends early, rejecting with the signal's reason, when `signal` aborts (the engine went
+ * away): a long wait must not keep a provider alive whose caller is gone.
+ */
+export async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return clock.sleep(ms);
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([clock.sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
 export interface RetryPolicy {
   /** Attempts allowed to fail with a server or network error (the call gives up at this many). */
   maxAttempts: number;

@@ -101,6 +101,28 @@ describe('waitFor', () => {
     };
     await expect(run(ENDPOINT_RUNNING, poll).result).rejects.toThrow('AccessDenied');
   });
+
+  it('stops mid-sleep when its signal aborts, with the signal\'s reason, and polls no more', async () => {
+    const controller = new AbortController();
+    let polls = 0;
+    const poll = async (): Promise<Observation<string>> => {
+      polls += 1;
+      return { status: 'Scheduling' };
+    };
+    const sleepForever = { now: () => 0, sleep: () => new Promise<void>(() => undefined) };
+    const waiting = waitFor({ what: 'endpoint ep-1', goal: 'Running', poll, acceptors: ENDPOINT_RUNNING, timeoutMs: 60_000, clock: sleepForever, signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(new Error('engine gone'));
+    await expect(waiting).rejects.toThrow('engine gone');
+    expect(polls).toBe(1);
+  });
+
+  it('does not start polling once aborted', async () => {
+    const poll = jest.fn(async (): Promise<Observation<string>> => ({ status: 'Running' }));
+    const signal = AbortSignal.abort(new Error('engine gone'));
+    await expect(waitFor({ what: 'x', goal: 'Running', poll, acceptors: ENDPOINT_RUNNING, timeoutMs: 1, signal })).rejects.toThrow('engine gone');
+    expect(poll).not.toHaveBeenCalled();
+  });
 });
 
 describe('pollIntervalFrom', () => {

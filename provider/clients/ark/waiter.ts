@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../retry';
+import { type Clock, sleepUnlessAborted, systemClock } from '../retry';
 
 /**
  * A generic poller for long-running operations: poll a status until it is in the table's success set, fail
@@ -68,6 +68,8 @@ export interface WaitOptions<T> {
   interval?: PollInterval;
   clock?: Clock;
   onProgress?(progress: Progress): void;
+  /** Ends the wait (rejecting with the signal's reason) when aborted: ControllerContext.signal. */
+  signal?: AbortSignal;
 }
 
 export interface WaitResult<T> {
@@ -121,6 +123,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitResult<T>
   let delayMs = interval.initialMs;
   const unknownStatuses: string[] = [];
   for (;;) {
+    options.signal?.throwIfAborted();
     const observed = await options.poll();
     const elapsedMs = clock.now() - started;
     const { success, failure } = options.acceptors;
@@ -144,7 +147,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitResult<T>
       );
     }
     // Never sleep past the deadline: the last poll happens at the deadline, so a late success still counts.
-    await clock.sleep(Math.min(delayMs, options.timeoutMs - elapsedMs));
+    await sleepUnlessAborted(clock, Math.min(delayMs, options.timeoutMs - elapsedMs), options.signal);
     delayMs = Math.min(interval.maxMs, delayMs * interval.factor);
   }
 }

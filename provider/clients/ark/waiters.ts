@@ -61,6 +61,7 @@ export interface WaitSettings {
   interval?: PollInterval;
   clock?: Clock;
   onProgress?(progress: Progress): void;
+  signal?: AbortSignal;
 }
 
 export function waitEndpoint(

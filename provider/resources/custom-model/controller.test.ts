@@ -74,7 +74,6 @@ describe('CustomModel check', () => {
     ['a location without trailing slash', { location: 'tos://models/sft' }, 'location'],
     ['an s3 location', { location: 's3://models/sft/' }, 'location'],
     ['a name starting with a digit', { name: '7b-sft' }, 'name'],
-    ['a name too long for the suffix', { name: 'a'.repeat(56) }, 'name'],
     ['an unknown quantization', { quantization: 'INT3' }, 'quantization'],
     ['an endpoint id to adopt', { adoptExistingId: 'ep-20240101000000-abcde' }, 'adoptExistingId'],
   ])('reports %s against the property', async (_label, overrides, property) => {

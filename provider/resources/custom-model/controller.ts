@@ -7,9 +7,10 @@ import { hasCode, isNotFound } from '../../clients/ark/errors';
 import { findCustomModel, findEndpoint, findEndpointsUsingModel, findOwnedCustomModels, fromApiTags, toApiTags } from '../../clients/ark/finders';
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
 import { MODEL_GONE, MODEL_READY, logProgress, waitCustomModel } from '../../clients/ark/waiters';
-import { systemClock } from '../../clients/retry';
+import { sleepUnlessAborted, systemClock } from '../../clients/retry';
 import { type BaseModelEntry, baseModelByArkRef, resolveBaseModel, supportedBaseList } from '../../model/catalogue';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ResourceController } from '../controller';
+import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, pickInputs } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
@@ -61,7 +62,9 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       if (earlier) ctx.log.info(`custom model "${modelName}": adopting ${earlier}, imported by an earlier interrupted run of this resource`);
       id = earlier ?? (await importModel(client, inputs, base, modelName, ctx));
     }
-    return { id, outs: await converge(client, id, inputs, base, ctx, 'create') };
+    const properties = () => ({ ...inputs, modelName });
+    const outs = await keepCreatedOnFailure({ id, what: 'custom model', properties }, () => converge(client, id, inputs, base, ctx, 'create'));
+    return { id, outs };
   },
 
   async read(id, props, ctx) {
@@ -114,7 +117,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       ctx.log.info(`custom model ${id}: waiting for endpoint(s) ${users.map((e) => e.Id).join(', ')} to finish deleting`);
       // Reading each endpoint is what a real poll does; it also lets a lazily advancing service move on.
       for (const endpoint of users) await findEndpoint(client, endpoint.Id);
-      await systemClock.sleep(Math.min(delayMs, timeoutMs - elapsedMs));
+      await sleepUnlessAborted(systemClock, Math.min(delayMs, timeoutMs - elapsedMs), ctx.signal);
       delayMs = Math.min(interval.maxMs, delayMs * interval.factor);
     }
     const remainingMs = Math.max(1, timeoutMs - (systemClock.now() - started));
@@ -122,6 +125,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       timeoutMs: remainingMs,
       interval,
       onProgress: logProgress(ctx.log, `custom model ${id}`, 'deleted', remainingMs),
+      signal: ctx.signal,
     });
   },
 };
@@ -248,6 +252,7 @@ async function awaitReady(
       timeoutMs,
       interval: pollIntervalFrom(settings.pollIntervalMs),
       onProgress: logProgress(ctx.log, what, 'Ready', timeoutMs),
+      signal: ctx.signal,
     });
     return outputsFor(inputs, base, value as CustomModel);
   } catch (error) {

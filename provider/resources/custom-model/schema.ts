@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CUSTOM_MODEL_NAME_PATTERN, CustomModelStatusSchema, QuantizationSchema } from '../../api/ark';
 import { CUSTOM_MODEL_ID_PATTERN } from '../../api/ids';
-import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
+import { MAX_OBJECT_KEY_BYTES, ownerInput, tagsInput, utf8Bytes, waitSecondsInput } from '../common-inputs';
 
 /**
  * Inputs and outputs of the `CustomModel` resource: a model imported into Ark from a TOS directory (UploadModel).
@@ -13,20 +13,33 @@ import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 /** `tos://bucket/` or `tos://bucket/prefix/` (bucket naming as TOS: 3-63 lower-case letters, digits, '-'). */
 export const TOS_LOCATION_PATTERN = /^tos:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\/((?:[^/]+\/)*)$/;
 
+/**
+ * `.` and `..` segments: ark-local's UploadModel refuses them, and a key prefix with them names no TOS
+ * "directory" a TosModelDir can write (provider/sync/keys.ts refuses them too).
+ */
+function hasDotSegment(location: string): boolean {
+  return location.slice('tos://'.length).split('/').some((segment) => segment === '.' || segment === '..');
+}
+
+/** The key prefix of a location, whose keys must fit TOS's 1024-byte object keys (common-inputs.ts). */
+function prefixBytes(location: string): number {
+  return utf8Bytes(TOS_LOCATION_PATTERN.exec(location)?.[2] ?? '');
+}
+
 export const DEFAULT_CREATE_TIMEOUT_SECONDS = 3_600;
 export const DEFAULT_DELETE_TIMEOUT_SECONDS = 600;
-/** Room for `-` and the 8-character suffix within Ark's 64-character model names. */
-export const MAX_NAME_LENGTH = 55;
+/** Custom model descriptions: "≤300 chars" (ark-cli custommodel upload docs, ark-api.md §3.5 and §6). */
+export const MAX_DESCRIPTION_LENGTH = 300;
 
 const TagsInput = tagsInput('Extra tags for the model (the owner tag is added automatically). Changing them replaces the model: Ark cannot retag a custom model.');
 
 export const InputsSchema = z.object({
+  // No length limit: Ark documents none for custom model names (ark-api.md §6); only the character rule (ark-cli).
   name: z
     .string()
     .min(1)
-    .max(MAX_NAME_LENGTH)
     .regex(CUSTOM_MODEL_NAME_PATTERN, 'must start with an ASCII letter, then letters, digits, CJK characters, "_" or "-"')
-    .describe('Display name; Ark gets `<name>-<8 hex>` (see `modelName`). Renaming updates in place.'),
+    .describe('Display name; Ark gets `<name>-<8 hex>` (see `modelName`). It must start with an ASCII letter, then letters, digits, CJK characters, "_" or "-" (ark-cli). Renaming updates in place.'),
   baseModel: z
     .string()
     .min(1)
@@ -34,12 +47,20 @@ export const InputsSchema = z.object({
   location: z
     .string()
     .regex(TOS_LOCATION_PATTERN, 'must look like tos://bucket/prefix/ (ending in "/")')
-    .describe('The weights directory in TOS, `tos://bucket/prefix/` (TosModelDir.location). Changing it replaces the model.'),
+    .refine((v) => !hasDotSegment(v), 'must not contain "." or ".." segments (UploadModel refuses them)')
+    .refine((v) => prefixBytes(v) < MAX_OBJECT_KEY_BYTES, `the prefix must be shorter than ${MAX_OBJECT_KEY_BYTES} bytes: TOS object keys are at most ${MAX_OBJECT_KEY_BYTES} bytes`)
+    .describe(
+      `The weights directory in TOS, \`tos://bucket/prefix/\` (TosModelDir.location): no "." or ".." segments, a prefix under ${MAX_OBJECT_KEY_BYTES} bytes (TOS object keys are at most ${MAX_OBJECT_KEY_BYTES} bytes). Changing it replaces the model.`,
+    ),
   contentDigest: z
     .string()
     .min(1)
     .describe('Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.'),
-  description: z.string().max(300).optional().describe('Up to 300 characters; updates in place.'),
+  description: z
+    .string()
+    .max(MAX_DESCRIPTION_LENGTH)
+    .optional()
+    .describe(`Up to ${MAX_DESCRIPTION_LENGTH} characters (ark-cli's documented limit); updates in place.`),
   quantization: QuantizationSchema.nullish().describe('Precision scheme of the checkpoint (W8A8, W8A8_FP8, W4A8); absent or null for BF16/FP16 (TosModelDir.quantization can be passed as is). Changing it replaces the model.'),
   tags: TagsInput.optional(),
   projectName: z.string().min(1).optional().describe('Ark project; the service default (`default`) when absent. Changing it replaces the model.'),

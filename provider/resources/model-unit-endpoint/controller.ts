@@ -7,6 +7,7 @@ import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } fr
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { systemClock } from '../../clients/retry';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
+import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, pickInputs, sameValue } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
@@ -14,6 +15,7 @@ import {
   INPUT_KEYS,
   type Inputs,
   InputsSchema,
+  KNOWN_MODERATION_STRATEGIES,
   type Outputs,
 } from './schema';
 
@@ -23,8 +25,13 @@ export const replaceOnChanges = ['customModelId', 'modelUnitId', 'projectName'] 
 const ignoreChanges = ['adoptExistingId'] as const;
 
 export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = {
-  async check(_olds, news) {
-    const { inputs, failures } = checkWithSchema(InputsSchema, news);
+  async check(_olds, news, ctx) {
+    const { inputs, failures, unknown } = checkWithSchema(InputsSchema, news);
+    if (inputs?.moderation && !unknown.has('moderation') && !KNOWN_MODERATION_STRATEGIES.includes(inputs.moderation)) {
+      ctx.log.warn(
+        `moderation "${inputs.moderation}" is none of the documented strategies (${KNOWN_MODERATION_STRATEGIES.join(', ')}); it is sent as given and Ark may refuse it`,
+      );
+    }
     return inputs ? { inputs } : { failures };
   },
 
@@ -50,7 +57,9 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
       if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, created by an earlier interrupted run of this resource`);
       id = earlier ?? (await createEndpoint(client, inputs, ctx));
     }
-    return { id, outs: await converge(client, id, inputs, ctx, 'create') };
+    const properties = () => ({ ...inputs, chatBaseUrl: ctx.settings().chatBaseUrl });
+    const outs = await keepCreatedOnFailure({ id, what: 'endpoint', properties }, () => converge(client, id, inputs, ctx, 'create'));
+    return { id, outs };
   },
 
   async read(id, props, ctx) {
@@ -77,6 +86,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
         timeoutMs: remaining(),
         interval,
         onProgress: logProgress(ctx.log, `endpoint ${id}`, goal, timeoutMs),
+        signal: ctx.signal,
       });
     for (;;) {
       const live = await findEndpoint(client, id);
@@ -133,7 +143,7 @@ async function createEndpoint(client: ArkClient, inputs: Inputs, ctx: Controller
     ModelUnitId: inputs.modelUnitId,
     Description: inputs.description,
     RateLimit: inputs.rateLimit ? { Rpm: inputs.rateLimit.rpm, Tpm: inputs.rateLimit.tpm } : undefined,
-    Moderation: inputs.moderation ? { Strategy: inputs.moderation } : undefined,
+    Moderation: moderationOf(inputs),
     Tags: toApiTags(inputs.tags, inputs.owner),
     ProjectName: inputs.projectName,
   };
@@ -197,7 +207,7 @@ export function updatePatch(live: Endpoint, inputs: Inputs): Omit<UpdateEndpoint
   if (inputs.rateLimit && (live.RateLimit?.Rpm !== inputs.rateLimit.rpm || live.RateLimit?.Tpm !== inputs.rateLimit.tpm)) {
     patch.RateLimit = { Rpm: inputs.rateLimit.rpm, Tpm: inputs.rateLimit.tpm };
   }
-  if (inputs.moderation && live.Moderation?.Strategy !== inputs.moderation) patch.Moderation = { Strategy: inputs.moderation };
+  if (inputs.moderation && live.Moderation?.Strategy !== inputs.moderation) patch.Moderation = moderationOf(inputs);
   const tags = toApiTags(inputs.tags, inputs.owner);
   if (!sameValue(plainTags(live.Tags), tags)) patch.Tags = tags;
   return Object.keys(patch).length ? patch : undefined;
@@ -217,6 +227,7 @@ async function awaitRunning(
       timeoutMs,
       interval: pollIntervalFrom(settings.pollIntervalMs),
       onProgress: logProgress(ctx.log, `endpoint ${id}`, 'Running', timeoutMs),
+      signal: ctx.signal,
     });
     return outputsFor(inputs, value as Endpoint, settings);
   } catch (error) {
@@ -247,6 +258,14 @@ async function tolerateStateRace(call: () => Promise<unknown>): Promise<void> {
   } catch (error) {
     if (!hasCode(error, 'OperationDenied.EndpointStatus')) throw error;
   }
+}
+
+/**
+ * The request's moderation block. The input takes any strategy (only a warning for undocumented ones), and so
+ * does the request contract (provider/api/ark.ts ModerationSchema).
+ */
+function moderationOf(inputs: Inputs): CreateEndpointRequest['Moderation'] {
+  return inputs.moderation ? { Strategy: inputs.moderation } : undefined;
 }
 
 // ----------------------------------------------------------------------------------------------------- mapping

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EndpointStatusSchema, ModerationStrategySchema } from '../../api/ark';
+import { EndpointStatusSchema, MODERATION_STRATEGIES } from '../../api/ark';
 import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN, MODEL_UNIT_ID_PATTERN } from '../../api/ids';
 import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 
@@ -11,10 +11,16 @@ import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 export const DEFAULT_CREATE_TIMEOUT_SECONDS = 1_800;
 export const DEFAULT_DELETE_TIMEOUT_SECONDS = 900;
 
+const MAX_INT32 = 2_147_483_647;
+
+/** Moderation strategies the sources name: Default and Basic (Terraform Cloud Control), Customized and Skip (ark-cli). */
+export const KNOWN_MODERATION_STRATEGIES: readonly string[] = MODERATION_STRATEGIES;
+
 export const ReplacementSchema = z.enum(['create-before-delete', 'delete-before-create']);
 
 export const InputsSchema = z.object({
-  name: z.string().min(1).max(64).describe('Endpoint name shown in the Ark console; updates in place.'),
+  // No length or character limit: none is documented for endpoint names (ark-api.md §2.1 and §6).
+  name: z.string().min(1).describe('Endpoint name shown in the Ark console; updates in place.'),
   customModelId: z
     .string()
     .regex(CUSTOM_MODEL_ID_PATTERN, 'must be a custom model id like cm-20240101000000-abcde')
@@ -23,15 +29,22 @@ export const InputsSchema = z.object({
     .string()
     .regex(MODEL_UNIT_ID_PATTERN, 'must be a model unit id like mu-20240101000000-abcde')
     .describe('The model unit that hosts the endpoint. Changing it replaces the endpoint.'),
-  description: z.string().max(300).optional().describe('Up to 300 characters; updates in place.'),
+  // No length limit: the 300 characters ark-cli documents are for custom models, not endpoints (ark-api.md §6).
+  description: z.string().optional().describe('Free text; updates in place.'),
   rateLimit: z
     .object({
-      rpm: z.number().int().min(0).max(2_147_483_647).describe('Requests per minute.'),
-      tpm: z.number().int().min(0).max(2_147_483_647).describe('Tokens per minute.'),
+      // int32 in the official Go SDK's RateLimit (ark-api.md §2.1); no other range is documented.
+      rpm: z.number().int().min(0).max(MAX_INT32).describe('Requests per minute (an int32 in the API).'),
+      tpm: z.number().int().min(0).max(MAX_INT32).describe('Tokens per minute (an int32 in the API).'),
     })
     .optional()
     .describe('Request quota of the endpoint; updates in place. Removing it leaves the service\'s current limits.'),
-  moderation: ModerationStrategySchema.optional().describe('Content moderation strategy (Default, Basic, Customized, Skip); updates in place.'),
+  // Any strategy: the documented ones (KNOWN_MODERATION_STRATEGIES) need not be all; check warns on others.
+  moderation: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(`Content moderation strategy; documented: ${KNOWN_MODERATION_STRATEGIES.join(', ')} (others are passed on with a warning). Updates in place.`),
   tags: tagsInput('Extra tags (the owner tag is added automatically); update in place.').optional(),
   projectName: z.string().min(1).optional().describe('Ark project; the service default (`default`) when absent. Changing it replaces the endpoint.'),
   createTimeoutSeconds: waitSecondsInput(`How long create (and a resumed or restarting update) waits for Running; default ${DEFAULT_CREATE_TIMEOUT_SECONDS}.`),

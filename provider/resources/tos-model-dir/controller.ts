@@ -31,6 +31,7 @@ import {
   type DiffResult,
   type ResourceController,
 } from '../controller';
+import { MAX_OBJECT_KEY_BYTES, utf8Bytes } from '../common-inputs';
 import { checkWithSchema } from '../properties';
 import { InputsSchema, type Inputs, type ManagedFile, type Outputs } from './schema';
 
@@ -81,7 +82,24 @@ async function validateDirectory(inputs: Inputs, ctx: ControllerContext): Promis
   }
   const report = await validateModel(localModelSource(root, files), { baseModel: inputs.baseModel });
   for (const w of report.warnings) ctx.log.warn(`${root}: ${w.message}`);
-  return report.errors.map((e) => ({ property: 'source', reason: `${e.file ? `${e.file}: ` : ''}${e.message}` }));
+  const failures = report.errors.map((e) => ({ property: 'source', reason: `${e.file ? `${e.file}: ` : ''}${e.message}` }));
+  if (!isUnknown(inputs.prefix)) failures.push(...keyLengthFailures(normalizePrefix(inputs.prefix), files));
+  return failures;
+}
+
+/** Every object key is `prefix + relative path`, and TOS keys are at most MAX_OBJECT_KEY_BYTES (common-inputs.ts). */
+function keyLengthFailures(prefix: string, files: readonly { path: string }[]): CheckFailure[] {
+  const longest = files.reduce<{ path: string; bytes: number } | undefined>((best, f) => {
+    const bytes = utf8Bytes(prefix + f.path);
+    return !best || bytes > best.bytes ? { path: f.path, bytes } : best;
+  }, undefined);
+  if (!longest || longest.bytes <= MAX_OBJECT_KEY_BYTES) return [];
+  return [
+    {
+      property: 'prefix',
+      reason: `the object key for ${longest.path} would be ${longest.bytes} bytes; TOS object keys are at most ${MAX_OBJECT_KEY_BYTES} bytes. Use a shorter prefix (or file names)`,
+    },
+  ];
 }
 
 // ---- diff ------------------------------------------------------------------------------------------------

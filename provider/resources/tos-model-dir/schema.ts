@@ -3,7 +3,7 @@ import { QuantizationSchema } from '../../api/ark';
 import { BASE_MODELS, resolveBaseModel } from '../../model/catalogue';
 import { DEFAULT_PART_SIZE, DEFAULT_UPLOAD_CONCURRENCY, MIN_PART_SIZE } from '../../sync/engine';
 import { normalizePrefix } from '../../sync/keys';
-import { ownerInput } from '../common-inputs';
+import { MAX_OBJECT_KEY_BYTES, ownerInput, utf8Bytes } from '../common-inputs';
 
 /** TOS's maximum part size; larger values would be refused by the service. */
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
@@ -26,7 +26,13 @@ export const InputsSchema = z.object({
   prefix: z
     .string()
     .refine(validPrefix, 'expected a non-empty key prefix of "/"-separated names without empty, "." or ".." segments, e.g. "models/qwen-sft/v3/"')
-    .describe('Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Changing it replaces the resource.'),
+    .refine(
+      (v) => !validPrefix(v) || utf8Bytes(normalizePrefix(v)) < MAX_OBJECT_KEY_BYTES,
+      `expected a prefix shorter than ${MAX_OBJECT_KEY_BYTES} bytes (UTF-8, with its trailing "/"): TOS object keys are at most ${MAX_OBJECT_KEY_BYTES} bytes`,
+    )
+    .describe(
+      `Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most ${MAX_OBJECT_KEY_BYTES} bytes of UTF-8; checked at preview). Changing it replaces the resource.`,
+    ),
   baseModel: z
     .string()
     .min(1)
