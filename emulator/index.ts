@@ -83,7 +83,12 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       staticKeys: apiKeys,
       findApiKey: (key) => controlPlane.apiKeys.find(key),
       findEndpoint: (id) => controlPlane.endpoints.peek(id),
-      describeServed: (endpoint) => describeServed(controlPlane, endpoint.ModelReference),
+      serve: (endpoint) => {
+        // During a rollout each request is served by the old or the new model, in the rollout's proportion.
+        const model = controlPlane.rollings.servedModel(endpoint);
+        const ref = model ? { CustomModelId: model } : endpoint.ModelReference;
+        return { model: model ?? describeServed(controlPlane, ref), description: describeServed(controlPlane, ref) };
+      },
       faults,
       clock,
     }),

@@ -7,7 +7,7 @@ import { readBody, sendJson } from '../http';
 import { ADMIN_PREFIX } from '../server';
 import type { EmulatorService } from '../service';
 import { formatTransitionPolicy, TransitionPolicySchema } from '../state/transitions';
-import { CreateModelUnitBodySchema, FailEndpointBodySchema, type TosSummary } from './schemas';
+import { CreateModelUnitBodySchema, FailEndpointBodySchema, FailNextRollingBodySchema, type TosSummary } from './schemas';
 
 /**
  * Admin routes under `/_ark-local/`: what a user's console (model units) or a test harness (reset, faults,
@@ -20,6 +20,7 @@ import { CreateModelUnitBodySchema, FailEndpointBodySchema, type TosSummary } fr
  *   GET    faults | POST faults | DELETE faults
  *   GET    model-units | POST model-units   body: {Name?, Slots?, FailWith?}
  *   POST   endpoints/{id}/fail        body: {Reason}
+ *   POST   rollings/fail-next         body: {AtPercent, Reason?, EndpointId?}: the next rollout fails at that percent
  *   GET    state                      endpoints, custom models, model units, TOS summary
  */
 export interface AdminStore {
@@ -87,6 +88,15 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   if (fail && method === 'POST') {
     const { Reason } = parse(FailEndpointBodySchema, body, 'failEndpoint body');
     return ok(cp.endpoints.adminFail(decodeURIComponent(fail[1]!), Reason));
+  }
+  if (route === 'rollings/fail-next' && method === 'POST') {
+    const { AtPercent, Reason, EndpointId } = parse(FailNextRollingBodySchema, body, 'rolling failure');
+    const armed = cp.rollings.adminArmFailure({
+      atPercent: AtPercent,
+      reason: Reason ?? `ark-local injected failure: the new model's replicas did not become healthy at ${AtPercent}%`,
+      ...(EndpointId ? { endpointId: EndpointId } : {}),
+    });
+    return ok({ AtPercent: armed.atPercent, Reason: armed.reason, EndpointId: armed.endpointId }, 201);
   }
   if (route === 'state' && method === 'GET') {
     return ok({ ...cp.adminSnapshot(), transitions: cp.getPolicy(), faults: opts.faults.list(), tos: await opts.store.summary() });

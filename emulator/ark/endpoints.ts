@@ -64,7 +64,8 @@ export class Endpoints {
       Moderation: req.Moderation,
       CreateTime: rfc3339(now),
       UpdateTime: rfc3339(now),
-      SupportRolling: false,
+      // Decided: custom models on a model unit can be switched by a rollout (emulator/ark/rollings.ts).
+      SupportRolling: ref.CustomModelId !== undefined,
       BatchOnly: false,
     };
     this.store.state.endpoints.push({ endpoint, progress: freshProgress(now) });
@@ -129,6 +130,11 @@ export class Endpoints {
   peek(id: string): Endpoint | undefined {
     const record = this.find(id);
     return record && copy(record.endpoint);
+  }
+
+  /** The endpoint after the steps already due (no read counted), for actions of other modules (rollouts). */
+  settle(id: string): Promise<EndpointRecord> {
+    return this.advance(id, false);
   }
 
   find(id: string): EndpointRecord | undefined {

@@ -29,8 +29,11 @@ export interface ChatServiceOptions {
   staticKeys: readonly string[];
   findApiKey(key: string): ApiKeyRecord | undefined;
   findEndpoint(id: string): Endpoint | undefined;
-  /** What an endpoint serves, for the synthetic reply, e.g. `cm-… (Qwen2.5-0.5B)`. */
-  describeServed(endpoint: Endpoint): string;
+  /**
+   * What serves this request to `endpoint` (during a rollout, the old or the new model): `model` is the
+   * response's `model` (the custom model id), `description` goes into the synthetic reply, e.g. `cm-… (Qwen2.5-0.5B)`.
+   */
+  serve(endpoint: Endpoint): { model: string; description: string };
   faults: FaultInjector;
   clock: Clock;
 }
@@ -98,7 +101,8 @@ async function complete(opts: ChatServiceOptions, limiter: EndpointRateLimiter, 
     throw new ChatApiError('InvalidEndpoint.ClosedEndpoint', `The endpoint ${endpoint.Id} is ${endpoint.Status}; it serves requests only when Running.`, 'model');
   }
 
-  const reply = syntheticReply(endpoint.Id, opts.describeServed(endpoint), request);
+  const served = opts.serve(endpoint);
+  const reply = syntheticReply(endpoint.Id, served.description, request);
   const verdict = limiter.admit(endpoint.Id, endpoint.RateLimit, usage(reply).total_tokens);
   if (verdict !== 'ok') {
     const which = verdict === 'rpm' ? `RPM ${endpoint.RateLimit!.Rpm}` : `TPM ${endpoint.RateLimit!.Tpm}`;
@@ -106,12 +110,12 @@ async function complete(opts: ChatServiceOptions, limiter: EndpointRateLimiter, 
     throw new ChatApiError(code, `Its RateLimit allows ${which} per 60 s window; retry later or raise rateLimit.`, undefined, endpoint.Id);
   }
   const created = Math.floor(opts.clock() / 1000);
-  if (request.stream) return stream(res, requestId, created, endpoint.Id, reply, request.stream_options?.include_usage === true);
+  if (request.stream) return stream(res, requestId, created, served.model, reply, request.stream_options?.include_usage === true);
   const body: ChatCompletion = {
     id: requestId,
     object: 'chat.completion',
     created,
-    model: endpoint.Id,
+    model: served.model,
     choices: [{ index: 0, message: { role: 'assistant', content: reply.tokens.join(' ') }, finish_reason: reply.finishReason, logprobs: null }],
     usage: usage(reply),
   };

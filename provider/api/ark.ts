@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ArkRollingActions } from './ark-rolling';
 
 /**
  * Wire contracts of the Ark control-plane actions (POST /?Action=X&Version=2024-01-01, JSON body, PascalCase).
@@ -242,6 +243,7 @@ export const ArkActions = {
   ListCustomModels: { request: ListCustomModelsRequestSchema, result: ListCustomModelsResultSchema },
   UpdateCustomModel: { request: UpdateCustomModelRequestSchema, result: UpdateCustomModelResultSchema },
   DeleteCustomModel: { request: DeleteCustomModelRequestSchema, result: EmptyResultSchema },
+  ...ArkRollingActions,
 } as const;
 
 export type ArkAction = keyof typeof ArkActions;
