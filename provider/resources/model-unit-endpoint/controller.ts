@@ -50,7 +50,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
       id = await adoptExisting(client, inputs.adoptExistingId, inputs, ctx);
     } else {
       const earlier = await findOwn(client, inputs);
-      if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, created by an earlier interrupted run of this resource`);
+      if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, which carries this resource's owner tag (made by an interrupted run, or retained by an earlier delete)`);
       id = earlier ?? (await createEndpoint(client, inputs, ctx));
     }
     return { id, outs: await probeWhenAsked(client, id, await converge(client, id, inputs, ctx, 'create'), inputs, ctx) };
