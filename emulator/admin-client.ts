@@ -14,6 +14,7 @@ export interface ArkLocalState {
   apiKeys: number;
   rollings: RollingInfo[];
   transitions: TransitionPolicy;
+  variance: boolean;
   faults: FaultRule[];
   tos: TosSummary;
 }
@@ -46,6 +47,15 @@ export class ArkLocalAdmin {
 
   async setTransitions(policy: TransitionPolicy): Promise<void> {
     await this.call('PUT', 'transitions', policy);
+  }
+
+  /** Variance mode (emulator/ark/variance.ts): answers with unknown fields, absent optional ones, unknown statuses. */
+  async setVariance(enabled: boolean): Promise<void> {
+    await this.call('PUT', 'variance', { enabled });
+  }
+
+  async getVariance(): Promise<boolean> {
+    return (await this.call<{ enabled: boolean }>('GET', 'variance')).enabled;
   }
 
   async addFault(rule: FaultRuleInput): Promise<FaultRule> {

@@ -20,6 +20,8 @@ export const USAGE = `Usage: ark-local [options]
   --api-key KEY          static Chat API key valid for every endpoint (default ark-local-api-key)
   --transitions P        immediate | after-reads:N | after-seconds:S (default after-seconds:20)
   --region R             region in signatures and responses (default cn-beijing)
+  --variance             answer like a less predictable real service: unknown fields and statuses, absent
+                         optional fields, no Result for empty actions (also PUT /_ark-local/variance)
   --help                 this text
 `;
 
@@ -77,6 +79,9 @@ export function parseCliArgs(argv: readonly string[]): ArkLocalOptions | 'help' 
       case '--region':
         opts.region = value();
         break;
+      case '--variance':
+        opts.variance = true;
+        break;
       default:
         throw new CliUsageError(`unknown option "${flag}"`);
     }
@@ -92,7 +97,7 @@ export function banner(ark: ArkLocal, opts: ArkLocalOptions): string {
   return [
     `ark-local listening on ${ark.url}`,
     `  state:           ${opts.dataDir ? opts.dataDir : 'in memory'}`,
-    `  transitions:     ${formatTransitionPolicy(opts.transitions!)}`,
+    `  transitions:     ${formatTransitionPolicy(opts.transitions!)}${opts.variance ? '   (variance mode on)' : ''}`,
     `  Ark endpoint:    ${ark.url}   (POST /?Action=…&Version=2024-01-01)`,
     `  TOS endpoint:    ${ark.tosEndpoint}   (plain HTTP, path-style)`,
     `  Chat base URL:   ${ark.chatBaseUrl}   (Authorization: Bearer ${ark.apiKey})`,

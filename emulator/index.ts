@@ -8,6 +8,7 @@ import { createAdminService } from './admin/service';
 import { ArkControlPlane } from './ark/control-plane';
 import { tosModelImporter } from './ark/model-import';
 import { createArkService } from './ark/service';
+import { ResponseVariance } from './ark/variance';
 import { createChatService, DEFAULT_CHAT_API_KEY } from './chat/service';
 import { FaultInjector } from './faults';
 import { credentialMap, DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
@@ -38,6 +39,8 @@ export interface ArkLocalOptions {
   apiKeys?: string[];
   /** Clock for signatures, timestamps and after-seconds transitions (tests move it instead of waiting). */
   clock?: Clock;
+  /** Answer like a less predictable real service (emulator/ark/variance.ts); switchable later by the admin API. */
+  variance?: boolean;
 }
 
 export interface ArkLocal {
@@ -77,22 +80,22 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
         : `The FoundationModel ${ref.Name}/${ref.ModelVersion} is not supported for upload; supported: ${BASE_MODELS.map((b) => `${b.ark.Name}/${b.ark.ModelVersion} (${b.id})`).join(', ')}.`,
   });
 
+  const variance = new ResponseVariance(opts.variance === true);
   const server = createArkLocalServer({
-    ark: createArkService({ controlPlane, credentials: credentialsByKey, faults, region, clock }),
+    ark: createArkService({ controlPlane, credentials: credentialsByKey, faults, region, clock, variance }),
     chat: createChatService({
       staticKeys: apiKeys,
       findApiKey: (key) => controlPlane.apiKeys.find(key),
       findEndpoint: (id) => controlPlane.endpoints.peek(id),
       serve: (endpoint) => {
-        // During a rollout each request is served by the old or the new model, in the rollout's proportion.
         const model = controlPlane.rollings.servedModel(endpoint);
         const ref = model ? { CustomModelId: model } : endpoint.ModelReference;
-        return { model: model ?? describeServed(controlPlane, ref), description: describeServed(controlPlane, ref) };
+        return { model: servedModelName(controlPlane, ref), description: describeServed(controlPlane, ref) };
       },
       faults,
       clock,
     }),
-    admin: createAdminService({ controlPlane, faults, store }),
+    admin: createAdminService({ controlPlane, faults, store, variance }),
     tos: createTosService({ store, credentials: credentialsByKey, faults, clock }),
   });
 
@@ -142,6 +145,16 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       await lock?.release();
     },
   };
+}
+
+/**
+ * The `model` of a chat reply [I]: a foundation model's id `<name>-<version>` (the form the data plane takes,
+ * reference §6), or an uploaded custom model's Name (what the console lists it as).
+ */
+function servedModelName(cp: ArkControlPlane, ref: { CustomModelId?: string; FoundationModel?: { Name: string; ModelVersion: string } }): string {
+  if (ref.CustomModelId) return cp.customModels.peek(ref.CustomModelId)?.Name ?? ref.CustomModelId;
+  const fm = ref.FoundationModel!;
+  return `${fm.Name}-${fm.ModelVersion}`;
 }
 
 /** `cm-… (Qwen2.5-0.5B)` or `qwen2-5-0-5b-240919` for the synthetic chat reply. */

@@ -12,6 +12,22 @@ describe('resolveSettings', () => {
       tosEndpoint: 'tos-cn-beijing.volces.com',
       tosSecure: true,
       chatBaseUrl: 'https://ark.cn-beijing.volces.com/api/v3',
+      sources: {
+        region: 'the default region',
+        credentials: 'stack config ark:accessKey / ark:secretKey',
+        arkEndpoint: 'the default for region cn-beijing (ark:region / VOLCENGINE_REGION)',
+        tosEndpoint: 'the default for region cn-beijing (ark:region / VOLCENGINE_REGION)',
+        chatBaseUrl: 'the default for region cn-beijing (ark:region / VOLCENGINE_REGION)',
+      },
+    });
+  });
+
+  it('names the setting each value came from', () => {
+    const s = resolveSettings({ endpoint: 'http://127.0.0.1:9000' }, { VOLC_ACCESSKEY: 'AK', VOLC_SECRETKEY: 'SK', ARK_TOS_ENDPOINT: '127.0.0.1:9000' });
+    expect(s.sources).toMatchObject({
+      credentials: 'environment variables VOLC_ACCESSKEY / VOLC_SECRETKEY',
+      arkEndpoint: 'stack config ark:endpoint',
+      tosEndpoint: 'environment variable ARK_TOS_ENDPOINT',
     });
   });
 

@@ -1,4 +1,4 @@
-import type { ProviderSettings } from './resources/controller';
+import type { ProviderSettings, SettingSources } from './resources/controller';
 
 /**
  * Stack configuration the dynamic provider receives through `configure` (the `ark:*` keys, namespace stripped).
@@ -40,29 +40,41 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Precedence per value: stack config `ark:*`, then the environment, then the public Ark hosts of the region.
  */
 export function resolveSettings(config: StackConfig, env: Env): ProviderSettings {
-  const region = present(config.region) ?? present(env.VOLCENGINE_REGION) ?? DEFAULT_REGION;
-  const { accessKeyId, secretAccessKey } = resolveCredentials(config, env);
-  const arkEndpoint = httpUrl(
-    present(config.endpoint) ?? present(env.ARK_ENDPOINT) ?? `https://ark.${region}.volcengineapi.com`,
-    'ark:endpoint / ARK_ENDPOINT',
-  );
-  const chatBaseUrl = httpUrl(
-    present(config.chatBaseUrl) ?? present(env.ARK_CHAT_BASE_URL) ?? `https://ark.${region}.volces.com/api/v3`,
-    'ark:chatBaseUrl / ARK_CHAT_BASE_URL',
-  );
-  const tos = tosEndpoint(
-    present(config.tosEndpoint) ?? present(env.ARK_TOS_ENDPOINT) ?? `tos-${region}.volces.com`,
-    arkEndpoint,
-  );
-  return { region, accessKeyId, secretAccessKey, arkEndpoint, tosEndpoint: tos.host, tosSecure: tos.secure, chatBaseUrl };
+  const regionValue = pick(config.region, 'region', env, 'VOLCENGINE_REGION', DEFAULT_REGION, 'the default region');
+  const region = regionValue.value;
+  const regionDefault = `the default for region ${region} (ark:region / VOLCENGINE_REGION)`;
+  const { accessKeyId, secretAccessKey, source: credentials } = resolveCredentials(config, env);
+  const ark = pick(config.endpoint, 'endpoint', env, 'ARK_ENDPOINT', `https://ark.${region}.volcengineapi.com`, regionDefault);
+  const arkEndpoint = httpUrl(ark.value, 'ark:endpoint / ARK_ENDPOINT');
+  const chat = pick(config.chatBaseUrl, 'chatBaseUrl', env, 'ARK_CHAT_BASE_URL', `https://ark.${region}.volces.com/api/v3`, regionDefault);
+  const chatBaseUrl = httpUrl(chat.value, 'ark:chatBaseUrl / ARK_CHAT_BASE_URL');
+  const tosValue = pick(config.tosEndpoint, 'tosEndpoint', env, 'ARK_TOS_ENDPOINT', `tos-${region}.volces.com`, regionDefault);
+  const tos = tosEndpoint(tosValue.value, arkEndpoint);
+  const sources: SettingSources = {
+    region: regionValue.source,
+    credentials,
+    arkEndpoint: ark.source,
+    tosEndpoint: tosValue.source,
+    chatBaseUrl: chat.source,
+  };
+  return { region, accessKeyId, secretAccessKey, arkEndpoint, tosEndpoint: tos.host, tosSecure: tos.secure, chatBaseUrl, sources };
 }
 
-function resolveCredentials(config: StackConfig, env: Env): { accessKeyId: string; secretAccessKey: string } {
+/** One value by precedence (stack config, environment, default) and the words naming where it came from. */
+function pick(configValue: string | undefined, key: string, env: Env, envName: string, fallback: string, fallbackSource: string) {
+  const fromConfig = present(configValue);
+  if (fromConfig) return { value: fromConfig, source: `stack config ark:${key}` };
+  const fromEnv = present(env[envName]);
+  if (fromEnv) return { value: fromEnv, source: `environment variable ${envName}` };
+  return { value: fallback, source: fallbackSource };
+}
+
+function resolveCredentials(config: StackConfig, env: Env): { accessKeyId: string; secretAccessKey: string; source: string } {
   const fromConfig = pair(config.accessKey, config.secretKey, 'stack config ark:accessKey', 'stack config ark:secretKey');
-  if (fromConfig) return fromConfig;
+  if (fromConfig) return { ...fromConfig, source: 'stack config ark:accessKey / ark:secretKey' };
   for (const [akName, skName] of ENV_CREDENTIAL_PAIRS) {
     const fromEnv = pair(env[akName], env[skName], `environment variable ${akName}`, `environment variable ${skName}`);
-    if (fromEnv) return fromEnv;
+    if (fromEnv) return { ...fromEnv, source: `environment variables ${akName} / ${skName}` };
   }
   throw new SettingsError(
     'Ark credentials are not set: found neither stack config nor environment variables. Either run ' +

@@ -22,6 +22,8 @@ export const FailNextRollingBodySchema = z.strictObject({
   Reason: z.string().min(1).max(1024).optional(),
   EndpointId: z.string().min(1).optional(),
 });
+/** `PUT /_ark-local/variance`. */
+export const VarianceBodySchema = z.strictObject({ enabled: z.boolean() });
 
 /** Summary of the TOS store in `GET /_ark-local/state`. */
 export interface TosSummary {

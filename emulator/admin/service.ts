@@ -7,7 +7,8 @@ import { readBody, sendJson } from '../http';
 import { ADMIN_PREFIX } from '../server';
 import type { EmulatorService } from '../service';
 import { formatTransitionPolicy, TransitionPolicySchema } from '../state/transitions';
-import { CreateModelUnitBodySchema, FailEndpointBodySchema, FailNextRollingBodySchema, type TosSummary } from './schemas';
+import type { ResponseVariance } from '../ark/variance';
+import { CreateModelUnitBodySchema, FailEndpointBodySchema, FailNextRollingBodySchema, VarianceBodySchema, type TosSummary } from './schemas';
 
 /**
  * Admin routes under `/_ark-local/`: what a user's console (model units) or a test harness (reset, faults,
@@ -22,6 +23,7 @@ import { CreateModelUnitBodySchema, FailEndpointBodySchema, FailNextRollingBodyS
  *   POST   endpoints/{id}/fail        body: {Reason}
  *   POST   rollings/fail-next         body: {AtPercent, Reason?, EndpointId?}: the next rollout fails at that percent
  *   GET    state                      endpoints, custom models, model units, TOS summary
+ *   GET    variance | PUT variance    body: {enabled: boolean} (emulator/ark/variance.ts)
  */
 export interface AdminStore {
   reset(): Promise<void>;
@@ -30,6 +32,7 @@ export interface AdminStore {
 
 export interface AdminServiceOptions {
   controlPlane: ArkControlPlane;
+  variance: ResponseVariance;
   faults: FaultInjector;
   store: AdminStore;
 }
@@ -68,6 +71,7 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   if (route === 'reset' && method === 'POST') {
     cp.adminReset();
     opts.faults.clear();
+    opts.variance.reset();
     await opts.store.reset();
     return ok({ reset: true });
   }
@@ -76,6 +80,12 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
     const policy = parse(TransitionPolicySchema, body, 'transition policy');
     cp.setPolicy(policy);
     return ok({ policy, text: formatTransitionPolicy(policy) });
+  }
+  if (route === 'variance' && method === 'GET') return ok({ enabled: opts.variance.isEnabled() });
+  if (route === 'variance' && (method === 'PUT' || method === 'POST')) {
+    const { enabled } = parse(VarianceBodySchema, body, 'variance setting');
+    opts.variance.setEnabled(enabled);
+    return ok({ enabled });
   }
   if (route === 'faults' && method === 'GET') return ok({ faults: opts.faults.list() });
   if (route === 'faults' && method === 'POST') return ok(opts.faults.add(parse(FaultRuleInputSchema, body, 'fault rule')), 201);
@@ -99,7 +109,13 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
     return ok({ AtPercent: armed.atPercent, Reason: armed.reason, EndpointId: armed.endpointId }, 201);
   }
   if (route === 'state' && method === 'GET') {
-    return ok({ ...cp.adminSnapshot(), transitions: cp.getPolicy(), faults: opts.faults.list(), tos: await opts.store.summary() });
+    return ok({
+      ...cp.adminSnapshot(),
+      transitions: cp.getPolicy(),
+      variance: opts.variance.isEnabled(),
+      faults: opts.faults.list(),
+      tos: await opts.store.summary(),
+    });
   }
   throw new AdminError(404, 'NotFound', `No admin route ${method} ${ADMIN_PREFIX}${route}; see emulator/admin/service.ts for the list.`);
 }

@@ -66,6 +66,8 @@ export class Endpoints {
       UpdateTime: rfc3339(now),
       // Decided: custom models on a model unit can be switched by a rollout (emulator/ark/rollings.ts).
       SupportRolling: ref.CustomModelId !== undefined,
+      // No TPM guarantee package (ScaleTierId) on model-unit endpoints (reference §2.8: base models only).
+      SupportScaleTier: false,
       BatchOnly: false,
     };
     this.store.state.endpoints.push({ endpoint, progress: freshProgress(now) });
@@ -88,6 +90,7 @@ export class Endpoints {
           inSet(e.Id, f.Ids) &&
           nameMatches(e.Name, f.Name) &&
           inSet(e.Status, f.Statuses) &&
+          inSet(e.EndpointModelType, f.EndpointModelTypes) &&
           inSet(e.ModelReference.CustomModelId, f.CustomModelIds) &&
           (f.FoundationModelName === undefined || e.ModelReference.FoundationModel?.Name === f.FoundationModelName) &&
           inSet(e.ModelReference.FoundationModel?.ModelVersion, f.ModelVersions) &&

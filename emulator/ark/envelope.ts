@@ -33,6 +33,11 @@ export function sendResult(res: ServerResponse, call: CallInfo, result: unknown)
   sendJson(res, 200, { ResponseMetadata: metadata(call), Result: result });
 }
 
+/** A success with no `Result` at all, as an action documenting no output may answer (variance mode). */
+export function sendMetadataOnly(res: ServerResponse, call: CallInfo): void {
+  sendJson(res, 200, { ResponseMetadata: metadata(call) });
+}
+
 /** Errors carry no `Result`; `CodeN` only for the gateway codes that have one. */
 export function sendError(res: ServerResponse, call: CallInfo, error: ArkApiError): void {
   const body = { Code: error.code, Message: error.message, ...(error.codeN !== undefined ? { CodeN: error.codeN } : {}) };

@@ -18,12 +18,12 @@ export interface ListControls {
   TagFilters?: TagFilter[];
 }
 
-export interface Page<T> {
+export type Page<T> = {
   TotalCount: number;
   PageNumber: number;
   PageSize: number;
   Items: T[];
-}
+};
 
 /** Default order (inferred): newest first by CreateTime; Id breaks ties so paging is stable. */
 export const DEFAULT_SORT_BY = 'CreateTime';
@@ -42,7 +42,7 @@ export function listPage<T extends ListableResource>(items: T[], controls: ListC
 
 /** Every filter must match: the resource has a tag with that Key and, when Values is non-empty, one of them. */
 export function matchesTagFilters(tags: Tag[], filters: TagFilter[]): boolean {
-  return filters.every((f) => tags.some((t) => t.Key === f.Key && (!f.Values?.length || f.Values.includes(t.Value))));
+  return filters.every((f) => tags.some((t) => t.Key === f.Key && (!f.Values?.length || f.Values.includes(t.Value ?? ''))));
 }
 
 /** Duplicate tag keys are refused with the documented `Duplicate.Tags.Key`. */

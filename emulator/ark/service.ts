@@ -9,8 +9,9 @@ import type { Credentials } from '../options';
 import type { EmulatorService } from '../service';
 import type { Clock } from '../state/transitions';
 import type { ArkControlPlane } from './control-plane';
-import { newRequestId, sendError, sendResult, type CallInfo } from './envelope';
+import { newRequestId, sendError, sendMetadataOnly, sendResult, type CallInfo } from './envelope';
 import { ArkApiError, fromZodError, invalidParameter } from './errors';
+import type { ResponseVariance } from './variance';
 
 /** Largest control-plane request body accepted; Ark requests are small JSON documents. */
 export const MAX_ARK_BODY_BYTES = 1024 * 1024;
@@ -21,6 +22,7 @@ export interface ArkServiceOptions {
   faults: FaultInjector;
   region: string;
   clock: Clock;
+  variance: ResponseVariance;
 }
 
 type Handler = (cp: ArkControlPlane, request: never) => unknown;
@@ -111,7 +113,9 @@ async function serve(opts: ArkServiceOptions, req: IncomingMessage, res: ServerR
       // Built to the contract: a result that does not match the schema is an emulator bug, not a client error.
       const checked = ArkActions[action].result.safeParse(result);
       if (!checked.success) throw new Error(`${action} built a Result that does not match its schema: ${checked.error.message}`);
-      sendResult(res, call, checked.data);
+      const varied = opts.variance.vary(action, checked.data);
+      if (varied.omitResult) sendMetadataOnly(res, call);
+      else sendResult(res, call, varied.result);
     },
   );
 }

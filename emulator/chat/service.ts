@@ -30,8 +30,9 @@ export interface ChatServiceOptions {
   findApiKey(key: string): ApiKeyRecord | undefined;
   findEndpoint(id: string): Endpoint | undefined;
   /**
-   * What serves this request to `endpoint` (during a rollout, the old or the new model): `model` is the
-   * response's `model` (the custom model id), `description` goes into the synthetic reply, e.g. `cm-… (Qwen2.5-0.5B)`.
+   * What serves this request to `endpoint`: during a rollout the old or the new model, in the rollout's
+   * proportion, so one call decides both. `model` is the reply's `model` (the model served, not the endpoint id,
+   * as the real service answers); `description` goes into the synthetic reply, e.g. `cm-… (Qwen2.5-0.5B)`.
    */
   serve(endpoint: Endpoint): { model: string; description: string };
   faults: FaultInjector;
@@ -122,7 +123,10 @@ async function complete(opts: ChatServiceOptions, limiter: EndpointRateLimiter, 
   sendJson(res, 200, body, { 'x-request-id': requestId });
 }
 
-/** SSE: a role chunk, one chunk per token, a finish chunk, the usage chunk when asked, then `[DONE]`. */
+/**
+ * SSE: a role chunk, one chunk per token, a finish chunk, the usage chunk when asked, then `[DONE]`. With
+ * include_usage every other chunk carries `usage: null`, as OpenAI-compatible services send it.
+ */
 function stream(res: ServerResponse, requestId: string, created: number, model: string, reply: SyntheticReply, includeUsage: boolean): void {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
   const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finish: ChatCompletionChunk['choices'][number]['finish_reason']): ChatCompletionChunk => ({
@@ -131,6 +135,7 @@ function stream(res: ServerResponse, requestId: string, created: number, model: 
     created,
     model,
     choices: [{ index: 0, delta, finish_reason: finish }],
+    ...(includeUsage ? { usage: null } : {}),
   });
   const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
   send(chunk({ role: 'assistant', content: '' }, null));

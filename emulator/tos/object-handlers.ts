@@ -100,7 +100,7 @@ function notModified(ctx: TosContext, object: ObjectRecord): boolean {
 
 /**
  * A single `bytes=` range as [start, end). Multiple or malformed ranges are ignored (the whole object is sent),
- * as S3 does; a range starting past the end is RequestedRangeNotSatisfiable.
+ * as S3 does; a range starting past the end is `Requested Range Not Satisfiable` (the SDKs' code, spaces included).
  */
 export function parseRange(header: string | undefined, size: number, resource: string): [number, number] | undefined {
   if (header === undefined) return undefined;
@@ -108,14 +108,14 @@ export function parseRange(header: string | undefined, size: number, resource: s
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') {
     const suffix = Number(m[2]);
-    if (suffix === 0) throw new TosError('RequestedRangeNotSatisfiable', `Range ${header} asks for no bytes of a ${size}-byte object.`, resource);
+    if (suffix === 0) throw new TosError('Requested Range Not Satisfiable', `Range ${header} asks for no bytes of a ${size}-byte object.`, resource);
     return [Math.max(0, size - suffix), size];
   }
   const start = Number(m[1]);
   const last = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   if (m[2] !== '' && Number(m[2]) < start) return undefined;
   if (start >= size) {
-    throw new TosError('RequestedRangeNotSatisfiable', `Range ${header} starts at byte ${start} but the object has ${size} bytes.`, resource);
+    throw new TosError('Requested Range Not Satisfiable', `Range ${header} starts at byte ${start} but the object has ${size} bytes.`, resource);
   }
   return [start, last + 1];
 }

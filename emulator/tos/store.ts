@@ -381,7 +381,8 @@ function pickParts(upload: UploadState, requested: { PartNumber: number; ETag: s
   const sorted = [...requested].sort((a, b) => a.PartNumber - b.PartNumber);
   return sorted.map((want, i) => {
     if (i > 0 && sorted[i - 1]!.PartNumber === want.PartNumber) {
-      throw new TosError('InvalidPartOrder', `Part ${want.PartNumber} is listed more than once; expected each part number once.`, resource);
+      // InvalidPartOrder (S3's code) is in neither TOS SDK's list; InvalidPart is.
+      throw new TosError('InvalidPart', `Part ${want.PartNumber} is listed more than once; expected each part number once.`, resource);
     }
     const part = upload.parts.get(want.PartNumber);
     if (!part) {

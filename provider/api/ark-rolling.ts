@@ -73,12 +73,33 @@ export const GetEndpointRollingResultSchema = z.object({ RollingInfo: RollingInf
 export const RollbackEndpointRollingRequestSchema = z.object({ Id: z.string().min(1) });
 export const CancelEndpointRollingRequestSchema = z.object({ Id: z.string().min(1) });
 
-/** The rolling actions, in the shape of ark.ts's `ArkActions` table, which spreads them in. */
+// Readers (what the client accepts), tolerant like ark.ts's: unknown fields kept, a status the service adds
+// later is kept as a string (the waiter treats it as unexpected), only what the controller needs is required.
+const RollingModelReferenceReadSchema = z.looseObject({ CustomModelId: z.string() });
+export const RollingInfoReadSchema = z.looseObject({
+  Id: z.string(),
+  EndpointId: z.string().optional(),
+  Status: z.string() as unknown as z.ZodType<RollingStatus | (string & {})>,
+  Progress: z.number().optional(),
+  CurrentStep: z.number().optional(),
+  Step: z.number().optional(),
+  WaitDuration: z.number().optional(),
+  FromModelReference: RollingModelReferenceReadSchema.optional(),
+  ToModelReference: RollingModelReferenceReadSchema,
+  Description: z.string().optional(),
+  StatusReason: z.string().optional(),
+  CreateTime: z.string().optional(),
+  UpdateTime: z.string().optional(),
+});
+export type RollingInfoRead = z.infer<typeof RollingInfoReadSchema>;
+const empty = { result: z.object({}), read: z.looseObject({}), emptyResult: true } as const;
+
+/** The rolling actions, in the shape of ark.ts's `ArkActions` table (request, result as written, as read). */
 export const ArkRollingActions = {
-  CreateEndpointRolling: { request: CreateEndpointRollingRequestSchema, result: CreateEndpointRollingResultSchema },
-  GetEndpointRolling: { request: GetEndpointRollingRequestSchema, result: GetEndpointRollingResultSchema },
-  RollbackEndpointRolling: { request: RollbackEndpointRollingRequestSchema, result: z.object({}) },
-  CancelEndpointRolling: { request: CancelEndpointRollingRequestSchema, result: z.object({}) },
+  CreateEndpointRolling: { request: CreateEndpointRollingRequestSchema, result: CreateEndpointRollingResultSchema, read: z.looseObject({ Id: z.string() }) },
+  GetEndpointRolling: { request: GetEndpointRollingRequestSchema, result: GetEndpointRollingResultSchema, read: z.looseObject({ RollingInfo: RollingInfoReadSchema }) },
+  RollbackEndpointRolling: { request: RollbackEndpointRollingRequestSchema, ...empty },
+  CancelEndpointRolling: { request: CancelEndpointRollingRequestSchema, ...empty },
 } as const;
 
 /** What `CreateEndpointRolling` is sent to switch `endpointId` to `customModelId` (shared by the controller and doctor). */

@@ -1,23 +1,66 @@
 import { z } from 'zod';
 import { ArkRollingActions } from './ark-rolling';
+import { READ_NEEDS, type ReadNeeds } from './read-needs';
 
 /**
  * Wire contracts of the Ark control-plane actions (POST /?Action=X&Version=2024-01-01, JSON body, PascalCase).
- * Request schemas are what the emulator validates and the client sends; response schemas are what the emulator
- * builds and the client parses. Response objects are non-strict so fields the real service adds later do not
- * break parsing. Facts and their confidence: ../shared/reference/ark-api.md (beside the repository); every inference made here is
- * listed in docs/api-assumptions.md.
+ *
+ * Tolerant reader, strict writer. Three schemas per action:
+ * - `request`: what the client sends and ark-local validates. Strict, but only with limits a source states
+ *   (each named beside it); every other rule is the service's to enforce.
+ * - `result`: what ark-local builds (the writer). Known enum values only, every field ark-local always sends.
+ * - `read`: what the client accepts (the reader). Enums are open (an unknown value is kept, not an error),
+ *   objects keep unknown fields, and a field is required only when READ_NEEDS (read-needs.ts) says the client
+ *   cannot proceed without it.
+ * Facts and their confidence: ../shared/reference/ark-api.md (beside the repository); every inference made
+ * here is listed in docs/api-assumptions.md.
  */
+
+// ----------------------------------------------------------------------------------------------- tolerance
+
+/** A value of a documented set, or any other string the service may add later. */
+export type Open<T extends string> = T | (string & {});
+
+/** Reader side of an enum: any string, typed as the known values or another one. */
+export function openEnum<const T extends readonly [string, ...string[]]>(values: T): z.ZodType<Open<T[number]>> {
+  return z.string().describe(`one of ${values.join(', ')}, or a value the service added later`) as unknown as z.ZodType<Open<T[number]>>;
+}
+
+/** True when `value` is one of the documented `values` (narrowing an open value back to the known union). */
+export function isKnown<const T extends readonly string[]>(values: T, value: string | undefined): value is T[number] {
+  return value !== undefined && (values as readonly string[]).includes(value);
+}
+
+type NeedsOf<S extends z.ZodRawShape> = { readonly [K in keyof S]: 'required' | 'optional' };
+type ReadShape<S extends z.ZodRawShape, N extends NeedsOf<S>> = {
+  [K in keyof S]: N[K] extends 'required' ? S[K] : z.ZodOptional<S[K]>;
+};
+
+/**
+ * Reader side of an object: fields the needs table marks `optional` may be absent, unknown fields are kept
+ * (they are drift a later version may use, and the doctor reports them).
+ */
+function readObject<S extends z.ZodRawShape, N extends NeedsOf<S>>(shape: S, needs: N) {
+  const fields: Record<string, z.ZodType> = {};
+  for (const [key, schema] of Object.entries(shape)) {
+    fields[key] = needs[key] === 'required' ? (schema as z.ZodType) : (schema as z.ZodType).optional();
+  }
+  return z.looseObject(fields as ReadShape<S, N>);
+}
 
 // ---------------------------------------------------------------------------------------------------- common
 
-export const TagSchema = z.object({ Key: z.string().min(1).max(128), Value: z.string().max(256) });
-export type Tag = z.infer<typeof TagSchema>;
-export const TagsSchema = z.array(TagSchema).max(50);
+/** Tag key required (TFCC). No source states lengths or a count limit, so the service enforces its own. */
+export const TagSchema = z.object({ Key: z.string().min(1), Value: z.string() });
+export const TagsSchema = z.array(TagSchema);
+export type RequestTag = z.infer<typeof TagSchema>;
+const TagReadSchema = readObject({ Key: z.string(), Value: z.string() }, READ_NEEDS.Tag);
+export type Tag = z.infer<typeof TagReadSchema>;
 
 export const TagFilterSchema = z.object({ Key: z.string().min(1), Values: z.array(z.string()).optional() });
 export type TagFilter = z.infer<typeof TagFilterSchema>;
 
+/** Paging 1-based, PageSize 1..100 [C] D-1262430 / D-1262846; SortBy/SortOrder values [C] D-1262846. */
 export const PagingRequestSchema = z.object({
   PageNumber: z.number().int().min(1).optional(),
   PageSize: z.number().int().min(1).max(100).optional(),
@@ -36,44 +79,65 @@ export function pageResultSchema<T extends z.ZodType>(item: T) {
   });
 }
 
+function pageReadSchema<T extends z.ZodType>(item: T) {
+  return readObject(
+    { TotalCount: z.number().int(), PageNumber: z.number().int(), PageSize: z.number().int(), Items: z.array(item) },
+    READ_NEEDS.Page,
+  );
+}
+
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PROJECT_NAME = 'default';
 
 export const IdRequestSchema = z.object({ Id: z.string().min(1) });
 export const IdResultSchema = z.object({ Id: z.string() });
-/** Actions with no output answer `"Result": {}`. */
+const IdReadSchema = readObject({ Id: z.string() }, READ_NEEDS.IdResult);
+/** Actions with no output answer `"Result": {}` (or, DeleteCustomModel, may send no Result at all). */
 export const EmptyResultSchema = z.object({});
+const EmptyReadSchema = z.looseObject({});
 
 export const FoundationModelRefSchema = z.object({ Name: z.string().min(1), ModelVersion: z.string().min(1) });
 export type FoundationModelRef = z.infer<typeof FoundationModelRefSchema>;
+const FoundationModelReadSchema = readObject({ Name: z.string(), ModelVersion: z.string() }, READ_NEEDS.FoundationModelRef);
 
 // -------------------------------------------------------------------------------------------------- endpoints
 
-/** Documented enum (GO@d319283f) plus `Deleting`, an inferred transitional state (see api-assumptions). */
-export const EndpointStatusSchema = z.enum(['Scheduling', 'Running', 'Abnormal', 'Stopped', 'Deleting']);
-export type EndpointStatus = z.infer<typeof EndpointStatusSchema>;
+/** Documented enum (GO@d319283f; newer SDKs made it a free string) plus `Deleting`, inferred (api-assumptions). */
+export const ENDPOINT_STATUSES = ['Scheduling', 'Running', 'Abnormal', 'Stopped', 'Deleting'] as const;
+export type KnownEndpointStatus = (typeof ENDPOINT_STATUSES)[number];
+/** Reader: any status; the waiters treat one they do not know as transitional. */
+export const EndpointStatusSchema = openEnum(ENDPOINT_STATUSES);
+export type EndpointStatus = Open<KnownEndpointStatus>;
 
-export const RateLimitSchema = z.object({
-  Rpm: z.number().int().min(0).max(2_147_483_647),
-  Tpm: z.number().int().min(0).max(2_147_483_647),
-});
-export type RateLimit = z.infer<typeof RateLimitSchema>;
+/** int32 fields [C] GO; Rpm and Tpm sent together [C-cli]. No range is documented beyond the type. */
+const INT32 = z.number().int().min(-2_147_483_648).max(2_147_483_647);
+export const RateLimitSchema = z.object({ Rpm: INT32, Tpm: INT32 });
+const RateLimitReadSchema = readObject({ Rpm: z.number(), Tpm: z.number() }, READ_NEEDS.RateLimit);
+export type RateLimit = z.infer<typeof RateLimitReadSchema>;
 
-export const ModerationStrategySchema = z.enum(['Default', 'Basic', 'Customized', 'Skip']);
-export const ModerationSchema = z.object({ Strategy: ModerationStrategySchema });
-export type Moderation = z.infer<typeof ModerationSchema>;
+/** Values seen: TFCC Default/Basic; ark-cli Basic/Customized/Default/Skip. No source says the set is closed. */
+export const MODERATION_STRATEGIES = ['Default', 'Basic', 'Customized', 'Skip'] as const;
+export const ModerationStrategySchema = openEnum(MODERATION_STRATEGIES);
+export const ModerationSchema = z.object({ Strategy: z.string().min(1) });
+const ModerationReadSchema = readObject({ Strategy: ModerationStrategySchema }, READ_NEEDS.Moderation);
+export type Moderation = z.infer<typeof ModerationReadSchema>;
 
 export const ModelReferenceSchema = z.object({
   CustomModelId: z.string().min(1).optional(),
   FoundationModel: FoundationModelRefSchema.optional(),
 });
-export type ModelReference = z.infer<typeof ModelReferenceSchema>;
+const ModelReferenceReadSchema = readObject(
+  { CustomModelId: z.string(), FoundationModel: FoundationModelReadSchema },
+  READ_NEEDS.ModelReference,
+);
+export type ModelReference = z.infer<typeof ModelReferenceReadSchema>;
 
+/** Name required [C] GO/TFCC; no length or charset rule is documented for endpoints (reference §6). */
 export const CreateEndpointRequestSchema = z.object({
-  Name: z.string().min(1).max(64),
+  Name: z.string().min(1),
   ModelReference: ModelReferenceSchema,
-  Description: z.string().max(300).optional(),
+  Description: z.string().optional(),
   ModelUnitId: z.string().optional(),
   RateLimit: RateLimitSchema.optional(),
   Moderation: ModerationSchema.optional(),
@@ -82,8 +146,10 @@ export const CreateEndpointRequestSchema = z.object({
   DryRun: z.boolean().optional(),
 });
 export type CreateEndpointRequest = z.infer<typeof CreateEndpointRequestSchema>;
-export const CreateEndpointResultSchema = IdResultSchema;
 
+export const ENDPOINT_MODEL_TYPES = ['FoundationModel', 'CustomModel'] as const;
+
+/** Writer: the endpoint object as ark-local builds it (reference §2.4). */
 export const EndpointSchema = z.object({
   Id: z.string(),
   Name: z.string(),
@@ -91,22 +157,47 @@ export const EndpointSchema = z.object({
   ProjectName: z.string().optional(),
   Tags: z.array(TagSchema).optional(),
   ModelReference: ModelReferenceSchema,
-  EndpointModelType: z.enum(['FoundationModel', 'CustomModel']).optional(),
+  EndpointModelType: z.enum(ENDPOINT_MODEL_TYPES).optional(),
   ModelUnitId: z.string().optional(),
-  Status: EndpointStatusSchema,
+  Status: z.enum(ENDPOINT_STATUSES),
   StatusReason: z.string().optional(),
   RateLimit: RateLimitSchema.optional(),
-  Moderation: ModerationSchema.optional(),
+  Moderation: z.object({ Strategy: z.enum(MODERATION_STRATEGIES) }).optional(),
   CreateTime: z.string(),
   UpdateTime: z.string(),
   RollingId: z.string().optional(),
   SupportRolling: z.boolean().optional(),
+  ScaleTierId: z.string().optional(),
+  SupportScaleTier: z.boolean().optional(),
   BatchOnly: z.boolean().optional(),
 });
-export type Endpoint = z.infer<typeof EndpointSchema>;
 
-export const GetEndpointRequestSchema = IdRequestSchema;
-export const GetEndpointResultSchema = EndpointSchema;
+/** Reader: what the client accepts as an endpoint. */
+export const EndpointReadSchema = readObject(
+  {
+    Id: z.string(),
+    Name: z.string(),
+    Description: z.string(),
+    ProjectName: z.string(),
+    Tags: z.array(TagReadSchema),
+    ModelReference: ModelReferenceReadSchema,
+    EndpointModelType: openEnum(ENDPOINT_MODEL_TYPES),
+    ModelUnitId: z.string(),
+    Status: EndpointStatusSchema,
+    StatusReason: z.string(),
+    RateLimit: RateLimitReadSchema,
+    Moderation: ModerationReadSchema,
+    CreateTime: z.string(),
+    UpdateTime: z.string(),
+    RollingId: z.string(),
+    SupportRolling: z.boolean(),
+    ScaleTierId: z.string(),
+    SupportScaleTier: z.boolean(),
+    BatchOnly: z.boolean(),
+  },
+  READ_NEEDS.Endpoint,
+);
+export type Endpoint = z.infer<typeof EndpointReadSchema>;
 
 export const ListEndpointsRequestSchema = PagingRequestSchema.extend({
   Filter: z
@@ -115,6 +206,8 @@ export const ListEndpointsRequestSchema = PagingRequestSchema.extend({
       /** Substring match (inferred; see api-assumptions). */
       Name: z.string().optional(),
       Statuses: z.array(z.string()).optional(),
+      /** [C] GO, PY, JAVA: `FoundationModel` / `CustomModel`. */
+      EndpointModelTypes: z.array(z.string()).optional(),
       CustomModelIds: z.array(z.string()).optional(),
       FoundationModelName: z.string().optional(),
       ModelVersions: z.array(z.string()).optional(),
@@ -122,22 +215,18 @@ export const ListEndpointsRequestSchema = PagingRequestSchema.extend({
     .optional(),
 });
 export type ListEndpointsRequest = z.infer<typeof ListEndpointsRequestSchema>;
-export const ListEndpointsResultSchema = pageResultSchema(EndpointSchema);
 
 export const UpdateEndpointRequestSchema = z.object({
   Id: z.string().min(1),
-  Name: z.string().min(1).max(64).optional(),
-  Description: z.string().max(300).optional(),
+  Name: z.string().min(1).optional(),
+  Description: z.string().optional(),
   RateLimit: RateLimitSchema.optional(),
   Moderation: ModerationSchema.optional(),
   Tags: TagsSchema.optional(),
 });
 export type UpdateEndpointRequest = z.infer<typeof UpdateEndpointRequestSchema>;
 
-export const StartEndpointRequestSchema = IdRequestSchema;
-export const StopEndpointRequestSchema = IdRequestSchema;
-export const DeleteEndpointRequestSchema = IdRequestSchema;
-
+/** ResourceType values [C] GO/PY (`presetendpoint` from the runtime SDKs); DurationSeconds 0..2592000 [C] D-1262825. */
 export const ApiKeyResourceTypeSchema = z.enum(['endpoint', 'bot', 'presetendpoint']);
 export const GetApiKeyRequestSchema = z.object({
   DurationSeconds: z.number().int().min(0).max(2_592_000),
@@ -148,28 +237,39 @@ export const GetApiKeyRequestSchema = z.object({
 export type GetApiKeyRequest = z.infer<typeof GetApiKeyRequestSchema>;
 /** `ExpiredTime` is unix seconds (the SDKs treat it so, whatever the doc prose says). */
 export const GetApiKeyResultSchema = z.object({ ApiKey: z.string(), ExpiredTime: z.number().int() });
+const GetApiKeyReadSchema = readObject({ ApiKey: z.string(), ExpiredTime: z.number() }, READ_NEEDS.ApiKey);
 
 // ------------------------------------------------------------------------------------------------ custom models
 
 /** Inferred lifecycle of an imported model (see api-assumptions): Preparing -> Processing -> Ready | Failed. */
-export const CustomModelStatusSchema = z.enum(['Preparing', 'Processing', 'Ready', 'Failed', 'Deleting']);
-export type CustomModelStatus = z.infer<typeof CustomModelStatusSchema>;
+export const CUSTOM_MODEL_STATUSES = ['Preparing', 'Processing', 'Ready', 'Failed', 'Deleting'] as const;
+export type KnownCustomModelStatus = (typeof CUSTOM_MODEL_STATUSES)[number];
+export const CustomModelStatusSchema = openEnum(CUSTOM_MODEL_STATUSES);
+export type CustomModelStatus = Open<KnownCustomModelStatus>;
 
-/** Precision scheme the uploaded checkpoint is in; absent for original-precision (BF16/FP16) weights. */
-export const QuantizationSchema = z.enum(['W8A8', 'W8A8_FP8', 'W4A8']);
+/** Precision schemes we send in UploadModel (our own names, see uploadModelRequest); absent = BF16/FP16. */
+export const QUANTIZATIONS = ['W8A8', 'W8A8_FP8', 'W4A8'] as const;
+export const QuantizationSchema = z.enum(QUANTIZATIONS);
 export type Quantization = z.infer<typeof QuantizationSchema>;
 
 /** `{BucketName, ObjectKey}` follows the confirmed convention of CreateBatchInferenceJob; ObjectKey is a prefix. */
+/** Bucket names are 3-63 characters [C] tos-protocol.md (the TOS SDK checks the same). */
 export const TosLocationSchema = z.object({ BucketName: z.string().min(3).max(63), ObjectKey: z.string() });
 export type TosLocation = z.infer<typeof TosLocationSchema>;
+const TosLocationReadSchema = readObject({ BucketName: z.string(), ObjectKey: z.string() }, READ_NEEDS.TosLocation);
 
-/** Custom model name rule (C-cli): starts with an ASCII letter, then CJK, letters, digits, `_` or `-`. */
+/** Custom model name rule (C-cli): starts with an ASCII letter, then CJK, letters, digits, `_` or `-`. No length given. */
 export const CUSTOM_MODEL_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_\-\u4e00-\u9fff]*$/;
+/** Custom model Description ≤ 300 characters [C-cli] upload/update docs. */
+export const MAX_CUSTOM_MODEL_DESCRIPTION = 300;
 
-/** Request shape of UploadModel, the TOS import action. Not public: every field here is an assumption. */
+/**
+ * Request shape of UploadModel, the TOS import action. Not public: every field here is an assumption, built
+ * in one place (provider/api/upload-model.ts) so `pulumi-ark doctor --upload-model-request` can print it.
+ */
 export const UploadModelRequestSchema = z.object({
-  Name: z.string().min(1).max(64).regex(CUSTOM_MODEL_NAME_PATTERN),
-  Description: z.string().max(300).optional(),
+  Name: z.string().min(1).regex(CUSTOM_MODEL_NAME_PATTERN),
+  Description: z.string().max(MAX_CUSTOM_MODEL_DESCRIPTION).optional(),
   ProjectName: z.string().optional(),
   FoundationModel: FoundationModelRefSchema,
   TosLocation: TosLocationSchema,
@@ -178,8 +278,8 @@ export const UploadModelRequestSchema = z.object({
   DryRun: z.boolean().optional(),
 });
 export type UploadModelRequest = z.infer<typeof UploadModelRequestSchema>;
-export const UploadModelResultSchema = IdResultSchema;
 
+/** Writer: the custom model as ark-local builds it. */
 export const CustomModelSchema = z.object({
   Id: z.string(),
   Name: z.string(),
@@ -189,7 +289,7 @@ export const CustomModelSchema = z.object({
   SourceType: z.string().optional(),
   FoundationModel: FoundationModelRefSchema.optional(),
   CustomizationType: z.string().optional(),
-  Status: CustomModelStatusSchema,
+  Status: z.enum(CUSTOM_MODEL_STATUSES),
   StatusReason: z.string().optional(),
   Quantization: QuantizationSchema.optional(),
   TosLocation: TosLocationSchema.optional(),
@@ -197,11 +297,28 @@ export const CustomModelSchema = z.object({
   CreateTime: z.string(),
   UpdateTime: z.string(),
 });
-export type CustomModel = z.infer<typeof CustomModelSchema>;
 
-export const GetCustomModelRequestSchema = IdRequestSchema;
-/** Flat in `Result`, like GetEndpoint (open question 3 in the reference; see api-assumptions). */
-export const GetCustomModelResultSchema = CustomModelSchema;
+/** Reader: what the client accepts as a custom model. */
+export const CustomModelReadSchema = readObject(
+  {
+    Id: z.string(),
+    Name: z.string(),
+    Description: z.string(),
+    ProjectName: z.string(),
+    SourceType: z.string(),
+    FoundationModel: FoundationModelReadSchema,
+    CustomizationType: z.string(),
+    Status: CustomModelStatusSchema,
+    StatusReason: z.string(),
+    Quantization: openEnum(QUANTIZATIONS),
+    TosLocation: TosLocationReadSchema,
+    Tags: z.array(TagReadSchema),
+    CreateTime: z.string(),
+    UpdateTime: z.string(),
+  },
+  READ_NEEDS.CustomModel,
+);
+export type CustomModel = z.infer<typeof CustomModelReadSchema>;
 
 export const ListCustomModelsRequestSchema = PagingRequestSchema.extend({
   Filter: z
@@ -213,43 +330,67 @@ export const ListCustomModelsRequestSchema = PagingRequestSchema.extend({
     .optional(),
 });
 export type ListCustomModelsRequest = z.infer<typeof ListCustomModelsRequestSchema>;
-export const ListCustomModelsResultSchema = pageResultSchema(CustomModelSchema);
 
 export const UpdateCustomModelRequestSchema = z.object({
   Id: z.string().min(1),
-  Name: z.string().min(1).max(64).regex(CUSTOM_MODEL_NAME_PATTERN).optional(),
-  Description: z.string().max(300).optional(),
+  Name: z.string().min(1).regex(CUSTOM_MODEL_NAME_PATTERN).optional(),
+  Description: z.string().max(MAX_CUSTOM_MODEL_DESCRIPTION).optional(),
   DryRun: z.boolean().optional(),
 });
 export type UpdateCustomModelRequest = z.infer<typeof UpdateCustomModelRequestSchema>;
-export const UpdateCustomModelResultSchema = IdResultSchema;
 
 export const DeleteCustomModelRequestSchema = z.object({ Id: z.string().min(1), DryRun: z.boolean().optional() });
 
 // ------------------------------------------------------------------------------------------------------ actions
 
-/** Every action: its request schema and the schema of its `Result`. One table drives client and emulator. */
+interface ActionContract {
+  request: z.ZodType;
+  /** Writer: what ark-local builds and checks before sending. */
+  result: z.ZodType;
+  /** Reader: what the client accepts. */
+  read: z.ZodType;
+  /** The action has no output, so an answer without `Result` is as good as `"Result": {}`. */
+  emptyResult?: true;
+}
+
+const empty = { result: EmptyResultSchema, read: EmptyReadSchema, emptyResult: true } as const;
+
+/** Every action: its request schema, its Result as written and as read. One table drives client and emulator. */
 export const ArkActions = {
-  CreateEndpoint: { request: CreateEndpointRequestSchema, result: CreateEndpointResultSchema },
-  GetEndpoint: { request: GetEndpointRequestSchema, result: GetEndpointResultSchema },
-  ListEndpoints: { request: ListEndpointsRequestSchema, result: ListEndpointsResultSchema },
-  UpdateEndpoint: { request: UpdateEndpointRequestSchema, result: EmptyResultSchema },
-  DeleteEndpoint: { request: DeleteEndpointRequestSchema, result: EmptyResultSchema },
-  StartEndpoint: { request: StartEndpointRequestSchema, result: EmptyResultSchema },
-  StopEndpoint: { request: StopEndpointRequestSchema, result: EmptyResultSchema },
-  GetApiKey: { request: GetApiKeyRequestSchema, result: GetApiKeyResultSchema },
-  UploadModel: { request: UploadModelRequestSchema, result: UploadModelResultSchema },
-  GetCustomModel: { request: GetCustomModelRequestSchema, result: GetCustomModelResultSchema },
-  ListCustomModels: { request: ListCustomModelsRequestSchema, result: ListCustomModelsResultSchema },
-  UpdateCustomModel: { request: UpdateCustomModelRequestSchema, result: UpdateCustomModelResultSchema },
-  DeleteCustomModel: { request: DeleteCustomModelRequestSchema, result: EmptyResultSchema },
+  CreateEndpoint: { request: CreateEndpointRequestSchema, result: IdResultSchema, read: IdReadSchema },
+  GetEndpoint: { request: IdRequestSchema, result: EndpointSchema, read: EndpointReadSchema },
+  ListEndpoints: { request: ListEndpointsRequestSchema, result: pageResultSchema(EndpointSchema), read: pageReadSchema(EndpointReadSchema) },
+  UpdateEndpoint: { request: UpdateEndpointRequestSchema, ...empty },
+  DeleteEndpoint: { request: IdRequestSchema, ...empty },
+  StartEndpoint: { request: IdRequestSchema, ...empty },
+  StopEndpoint: { request: IdRequestSchema, ...empty },
+  GetApiKey: { request: GetApiKeyRequestSchema, result: GetApiKeyResultSchema, read: GetApiKeyReadSchema },
+  UploadModel: { request: UploadModelRequestSchema, result: IdResultSchema, read: IdReadSchema },
+  GetCustomModel: { request: IdRequestSchema, result: CustomModelSchema, read: CustomModelReadSchema },
+  ListCustomModels: {
+    request: ListCustomModelsRequestSchema,
+    result: pageResultSchema(CustomModelSchema),
+    read: pageReadSchema(CustomModelReadSchema),
+  },
+  UpdateCustomModel: { request: UpdateCustomModelRequestSchema, result: IdResultSchema, read: IdReadSchema },
+  DeleteCustomModel: { request: DeleteCustomModelRequestSchema, ...empty },
   ...ArkRollingActions,
-} as const;
+} as const satisfies Record<string, ActionContract>;
 
 export type ArkAction = keyof typeof ArkActions;
 export type ArkRequest<A extends ArkAction> = z.input<(typeof ArkActions)[A]['request']>;
-export type ArkResult<A extends ArkAction> = z.infer<(typeof ArkActions)[A]['result']>;
+/** What the client hands back: the reader's view of `Result`. */
+export type ArkResult<A extends ArkAction> = z.infer<(typeof ArkActions)[A]['read']>;
+/** What ark-local must build: the writer's `Result`. */
+export type ArkWrittenResult<A extends ArkAction> = z.infer<(typeof ArkActions)[A]['result']>;
 
 export function isArkAction(name: string): name is ArkAction {
   return Object.prototype.hasOwnProperty.call(ArkActions, name);
 }
+
+/** True when the action documents no output, so its answer may omit `Result`. */
+export function hasEmptyResult(action: ArkAction): boolean {
+  return (ArkActions[action] as ActionContract).emptyResult === true;
+}
+
+export type { ReadNeeds };

@@ -37,6 +37,17 @@ export function successEnvelopeSchema<T extends z.ZodType>(result: T) {
 }
 
 /**
+ * The reader's envelope: ResponseMetadata must be there (it is what marks an Ark answer) but none of its fields
+ * is needed to proceed; `Result` may be absent only for actions that document no output.
+ */
+export function readEnvelopeSchema<T extends z.ZodType>(result: T, resultMayBeAbsent: boolean) {
+  return z.object({
+    ResponseMetadata: ResponseMetadataSchema.partial().loose(),
+    Result: resultMayBeAbsent ? result.optional() : result,
+  });
+}
+
+/**
  * RequestId in the documented form: a `YYYYMMDDhhmmss` timestamp followed by 18 upper-case hex characters,
  * 32 characters in all (the generator's exact scheme is inferred from examples).
  */

@@ -23,8 +23,9 @@ export const GatewayErrors = {
   FlowLimitExceeded: { status: 429, codeN: 100018, message: 'Your request has been throttled. Please retry later.' },
   ServiceUnavailableTemp: { status: 503, codeN: 100019, message: 'The service is temporarily unavailable.' },
   InternalServiceError: { status: 500, codeN: 100023, message: 'The service encountered an internal error.' },
-  InvalidAuthorization: { status: 401, codeN: 100024, message: 'The Authorization header is malformed.' },
-  InvalidCredential: { status: 401, codeN: 100025, message: 'The Credential in the Authorization header is malformed.' },
+  /** HTTP 400 as the official error-code list gives it (not 401). */
+  InvalidAuthorization: { status: 400, codeN: 100024, message: 'The Authorization header is malformed.' },
+  InvalidCredential: { status: 400, codeN: 100025, message: 'The Credential in the Authorization header is malformed.' },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 /**

@@ -218,8 +218,8 @@ export const TosErrors = {
   EntityTooSmall: { status: 400, ec: '0018-00000002', message: 'Your proposed upload is smaller than the minimum allowed size.' },
   EntityTooLarge: { status: 400, ec: '0017-00000007', message: 'Your proposed upload exceeds the maximum allowed size.' },
   InvalidPart: { status: 400, ec: '0018-00000003', message: 'One or more of the specified parts could not be found or its ETag did not match.' },
-  InvalidPartOrder: { status: 400, ec: '0018-00000004', message: 'The list of parts was not in ascending order.' },
-  RequestedRangeNotSatisfiable: { status: 416, ec: '0017-00000008', message: 'The requested range is not satisfiable.' },
+  /** The code string has spaces in both TOS SDKs' lists (TosServerCode.RequestedRangeNotSatisfiable). */
+  'Requested Range Not Satisfiable': { status: 416, ec: '0017-00000008', message: 'The requested range is not satisfiable.' },
   PreconditionFailed: { status: 412, ec: '0017-00000009', message: 'At least one of the preconditions you specified did not hold.' },
   MethodNotAllowed: { status: 405, ec: '0004-00000005', message: 'The specified method is not allowed against this resource.' },
   UnImplemented: { status: 501, ec: '0004-00000006', message: 'ark-local does not implement this TOS operation.' },

@@ -56,6 +56,19 @@ export interface ProviderSettings {
    * ark-local setups pass a few milliseconds so waits stay fast; the real service needs no override.
    */
   pollIntervalMs?: number;
+  /**
+   * Where each value came from, in words (`stack config ark:endpoint`, `environment variable ARK_ENDPOINT`,
+   * `the default for region cn-beijing`), so an unreachable host or a refused key names the setting to fix.
+   */
+  sources?: SettingSources;
+}
+
+export interface SettingSources {
+  region: string;
+  credentials: string;
+  arkEndpoint: string;
+  tosEndpoint: string;
+  chatBaseUrl: string;
 }
 
 /** The engine's `customTimeouts` for the running operation, in seconds, when the adapter receives them. */

@@ -70,8 +70,14 @@ function newWeights(temperature: number): void {
   fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature }, null, 2));
 }
 
+/** Custom model id by Ark name: a chat answer's `model` is the name of the model that served it. */
+const modelIdByName = new Map<string, string>();
+
+/** One chat request; resolves with the id of the custom model that answered. */
 async function chat(endpointId: string): Promise<string> {
-  return (await openai.chat.completions.create({ model: endpointId, messages: [{ role: 'user', content: 'ping' }], max_tokens: 4 })).model;
+  const { model } = await openai.chat.completions.create({ model: endpointId, messages: [{ role: 'user', content: 'ping' }], max_tokens: 4 });
+  if (!modelIdByName.has(model)) for (const m of (await ark.admin.state()).customModels) modelIdByName.set(m.Name, m.Id);
+  return modelIdByName.get(model) ?? `unknown model ${model}`;
 }
 
 /** `pulumi up` while a client sends chat requests back to back (bounded), as production traffic would. */

@@ -118,8 +118,9 @@ describe('invalid input', () => {
     ['no ModelReference', { Name: 'x' }, 'MissingParameter.ModelReference'],
     ['both model references', { Name: 'x', ModelReference: { ...FM, CustomModelId: 'cm-20240101000000-abcde' } }, 'InvalidParameter.ModelReference'],
     ['neither model reference', { Name: 'x', ModelReference: {} }, 'InvalidParameter.ModelReference'],
-    ['negative Rpm', { Name: 'x', ModelReference: FM, RateLimit: { Rpm: -1, Tpm: 1 } }, 'InvalidParameter.RateLimit.Rpm'],
-    ['unknown moderation strategy', { Name: 'x', ModelReference: FM, Moderation: { Strategy: 'Loose' } }, 'InvalidParameter.Moderation.Strategy'],
+    ['fractional Rpm (int32)', { Name: 'x', ModelReference: FM, RateLimit: { Rpm: 1.5, Tpm: 1 } }, 'InvalidParameter.RateLimit.Rpm'],
+    ['Rpm without Tpm (sent together, C-cli)', { Name: 'x', ModelReference: FM, RateLimit: { Rpm: 1 } }, 'MissingParameter.RateLimit.Tpm'],
+    ['empty moderation strategy', { Name: 'x', ModelReference: FM, Moderation: { Strategy: '' } }, 'InvalidParameter.Moderation.Strategy'],
     ['tag without key', { Name: 'x', ModelReference: FM, Tags: [{ Value: 'v' }] }, 'MissingParameter.Tags.0.Key'],
     ['duplicate tag keys', { Name: 'x', ModelReference: FM, Tags: [{ Key: 'k', Value: '1' }, { Key: 'k', Value: '2' }] }, 'Duplicate.Tags.Key'],
   ])('CreateEndpoint with %s', async (_name, body, code) => {
@@ -165,8 +166,8 @@ describe('signature verification: each failure gets the gateway code and changes
 
   it.each<[string, (r: { headers: Record<string, string>; body: string; query: string }) => void, number, string]>([
     ['missing Authorization', (r) => delete r.headers.Authorization, 401, 'MissingAuthenticationToken'],
-    ['malformed Authorization', (r) => (r.headers.Authorization = 'Bearer abc'), 401, 'InvalidAuthorization'],
-    ['malformed Credential', (r) => (r.headers.Authorization = r.headers.Authorization!.replace(/Credential=[^,]+/, 'Credential=AKLTarklocal/20240101')), 401, 'InvalidCredential'],
+    ['malformed Authorization', (r) => (r.headers.Authorization = 'Bearer abc'), 400, 'InvalidAuthorization'],
+    ['malformed Credential', (r) => (r.headers.Authorization = r.headers.Authorization!.replace(/Credential=[^,]+/, 'Credential=AKLTarklocal/20240101')), 400, 'InvalidCredential'],
     ['unknown access key', (r) => (r.headers.Authorization = r.headers.Authorization!.replace(/Credential=[^/]+/, 'Credential=AKLTnobody')), 401, 'InvalidAccessKey'],
     ['tampered body', (r) => (r.body = r.body.replace('sig', 'gis')), 401, 'SignatureDoesNotMatch'],
     ['tampered query', (r) => (r.query = r.query.replace('Version', 'Extra=1&Version')), 401, 'SignatureDoesNotMatch'],

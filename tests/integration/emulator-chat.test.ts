@@ -32,7 +32,7 @@ describe('completions', () => {
     const a = await openai.chat.completions.create({ model: endpointId, messages: MESSAGES });
     const b = await openai.chat.completions.create({ model: endpointId, messages: MESSAGES });
     expect(a.object).toBe('chat.completion');
-    // `model` names what served the request (here the foundation model), as the real service answers.
+    // The real service names the model served, not the endpoint.
     expect(a.model).toBe('qwen2-5-0-5b-240919');
     expect(a.choices[0]!.message.content).toMatch(new RegExp(`^\\[ark-local synthetic reply from ${endpointId} serving qwen2-5-0-5b-240919\\]`));
     expect(a.choices[0]!.finish_reason).toBe('stop');
@@ -56,8 +56,13 @@ describe('completions', () => {
     let text = '';
     let finish: string | null = null;
     let usage: unknown;
+    let nullUsage = 0;
     for await (const chunk of stream) {
       expect(chunk.object).toBe('chat.completion.chunk');
+      expect(chunk.model).toBe('qwen2-5-0-5b-240919');
+      // With include_usage every chunk but the last carries usage: null.
+      if (chunk.choices.length > 0) expect(chunk.usage).toBeNull();
+      if (chunk.usage === null) nullUsage++;
       text += chunk.choices[0]?.delta.content ?? '';
       finish = chunk.choices[0]?.finish_reason ?? finish;
       usage = chunk.usage ?? usage;
@@ -65,6 +70,7 @@ describe('completions', () => {
     expect(text).toBe(full.choices[0]!.message.content);
     expect(finish).toBe('stop');
     expect(usage).toEqual(full.usage);
+    expect(nullUsage).toBeGreaterThan(2);
   });
 
   it('accepts a temporary key from GetApiKey for the endpoints it names only', async () => {

@@ -1,5 +1,6 @@
+import * as http from 'node:http';
 import { createHash } from 'node:crypto';
-import { TosClient } from '@volcengine/tos-sdk';
+import { TosClient, TosServerCode } from '@volcengine/tos-sdk';
 import { crc64 } from '../../provider/api/crc64';
 import { startTosHarness, tosFailure, type TosHarness } from './emulator-tos-harness';
 
@@ -104,6 +105,20 @@ describe('objects', () => {
     const tail = await tos.getObjectV2({ bucket, key: 'ranged', dataType: 'buffer', range: 'bytes=9990-' });
     expect(Buffer.compare(tail.data.content, body.subarray(9990))).toBe(0);
     expect(await tosFailure(tos.getObjectV2({ bucket, key: 'ranged', range: 'bytes=20000-' }))).toMatchObject({ statusCode: 416 });
+    // The SDK does not parse GET error bodies; a presigned GET shows the code its TosServerCode enum names, spaces included.
+    // `http://<bucket>.127.0.0.1:<port>/<key>?…`, which WHATWG URL refuses to parse (a dotted name ending in an IP).
+    const [, hostHeader, port, pathAndQuery] = /^http:\/\/([^/]+:(\d+))(\/.*)$/.exec(tos.getPreSignedUrl({ bucket, key: 'ranged' }))!;
+    const raw = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      // Virtual-hosted URL on an IP: connect to the IP, send the signed Host header as is.
+      const headers = { host: hostHeader, range: 'bytes=20000-' };
+      http.get({ host: '127.0.0.1', port, path: pathAndQuery, headers }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      }).on('error', reject);
+    });
+    expect(raw.status).toBe(416);
+    expect((JSON.parse(raw.body) as { Code: string }).Code).toBe(TosServerCode.RequestedRangeNotSatisfiable);
   });
 
   it('stores an empty object with CRC 0', async () => {

@@ -40,10 +40,13 @@ async function runningEndpoint(owner: string, customModelId = modelA.id): Promis
   return { id, outs, news };
 }
 
+/** The custom model ids that answered `requests` chat requests (a reply's `model` is the served model's Ark name). */
 async function servedModels(endpointId: string, requests: number): Promise<string[]> {
+  const idByName = new Map((await fx.ark.admin.state()).customModels.map((m) => [m.Name, m.Id]));
   const models: string[] = [];
   for (let i = 0; i < requests; i++) {
-    models.push((await openai.chat.completions.create({ model: endpointId, messages: [{ role: 'user', content: `hello ${i}` }], max_tokens: 12 })).model);
+    const { model } = await openai.chat.completions.create({ model: endpointId, messages: [{ role: 'user', content: `hello ${i}` }], max_tokens: 12 });
+    models.push(idByName.get(model) ?? `unknown model ${model}`);
   }
   return models;
 }

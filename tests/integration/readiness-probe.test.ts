@@ -15,13 +15,17 @@ jest.setTimeout(90_000);
 let fx: ArkFixture;
 let modelA: string;
 let modelB: string;
+/** Ark names of the models: what a chat answer's `model` (and so `lastProbe.servedModel`) says. */
+let nameA: string;
+let nameB: string;
 
 beforeAll(async () => {
   fx = await startArkFixture();
   const location = await fx.uploadModel('models', 'probe/', { base: 'Qwen2.5-0.5B', variant: 'w4a8' });
   const model = (name: string): ModelInputs => ({ name, baseModel: 'Qwen2.5-0.5B', location, contentDigest: `sha256:${name}`, quantization: 'W4A8', owner: `proj/dev/${name}` });
-  modelA = (await customModelController.create(model('probe-a'), fx.ctx)).id;
-  modelB = (await customModelController.create(model('probe-b'), fx.ctx)).id;
+  const a = await customModelController.create(model('probe-a'), fx.ctx);
+  const b = await customModelController.create(model('probe-b'), fx.ctx);
+  [modelA, modelB, nameA, nameB] = [a.id, b.id, a.outs.modelName, b.outs.modelName];
 }, 120_000);
 
 afterAll(async () => {
@@ -38,7 +42,7 @@ async function inputs(owner: string): Promise<Inputs> {
 test('passes on a healthy endpoint and reports time, latency and the model that answered', async () => {
   const news = await inputs('proj/dev/probe-ok');
   const { id, outs } = await controller.create(news, fx.ctx);
-  expect(outs.lastProbe).toEqual({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), latencyMs: expect.any(Number), passed: true, httpStatus: 200, servedModel: modelA });
+  expect(outs.lastProbe).toEqual({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), latencyMs: expect.any(Number), passed: true, httpStatus: 200, servedModel: nameA });
   expect(fx.log.lines.some((l) => l.startsWith(`endpoint ${id}: readiness probe answered in `))).toBe(true);
   // The key came from GetApiKey (scoped to the endpoint), not the static key.
   expect((await fx.ark.admin.state()).apiKeys).toBeGreaterThan(0);
@@ -71,5 +75,5 @@ test('after a rollout the probe is answered by the new model', async () => {
   const news: Inputs = { ...(await inputs('proj/dev/probe-rolling')), modelUpdate: 'rolling' };
   const { id, outs } = await controller.create(news, fx.ctx);
   const { outs: rolled } = await controller.update(id, outs, { ...news, customModelId: modelB }, fx.ctx);
-  expect(rolled.lastProbe).toMatchObject({ passed: true, servedModel: modelB });
+  expect(rolled.lastProbe).toMatchObject({ passed: true, servedModel: nameB });
 });

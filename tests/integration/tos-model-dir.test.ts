@@ -1,7 +1,7 @@
 import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { TosClient } from '@volcengine/tos-sdk';
+import { TosClient } from '@volcengine/tos-sdk';
 import { startArkLocal, type ArkLocal } from '../../emulator';
 import { crc64 } from '../../provider/api/crc64';
 import { PartialFailureError, UNKNOWN } from '../../provider/resources/controller';
@@ -239,6 +239,14 @@ describe('TosModelDir controller against ark-local', () => {
       ]);
       const created = await controller.check({}, { ...base(), bucket: 'no-such-bucket', createBucket: true }, ctx().ctx);
       expect(created.failures).toBeUndefined();
+    });
+
+    test('a bucket in another region than Ark fails check (HeadBucket reports its region)', async () => {
+      const s = arkLocal.providerSettings();
+      const shanghai = new TosClient({ accessKeyId: s.accessKeyId, accessKeySecret: s.secretAccessKey, region: 'cn-shanghai', endpoint: s.tosEndpoint, secure: false });
+      await shanghai.createBucket({ bucket: 'models-shanghai' });
+      const result = await controller.check({}, { ...base(), bucket: 'models-shanghai' }, ctx().ctx);
+      expect(result.failures).toEqual([{ property: 'bucket', reason: expect.stringMatching(/^expected TOS bucket models-shanghai in Ark's region cn-beijing, found it in cn-shanghai/) }]);
     });
 
     test('tolerates unknowns and skips value-dependent validation', async () => {

@@ -1,7 +1,7 @@
 import Signer, { queryParamsToString } from '@volcengine/openapi/lib/base/sign';
 import { z } from 'zod';
-import { ArkActions, type ArkAction, type ArkRequest, type ArkResult, MAX_PAGE_SIZE } from '../../api/ark';
-import { ARK_API_VERSION, ARK_SERVICE, ErrorEnvelopeSchema, successEnvelopeSchema } from '../../api/envelope';
+import { ArkActions, type ArkAction, type ArkRequest, type ArkResult, hasEmptyResult, MAX_PAGE_SIZE } from '../../api/ark';
+import { ARK_API_VERSION, ARK_SERVICE, ErrorEnvelopeSchema, readEnvelopeSchema } from '../../api/envelope';
 import type { ProviderSettings } from '../../resources/controller';
 import {
   type Clock,
@@ -91,7 +91,9 @@ export class ArkClient {
     for (let page = 1; ; page++) {
       const result = await this.call(action, { ...request, PageNumber: page, PageSize: MAX_PAGE_SIZE } as ArkRequest<A>);
       items.push(...result.Items);
-      if (result.Items.length === 0 || items.length >= result.TotalCount) return items as ArkResult<A>['Items'];
+      // Without TotalCount (optional on read), a short page is the last one.
+      const total = result.TotalCount ?? (result.Items.length < MAX_PAGE_SIZE ? items.length : Infinity);
+      if (result.Items.length === 0 || items.length >= total) return items as ArkResult<A>['Items'];
     }
   }
 
@@ -111,13 +113,21 @@ export class ArkClient {
       throw new ArkNetworkError({
         action,
         code: network.code,
-        message: `${(error as Error).message} (calling ${url.host})`,
+        message: network.maybeSent
+          ? `${(error as Error).message} (calling ${url.host})`
+          : unreachableMessage((error as Error).message, settings.arkEndpoint, settings.sources?.arkEndpoint),
         httpStatus: 0,
         maybeSent: network.maybeSent,
       });
     }
     return parseResponse(action, response);
   }
+}
+
+/** A refused connection or unknown host: name the URL and the setting that chose it, since that is what to fix. */
+export function unreachableMessage(detail: string, url: string, source: string | undefined): string {
+  const chosen = source ? ` (set by ${source}; change ark:endpoint or ARK_ENDPOINT to point elsewhere)` : '';
+  return `cannot reach the Ark control plane at ${url}${chosen}: ${detail}. Is the address right, and is the service (or ark-local) running?`;
 }
 
 function retryDecision(error: unknown, idempotent: boolean): RetryDecision {
@@ -168,7 +178,7 @@ export function parseResponse(action: ArkAction, response: HttpResponse): unknow
   if (response.status >= 400) {
     throw arkErrorFromResponse({ action, code: `HTTP${response.status}`, message: excerpt(response.body), httpStatus: response.status });
   }
-  const parsed = successEnvelopeSchema(ArkActions[action].result).safeParse(json);
+  const parsed = readEnvelopeSchema(ArkActions[action].read, hasEmptyResult(action)).safeParse(json);
   if (!parsed.success) {
     throw new ArkProtocolError({
       action,
@@ -178,7 +188,7 @@ export function parseResponse(action: ArkAction, response: HttpResponse): unknow
       requestId: requestIdOf(json),
     });
   }
-  return parsed.data.Result;
+  return parsed.data.Result ?? {};
 }
 
 function requestIdOf(json: unknown): string | undefined {

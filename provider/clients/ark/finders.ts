@@ -1,4 +1,4 @@
-import type { CustomModel, Endpoint, Tag } from '../../api/ark';
+import type { CustomModel, Endpoint, RequestTag, Tag } from '../../api/ark';
 import { OWNER_TAG_KEY } from '../../resources/dynamic-shim';
 import type { ArkClient } from './client';
 import { isNotFound } from './errors';
@@ -64,7 +64,7 @@ export function tagValue(tags: readonly Tag[] | undefined, key: string): string 
 }
 
 /** User tags (a plain map) plus the owner tag, as the API wants them; sorted so comparisons are stable. */
-export function toApiTags(userTags: Readonly<Record<string, string>> | undefined, owner: string): Tag[] {
+export function toApiTags(userTags: Readonly<Record<string, string>> | undefined, owner: string): RequestTag[] {
   const tags = Object.entries(userTags ?? {})
     .filter(([key]) => key !== OWNER_TAG_KEY)
     .map(([Key, Value]) => ({ Key, Value }));
@@ -72,9 +72,14 @@ export function toApiTags(userTags: Readonly<Record<string, string>> | undefined
   return tags.sort((a, b) => a.Key.localeCompare(b.Key));
 }
 
+/** An answer's tags as a request would carry them (absent Value = ''), sorted by key, for comparisons. */
+export function plainTags(tags: readonly Tag[] | undefined): RequestTag[] {
+  return (tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value ?? '' })).sort((a, b) => a.Key.localeCompare(b.Key));
+}
+
 /** The user's tags from an API tag list: everything but the owner tag. */
 export function fromApiTags(tags: readonly Tag[] | undefined): Record<string, string> {
   const map: Record<string, string> = {};
-  for (const tag of tags ?? []) if (tag.Key !== OWNER_TAG_KEY) map[tag.Key] = tag.Value;
+  for (const tag of tags ?? []) if (tag.Key !== OWNER_TAG_KEY) map[tag.Key] = tag.Value ?? '';
   return map;
 }

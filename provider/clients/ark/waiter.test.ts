@@ -42,14 +42,32 @@ describe('waitFor', () => {
     const { result } = run(ENDPOINT_RUNNING, script('Scheduling', { status: 'Abnormal', reason: 'no GPU left', value: 'x' }));
     const error = await result.catch((e) => e);
     expect(error).toBeInstanceOf(WaitFailedError);
-    expect(error).toMatchObject({ status: 'Abnormal', reason: 'no GPU left', value: 'x', unexpected: false });
+    expect(error).toMatchObject({ status: 'Abnormal', reason: 'no GPU left', value: 'x' });
     expect(error.message).toBe('endpoint ep-1 reached status Abnormal while waiting for Running: no GPU left');
   });
 
-  it('treats a status in no list as unexpected', async () => {
-    const error = await run(MODEL_READY, script('Exporting')).result.catch((e) => e);
-    expect(error).toMatchObject({ status: 'Exporting', unexpected: true });
-    expect(error.message).toContain('entered the unexpected status Exporting');
+  it('waits through a status in no list, showing it raw, until a known one ends the wait', async () => {
+    const { result, progress } = run(MODEL_READY, script('Queued', 'Queued', 'Processing', 'Ready'));
+    await expect(result).resolves.toMatchObject({ status: 'Ready' });
+    expect(progress).toEqual([
+      { status: 'Queued', elapsedMs: 0, unknown: true },
+      { status: 'Queued', elapsedMs: 100, unknown: true },
+      { status: 'Processing', elapsedMs: 300 },
+    ]);
+  });
+
+  it('still fails fast on a known failure after an unknown status', async () => {
+    const error = await run(ENDPOINT_RUNNING, script('Warming', 'Abnormal')).result.catch((e) => e);
+    expect(error).toBeInstanceOf(WaitFailedError);
+    expect(error).toMatchObject({ status: 'Abnormal' });
+  });
+
+  it('gives up at the deadline naming the unknown statuses it waited through', async () => {
+    const error = await run(ENDPOINT_RUNNING, script('Warming', 'Pending'), 1_000).result.catch((e) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(error).toMatchObject({ lastStatus: 'Pending', unknownStatuses: ['Warming', 'Pending'] });
+    expect(error.message).toContain('its last status was Pending');
+    expect(error.message).toContain('Ark reported statuses pulumi-ark does not know (Warming, Pending) and waited through them');
   });
 
   it('times out with the last status, polling one last time at the deadline', async () => {

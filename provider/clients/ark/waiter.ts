@@ -4,6 +4,10 @@ import { type Clock, systemClock } from '../retry';
  * A generic poller for long-running operations: poll a status until it is in the table's success set, fail
  * fast on a failure status (with the service's reason), give up at a deadline with the last status observed,
  * and report progress after every poll. Backoff between polls grows geometrically up to a cap.
+ *
+ * A status in none of the lists is one the service added after this code was written (newer SDKs treat the
+ * status as a free string). It is waited through like a pending one, shown raw in the progress line, and
+ * named in the timeout error: only the deadline ends a wait that never leaves it.
  */
 
 /** Pseudo-status a status function reports when the resource no longer exists. */
@@ -14,7 +18,7 @@ export interface Acceptors {
   success: readonly string[];
   /** Statuses from which the goal can no longer be reached. */
   failure: readonly string[];
-  /** Statuses to keep waiting through. Any status in no list is unexpected and ends the wait as a failure. */
+  /** Known statuses to keep waiting through. A status in no list is unknown and waited through as well. */
   pending: readonly string[];
 }
 
@@ -44,6 +48,13 @@ export function pollIntervalFrom(initialMs: number | undefined): PollInterval {
 export interface Progress {
   status: string;
   elapsedMs: number;
+  /** The status is in none of the acceptor lists. */
+  unknown?: true;
+}
+
+/** True when no acceptor list names `status`. */
+export function isUnknownStatus(acceptors: Acceptors, status: string): boolean {
+  return !acceptors.success.includes(status) && !acceptors.failure.includes(status) && !acceptors.pending.includes(status);
 }
 
 export interface WaitOptions<T> {
@@ -75,10 +86,16 @@ export class WaitTimeoutError<T = unknown> extends Error {
     readonly timeoutMs: number,
     /** The object as last read, so a caller can still report what it knows. */
     readonly lastValue?: T,
+    /** Statuses seen that no acceptor list names, in order of first sight. */
+    readonly unknownStatuses: readonly string[] = [],
   ) {
     super(
       `timed out after ${formatSeconds(elapsedMs)} waiting for ${what} to become ${goal}: ` +
-        `its last status was ${lastStatus}${lastReason ? ` (${lastReason})` : ''}; the limit was ${formatSeconds(timeoutMs)}`,
+        `its last status was ${lastStatus}${lastReason ? ` (${lastReason})` : ''}; the limit was ${formatSeconds(timeoutMs)}` +
+        (unknownStatuses.length
+          ? `. Ark reported ${unknownStatuses.length === 1 ? 'a status' : 'statuses'} pulumi-ark does not know ` +
+            `(${unknownStatuses.join(', ')}) and waited through ${unknownStatuses.length === 1 ? 'it' : 'them'}`
+          : ''),
     );
     this.name = 'WaitTimeoutError';
   }
@@ -91,12 +108,8 @@ export class WaitFailedError<T = unknown> extends Error {
     readonly status: string,
     readonly reason: string | undefined,
     readonly value: T | undefined,
-    readonly unexpected: boolean,
   ) {
-    super(
-      `${what} ${unexpected ? 'entered the unexpected status' : 'reached status'} ${status} while waiting for ${goal}` +
-        (reason ? `: ${reason}` : ''),
-    );
+    super(`${what} reached status ${status} while waiting for ${goal}` + (reason ? `: ${reason}` : ''));
     this.name = 'WaitFailedError';
   }
 }
@@ -106,16 +119,18 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitResult<T>
   const interval = options.interval ?? DEFAULT_POLL_INTERVAL;
   const started = clock.now();
   let delayMs = interval.initialMs;
+  const unknownStatuses: string[] = [];
   for (;;) {
     const observed = await options.poll();
     const elapsedMs = clock.now() - started;
-    const { success, failure, pending } = options.acceptors;
+    const { success, failure } = options.acceptors;
     if (success.includes(observed.status)) return { status: observed.status, value: observed.value, elapsedMs };
-    if (failure.includes(observed.status) || !pending.includes(observed.status)) {
-      const unexpected = !failure.includes(observed.status);
-      throw new WaitFailedError(options.what, options.goal, observed.status, observed.reason, observed.value, unexpected);
+    if (failure.includes(observed.status)) {
+      throw new WaitFailedError(options.what, options.goal, observed.status, observed.reason, observed.value);
     }
-    options.onProgress?.({ status: observed.status, elapsedMs });
+    const unknown = isUnknownStatus(options.acceptors, observed.status);
+    if (unknown && !unknownStatuses.includes(observed.status)) unknownStatuses.push(observed.status);
+    options.onProgress?.({ status: observed.status, elapsedMs, ...(unknown ? { unknown: true as const } : {}) });
     if (elapsedMs >= options.timeoutMs) {
       throw new WaitTimeoutError(
         options.what,
@@ -125,6 +140,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<WaitResult<T>
         elapsedMs,
         options.timeoutMs,
         observed.value,
+        unknownStatuses,
       );
     }
     // Never sleep past the deadline: the last poll happens at the deadline, so a late success still counts.

@@ -1,4 +1,4 @@
-import { CustomModelStatusSchema, EndpointStatusSchema, type CustomModel, type Endpoint } from '../../api/ark';
+import { CUSTOM_MODEL_STATUSES, ENDPOINT_STATUSES, type CustomModel, type Endpoint } from '../../api/ark';
 import type { Clock } from '../retry';
 import type { ArkClient } from './client';
 import { findCustomModel, findEndpoint } from './finders';
@@ -15,8 +15,10 @@ import {
 
 /** Acceptor tables for Ark's long-running operations, and the status functions they read. */
 
-const ENDPOINT_STATUSES = EndpointStatusSchema.options;
-const MODEL_STATUSES = CustomModelStatusSchema.options;
+/*
+ * Every known status appears in a list of each table; one Ark adds later appears in none and is waited through
+ * (waiter.ts). So an unknown status never ends a wait early, whether it comes before a known one or instead.
+ */
 
 export const MODEL_READY: Acceptors = {
   success: ['Ready'],
@@ -38,7 +40,7 @@ export const ENDPOINT_DELETABLE: Acceptors = {
 };
 
 export const ENDPOINT_GONE: Acceptors = { success: [GONE], failure: [], pending: ENDPOINT_STATUSES };
-export const MODEL_GONE: Acceptors = { success: [GONE], failure: [], pending: MODEL_STATUSES };
+export const MODEL_GONE: Acceptors = { success: [GONE], failure: [], pending: CUSTOM_MODEL_STATUSES };
 
 export function observeEndpoint(client: ArkClient, id: string): () => Promise<Observation<Endpoint>> {
   return async () => {
@@ -84,5 +86,8 @@ export function waitCustomModel(
 /** A progress callback that reports each poll through the controller's log, with elapsed time and the limit. */
 export function logProgress(log: { info(message: string): void }, what: string, goal: string, timeoutMs: number) {
   return (progress: Progress) =>
-    log.info(`${what}: ${progress.status}, ${formatSeconds(progress.elapsedMs)} elapsed (waiting for ${goal}, limit ${formatSeconds(timeoutMs)})`);
+    log.info(
+      `${what}: ${progress.status}${progress.unknown ? ' (a status pulumi-ark does not know; waiting through it)' : ''}, ` +
+        `${formatSeconds(progress.elapsedMs)} elapsed (waiting for ${goal}, limit ${formatSeconds(timeoutMs)})`,
+    );
 }

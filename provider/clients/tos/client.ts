@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { TosClient } from '@volcengine/tos-sdk';
 import type { ProviderSettings } from '../../resources/controller';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry';
-import { classifyTosError, toTosCallError, TosCallError } from './errors';
+import { BUCKET_REGION_HEADER } from './bucket-region';
+import { classifyTosError, toTosCallError, TosCallError, type TosEndpointHint } from './errors';
 
 /** One object as listed under a prefix. */
 export interface RemoteObject {
@@ -62,6 +63,7 @@ const REQUEST_TIMEOUT_MS = 300_000;
 export class TosStorage {
   readonly sdk: TosClient;
   private readonly retryPolicy: RetryPolicy;
+  private readonly endpointHint: TosEndpointHint;
 
   constructor(
     settings: ProviderSettings,
@@ -79,6 +81,7 @@ export class TosStorage {
       enableCRC: false,
     });
     this.retryPolicy = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.endpointHint = { url: `${settings.tosSecure ? 'https' : 'http'}://${settings.tosEndpoint}`, source: settings.sources?.tosEndpoint };
   }
 
   /** Runs `call` with backoff retries; errors leave as TosCallError naming `operation`. */
@@ -88,7 +91,7 @@ export class TosStorage {
         try {
           return await call();
         } catch (error) {
-          throw toTosCallError(operation, error);
+          throw toTosCallError(operation, error, this.endpointHint);
         }
       },
       {
@@ -97,6 +100,18 @@ export class TosStorage {
         onRetry: ({ attempt, delayMs, error }) => this.options.onRetry?.({ operation, attempt, delayMs, error: error as TosCallError }),
       },
     );
+  }
+
+  /** HEAD of a bucket: undefined when it does not exist, else its region as TOS reports it (may be absent). */
+  async headBucket(bucket: string): Promise<{ region?: string } | undefined> {
+    try {
+      const { data } = await this.call(`HEAD bucket ${bucket}`, () => this.sdk.headBucket(bucket));
+      const region = (data as unknown as Record<string, unknown>)[BUCKET_REGION_HEADER];
+      return { region: typeof region === 'string' && region ? region : undefined };
+    } catch (error) {
+      if (error instanceof TosCallError && error.statusCode === 404) return undefined;
+      throw error;
+    }
   }
 
   async bucketExists(bucket: string): Promise<boolean> {

@@ -38,7 +38,13 @@ export class TosCallError extends Error {
 const CODE_BY_STATUS: Record<number, string> = { 403: 'AccessDenied', 404: 'NotFound', 429: 'TooManyRequests' };
 
 /** Wraps any error thrown by the TOS SDK (or the socket under it) into a TosCallError naming `operation`. */
-export function toTosCallError(operation: string, error: unknown): TosCallError {
+/** The TOS address in use and the setting that chose it, named when a connection is refused. */
+export interface TosEndpointHint {
+  url: string;
+  source?: string;
+}
+
+export function toTosCallError(operation: string, error: unknown, endpoint?: TosEndpointHint): TosCallError {
   if (error instanceof TosCallError) return error;
   if (error instanceof TosServerError) {
     const code = error.code || CODE_BY_STATUS[error.statusCode] || `HTTP${error.statusCode}`;
@@ -56,7 +62,11 @@ export function toTosCallError(operation: string, error: unknown): TosCallError 
   }
   const network = classifyNetworkError(error);
   if (network) {
-    return new TosCallError(operation, network.code, 0, undefined, `expected an HTTP answer, found a network error ${network.code}`, { cause: error });
+    const where =
+      endpoint && !network.maybeSent
+        ? `: cannot reach TOS at ${endpoint.url}${endpoint.source ? ` (set by ${endpoint.source}; change ark:tosEndpoint or ARK_TOS_ENDPOINT to point elsewhere)` : ''}`
+        : '';
+    return new TosCallError(operation, network.code, 0, undefined, `expected an HTTP answer, found a network error ${network.code}${where}`, { cause: error });
   }
   const status = statusOfPlainHttpError(error);
   if (status !== undefined) {

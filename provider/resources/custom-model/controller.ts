@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CustomModel, DEFAULT_PROJECT_NAME, type UploadModelRequest } from '../../api/ark';
+import { type CustomModel, DEFAULT_PROJECT_NAME, isKnown, QUANTIZATIONS, type UploadModelRequest } from '../../api/ark';
 import { ArkClient } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
@@ -295,7 +295,8 @@ export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
     description: live.Description || undefined,
     baseModel: baseModel ?? props.baseModel,
     location: live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : props.location,
-    quantization: live.Quantization,
+    // A value outside our names (a later service version) leaves the declared one in place.
+    quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : live.Quantization === undefined ? undefined : props.quantization,
     tags: Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     modelName: live.Name,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CUSTOM_MODEL_NAME_PATTERN, QuantizationSchema } from '../../api/ark';
+import { CUSTOM_MODEL_NAME_PATTERN, CustomModelStatusSchema, QuantizationSchema } from '../../api/ark';
 import { CUSTOM_MODEL_ID_PATTERN } from '../../api/ids';
 import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 
@@ -55,7 +55,8 @@ export const InputsSchema = z.object({
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_KEYS = Object.keys(InputsSchema.shape) as (keyof Inputs)[];
 
-export const CustomModelStatusOutput = z.enum(['Preparing', 'Processing', 'Ready', 'Failed', 'Deleting']);
+/** Open: a status Ark adds later is reported as read, not refused (tolerant reader, provider/api/ark.ts). */
+export const CustomModelStatusOutput = CustomModelStatusSchema;
 
 export const OutputsSchema = InputsSchema.extend({
   modelName: z.string().describe('The model name in Ark: `<name>-<8 hex>`.'),

@@ -81,7 +81,6 @@ describe('ModelUnitEndpoint check', () => {
     ['a foundation model id', { customModelId: 'doubao-seed-1-6' }, 'customModelId'],
     ['a bad model unit id', { modelUnitId: 'unit-1' }, 'modelUnitId'],
     ['a negative rpm', { rateLimit: { rpm: -1, tpm: 1 } }, 'rateLimit.rpm'],
-    ['an unknown moderation', { moderation: 'Strict' }, 'moderation'],
     ['an unknown replacement mode', { replacement: 'blue-green' }, 'replacement'],
     ['a zero timeout', { createTimeoutSeconds: 0 }, 'createTimeoutSeconds'],
     ['a missing name', { name: undefined }, 'name'],
@@ -92,6 +91,11 @@ describe('ModelUnitEndpoint check', () => {
     const result = await controller.check({}, { ...base, ...overrides }, ctx);
     expect(result.inputs).toBeUndefined();
     expect(result.failures?.map((f) => f.property)).toEqual([property]);
+  });
+
+  it('passes a moderation strategy outside the documented ones to Ark (no source says the set is closed)', async () => {
+    const result = await controller.check({}, { ...base, moderation: 'Strict' }, ctx);
+    expect(result.inputs).toMatchObject({ moderation: 'Strict' });
   });
 
   it('lets unknown values through during preview and still validates the rest', async () => {

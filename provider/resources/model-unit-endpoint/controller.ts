@@ -2,7 +2,7 @@ import { type CreateEndpointRequest, DEFAULT_PROJECT_NAME, type Endpoint, type U
 import { ArkClient } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
-import { findEndpoint, findOwnedEndpoints, fromApiTags, toApiTags } from '../../clients/ark/finders';
+import { findEndpoint, findOwnedEndpoints, fromApiTags, plainTags, toApiTags } from '../../clients/ark/finders';
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { systemClock } from '../../clients/retry';
@@ -209,7 +209,7 @@ export function updatePatch(live: Endpoint, inputs: Inputs): Omit<UpdateEndpoint
   }
   if (inputs.moderation && live.Moderation?.Strategy !== inputs.moderation) patch.Moderation = { Strategy: inputs.moderation };
   const tags = toApiTags(inputs.tags, inputs.owner);
-  if (!sameValue(sortTags(live.Tags ?? []), tags)) patch.Tags = tags;
+  if (!sameValue(plainTags(live.Tags), tags)) patch.Tags = tags;
   return Object.keys(patch).length ? patch : undefined;
 }
 
@@ -259,10 +259,6 @@ async function tolerateStateRace(call: () => Promise<unknown>): Promise<void> {
   }
 }
 
-function sortTags<T extends { Key: string }>(tags: readonly T[]): T[] {
-  return [...tags].sort((a, b) => a.Key.localeCompare(b.Key));
-}
-
 // ----------------------------------------------------------------------------------------------------- mapping
 
 function outputsFor(inputs: Inputs, live: Endpoint, settings: ProviderSettings): Outputs {
@@ -289,7 +285,9 @@ export function outputsFromLive(props: Outputs, live: Endpoint, settings: Provid
     description: live.Description || undefined,
     customModelId: live.ModelReference.CustomModelId ?? props.customModelId,
     modelUnitId: live.ModelUnitId ?? props.modelUnitId,
-    rateLimit: props.rateLimit && live.RateLimit ? { rpm: live.RateLimit.Rpm, tpm: live.RateLimit.Tpm } : props.rateLimit,
+    rateLimit: props.rateLimit && live.RateLimit
+      ? { rpm: live.RateLimit.Rpm ?? props.rateLimit.rpm, tpm: live.RateLimit.Tpm ?? props.rateLimit.tpm }
+      : props.rateLimit,
     moderation: props.moderation && live.Moderation ? live.Moderation.Strategy : props.moderation,
     tags: Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,

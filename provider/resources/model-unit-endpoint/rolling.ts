@@ -1,5 +1,5 @@
 import type { Endpoint } from '../../api/ark';
-import { createRollingRequest, type RollingInfo } from '../../api/ark-rolling';
+import { createRollingRequest, type RollingInfoRead as RollingInfo } from '../../api/ark-rolling';
 import type { ArkClient } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
@@ -46,7 +46,7 @@ export async function rollToModel(client: ArkClient, id: string, inputs: Inputs,
     const earlier = await getRolling(client, live.RollingId);
     const to = earlier.ToModelReference.CustomModelId;
     if (earlier.Status === 'Running' && to === target) {
-      ctx.log.info(`endpoint ${id}: resuming rollout ${earlier.Id} to ${target} (${earlier.Progress}%, started by an earlier run)`);
+      ctx.log.info(`endpoint ${id}: resuming rollout ${earlier.Id} to ${target} (${earlier.Progress ?? 0}%, started by an earlier run)`);
       rollingId = earlier.Id;
     } else if (earlier.Status === 'Running') {
       throw new RollingFailedError(
@@ -85,10 +85,10 @@ export async function rollToModel(client: ArkClient, id: string, inputs: Inputs,
     if (rolling?.Status === 'Completed') return;
     const why = error instanceof WaitTimeoutError ? error.message : rolling?.StatusReason || (error as Error).message;
     if (rolling && (rolling.Status === 'Running' || rolling.Status === 'Failed' || rolling.Status === 'Reverting')) {
-      ctx.log.warn(`endpoint ${id}: rollout ${rollingId} to ${target} ${rolling.Status === 'Running' ? 'timed out' : rolling.Status} at ${rolling.Progress}%; rolling back`);
+      ctx.log.warn(`endpoint ${id}: rollout ${rollingId} to ${target} ${rolling.Status === 'Running' ? 'timed out' : rolling.Status} at ${rolling.Progress ?? '?'}%; rolling back`);
       await rollBack(client, id, rolling, timeoutMs, ctx);
     }
-    const old = rolling?.FromModelReference.CustomModelId ?? live.ModelReference.CustomModelId;
+    const old = rolling?.FromModelReference?.CustomModelId ?? live.ModelReference.CustomModelId;
     throw new RollingFailedError(
       `endpoint ${id}: rollout ${rollingId} to ${target} failed and was rolled back; the endpoint still serves ${old}. ` +
         `Reason: ${why}. The state keeps the old model, so the next \`pulumi up\` tries again.`,
@@ -133,7 +133,7 @@ async function waitRolling(client: ArkClient, id: string, rollingId: string, goa
       return { status: rolling.Status, reason: rolling.StatusReason, value: rolling };
     },
     onProgress: (progress) => {
-      const line = last ? `${last.Status} ${last.Progress}% (step ${last.CurrentStep}/${last.Step})` : progress.status;
+      const line = last ? `${last.Status} ${last.Progress ?? '?'}% (step ${last.CurrentStep ?? '?'}/${last.Step ?? '?'})` : progress.status;
       // One line per change of state or percent: a rollout waits minutes per batch and polls throughout.
       if (line === reported) return;
       reported = line;

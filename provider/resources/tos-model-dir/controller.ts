@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { regionMismatch } from '../../clients/tos/bucket-region';
 import { TosStorage } from '../../clients/tos/client';
 import { resolveBaseModel } from '../../model/catalogue';
 import { localModelSource } from '../../model/source';
@@ -58,8 +59,11 @@ async function check(_olds: Partial<Inputs>, news: Record<string, unknown>, ctx:
     failures.push(...(await validateDirectory(inputs, ctx)));
   }
   if (!isUnknown(inputs.bucket) && !isUnknown(inputs.createBucket) && !inputs.createBucket) {
-    // A read-only HEAD, so a missing bucket fails the preview instead of the first `up`.
-    if (!(await storageOf(ctx).bucketExists(inputs.bucket))) failures.push({ property: 'bucket', reason: missingBucketReason(inputs.bucket) });
+    // A read-only HEAD, so a missing bucket or one in another region fails the preview instead of the `up`.
+    const head = await storageOf(ctx).headBucket(inputs.bucket);
+    const elsewhere = head && regionMismatch(inputs.bucket, head.region, ctx.settings().region);
+    if (!head) failures.push({ property: 'bucket', reason: missingBucketReason(inputs.bucket) });
+    else if (elsewhere) failures.push({ property: 'bucket', reason: elsewhere });
   }
   return failures.length > 0 ? { inputs, failures } : { inputs };
 }
