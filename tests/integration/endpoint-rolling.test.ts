@@ -168,6 +168,29 @@ describe("ModelUnitEndpoint with modelUpdate: 'rolling'", () => {
     expect(rollings.map((r) => [r.Id, r.Status])).toEqual([[started, 'Completed']]);
   });
 
+  it('reports a rollout to another model left running, and rolls back a Failed one before trying again', async () => {
+    const { id, outs, news } = await runningEndpoint('proj/dev/ctl-left');
+    const modelE = await customModelController.create(modelInputs('roll-e'), fx.ctx);
+    await fx.ark.admin.setTransitions({ mode: 'after-reads', reads: 1000 });
+    const { Id: foreign } = await fx.client.call('CreateEndpointRolling', { EndpointId: id, ModelReference: { CustomModelId: modelE.id } });
+    const error = await rejection(controller.update(id, outs, { ...news, customModelId: modelB.id }, fx.ctx));
+    expect(error.message).toBe(
+      `endpoint ${id}: rollout ${foreign} to ${modelE.id} is in progress, but customModelId is ${modelB.id}; wait for it to finish or cancel it (CancelEndpointRolling), then run \`pulumi up\` again`,
+    );
+    await fx.client.call('CancelEndpointRolling', { Id: foreign });
+
+    // A killed run left its rollout Failed (it died before rolling back): the next run reverts it, then rolls anew.
+    await fx.ark.admin.setTransitions({ mode: 'after-reads', reads: 1 });
+    await fx.ark.admin.failNextRollout({ atPercent: 50, endpointId: id });
+    const { Id: failed } = await fx.client.call('CreateEndpointRolling', { EndpointId: id, ModelReference: { CustomModelId: modelB.id } });
+    await pollUntil(failed, (s) => s === 'Failed');
+    await controller.update(id, outs, { ...news, customModelId: modelB.id }, fx.ctx);
+    expect(fx.log.lines).toContain(`endpoint ${id}: rollout ${failed} to ${modelB.id} was left Failed by an earlier run; rolling it back before trying again`);
+    const rollings = (await fx.ark.admin.state()).rollings.filter((r) => r.EndpointId === id);
+    expect(rollings.map((r) => r.Status)).toEqual(['Cancelled', 'Reverted', 'Completed']);
+    expect((await fx.client.call('GetEndpoint', { Id: id })).ModelReference.CustomModelId).toBe(modelB.id);
+  });
+
   it('rolls back a rollout that outlives the update timeout', async () => {
     const { id, outs, news } = await runningEndpoint('proj/dev/ctl-timeout');
     await fx.ark.admin.setTransitions({ mode: 'after-seconds', seconds: 3600 });
