@@ -33,7 +33,9 @@ export class ArkControlPlane {
     const advanceAll = (countRead: boolean) => this.advanceAll(countRead);
     this.modelUnits = new ModelUnits(this.store);
     this.customModels = new CustomModels(this.store, { ...deps, advanceAll });
-    this.endpoints = new Endpoints(this.store, { customModels: this.customModels, modelUnits: this.modelUnits, advanceAll });
+    // Rollouts are created below; the closure only runs once requests arrive.
+    const settleRollout = (rollingId: string) => this.rollings.settle(rollingId);
+    this.endpoints = new Endpoints(this.store, { customModels: this.customModels, modelUnits: this.modelUnits, advanceAll, settleRollout });
     this.apiKeys = new ApiKeys(this.store, this.endpoints);
     this.rollings = new Rollings(this.store, { endpoints: this.endpoints, customModels: this.customModels });
   }
@@ -62,11 +64,15 @@ export class ArkControlPlane {
     this.store.policy = policy;
   }
 
-  /** A List (of either kind) advances every resource of the control plane, models, endpoints, rollouts, then persists once. */
+  /**
+   * A List (of either kind) advances every resource of the control plane, models, endpoints, rollouts, then
+   * persists once. Rollouts are not listed, so a List takes their due steps without counting a read of them:
+   * only GetEndpointRolling moves an after-reads rollout on.
+   */
   private async advanceAll(countRead: boolean): Promise<void> {
     const modelsChanged = await this.customModels.advanceEach(countRead);
     const endpointsChanged = await this.endpoints.advanceEach(countRead);
-    const rollingsChanged = await this.rollings.advanceEach(countRead);
+    const rollingsChanged = await this.rollings.advanceEach(false);
     if (modelsChanged || endpointsChanged || rollingsChanged) this.store.persist();
   }
 }

@@ -23,6 +23,8 @@ export interface EndpointsDeps {
   modelUnits: ModelUnits;
   /** What a List does before filtering: advance every resource of the control plane, counting a read or not. */
   advanceAll(countRead: boolean): Promise<void>;
+  /** Takes the steps already due of the endpoint's rollout (no read counted), so RollingId is never stale. */
+  settleRollout(rollingId: string): Promise<void>;
 }
 
 /** Endpoints: the actions on them, the states each action accepts, and the Scheduling/Deleting state machine. */
@@ -77,6 +79,7 @@ export class Endpoints {
 
   async get(req: ArkRequest<'GetEndpoint'>): Promise<ArkResult<'GetEndpoint'>> {
     const record = await this.advance(req.Id, true);
+    if (record.endpoint.RollingId) await this.deps.settleRollout(record.endpoint.RollingId);
     return copy(record.endpoint);
   }
 

@@ -104,6 +104,12 @@ export class Rollings {
     return {};
   }
 
+  /** Takes the steps already due (no read counted), for the endpoint's view of its rollout. */
+  async settle(id: string): Promise<void> {
+    const record = this.find(id);
+    if (record && (await this.advanceRecord(record, false))) this.store.persist();
+  }
+
   /** Admin: the next rollout started (on `endpointId`, or on any endpoint) fails once it reaches `atPercent`. */
   adminArmFailure(failure: RollingFailureRecord): RollingFailureRecord {
     this.store.state.rollingFailures.push(failure);

@@ -176,7 +176,43 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     expect(await chat(endpointId)).toBe(outputs.customModelId);
     expect(await inventory()).toEqual({ endpoints: [`${endpointId} Running`], customModels: [outputs.customModelId] });
   });
+
+  it('a killed up mid-rollout: the next up finds it through RollingId and resumes it, never starting a second', async () => {
+    const rollingsOf = async () => (await ark.admin.state()).rollings.filter((r) => r.EndpointId === endpointId);
+    const before = (await rollingsOf()).length;
+    newWeights(0.7);
+    const crashed = run.spawnPulumi(['up', '--yes', '--skip-preview']);
+    await until('the rollout to start', async () => (await rollingsOf()).length > before);
+    // Hold the rollout where it is (a real one takes minutes per batch), then crash the CLI and its provider.
+    await ark.admin.setTransitions({ mode: 'after-reads', reads: 1_000_000 });
+    crashed.signalGroup('SIGKILL');
+    await crashed.result;
+    const started = (await rollingsOf()).at(-1)!;
+    expect(started.Status).toBe('Running');
+    expect((await client.call('GetEndpoint', { Id: endpointId })).RollingId).toBe(started.Id);
+    // A killed CLI leaves the file backend's lock behind; the operator removes it (docs/pulumi-cli.md).
+    fs.rmSync(path.join(run.stateDir, 'backend', '.pulumi', 'locks'), { recursive: true, force: true });
+
+    await ark.admin.setTransitions({ mode: 'after-reads', reads: 1 });
+    const up = await run.pulumiOk(['up', '--yes', '--skip-preview']);
+    expect(up.stdout).toContain(`endpoint ${endpointId}: resuming rollout ${started.Id} to ${started.ToModelReference.CustomModelId}`);
+    const after = await rollingsOf();
+    expect(after.length).toBe(before + 1);
+    expect(after.at(-1)).toMatchObject({ Id: started.Id, Status: 'Completed' });
+    const outputs = await stackOutputs();
+    expect(outputs).toMatchObject({ endpointId, customModelId: started.ToModelReference.CustomModelId });
+    expect(await chat(endpointId)).toBe(outputs.customModelId);
+    expect(await inventory()).toEqual({ endpoints: [`${endpointId} Running`], customModels: [outputs.customModelId] });
+  });
 });
+
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe('safe deletes with the real engine', () => {
   it('protect: destroy refuses and deletes nothing', async () => {

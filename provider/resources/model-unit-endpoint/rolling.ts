@@ -53,11 +53,19 @@ export async function rollToModel(client: ArkClient, id: string, inputs: Inputs,
         `endpoint ${id}: rollout ${earlier.Id} to ${to} is in progress, but customModelId is ${target}; ` +
           'wait for it to finish or cancel it (CancelEndpointRolling), then run `pulumi up` again',
       );
-    } else {
-      // Failed (an earlier run was killed before rolling it back) or Reverting: bring the endpoint back first.
+    } else if (earlier.Status === 'Failed' || earlier.Status === 'Reverting') {
+      // An earlier run was killed before it finished rolling back: bring the endpoint back first.
       ctx.log.info(`endpoint ${id}: rollout ${earlier.Id} to ${to} was left ${earlier.Status} by an earlier run; rolling it back before trying again`);
       await rollBack(client, id, earlier, timeoutMs, ctx);
       live = await mustFindEndpoint(client, id);
+    } else {
+      // It finished between the two reads (Completed, Reverted, Cancelled, or a state this code does not know
+      // that no longer holds the endpoint): decide from the endpoint as it is now.
+      ctx.log.info(`endpoint ${id}: rollout ${earlier.Id} to ${to}, started by an earlier run, is ${earlier.Status}`);
+      live = await mustFindEndpoint(client, id);
+      if (live.RollingId === earlier.Id) {
+        throw new RollingFailedError(`endpoint ${id}: rollout ${earlier.Id} is ${earlier.Status} but still holds the endpoint; wait for it or cancel it, then run \`pulumi up\` again`);
+      }
     }
   }
 
