@@ -130,13 +130,24 @@ build_source_host() { # nodejs | python
   bash "$src/build.sh" "$HOSTS_DIR" "$1" >&2
 }
 
-# name of the host binary, and the build for it when it is neither on PATH nor cached
+# The engine prefers language hosts next to its own executable and warns on every command ("using
+# pulumi-language-nodejs from $PATH") when it finds one elsewhere on PATH. So when the engine is the cache's,
+# each host gets a symlink beside it; a user's own install already ships its hosts beside its engine.
+link_beside_cli() { # binary path
+  [ "$cli_root" = "$ROOT" ] || return 0
+  local target="$ROOT/bin/$(basename "$1")"
+  [ "$1" -ef "$target" ] || ln -sfn "$1" "$target"
+}
+
+# name of the host binary, the build for it when it is neither on PATH nor cached, and a companion binary
 provide_host() {
-  local name="$1" build="$2" companion="${3:-}"
+  local name="$1" build="$2" companion="${3:-}" bin
   if on_path "$name" && { [ -z "$companion" ] || on_path "$companion"; }; then
-    add_path "$(dirname "$(command -v "$name")")"
-    [ -z "$companion" ] || add_path "$(dirname "$(command -v "$companion")")"
     log "$name: from PATH, $(command -v "$name")"
+    for bin in "$name" $companion; do
+      add_path "$(dirname "$(command -v "$bin")")"
+      link_beside_cli "$(command -v "$bin")"
+    done
     return
   fi
   if [ -x "$HOSTS_DIR/$name" ] && { [ -z "$companion" ] || [ -x "$HOSTS_DIR/$companion" ]; }; then
@@ -146,6 +157,7 @@ provide_host() {
     "$build"
   fi
   add_path "$HOSTS_DIR"
+  for bin in "$name" $companion; do link_beside_cli "$HOSTS_DIR/$bin"; done
 }
 
 build_nodejs_host() { build_source_host nodejs; }

@@ -29,7 +29,10 @@ export interface RunOptions {
 }
 
 export interface SpawnedCli {
-  /** The `pulumi` process; it leads its own process group (the language host and providers are in it). */
+  /**
+   * The `pulumi` process, leading its own process group. The engine starts its plugins (language host,
+   * providers) in process groups of their own, so a signal to this group reaches the CLI, which must end them.
+   */
   child: ChildProcess;
   /** Sends `signal` to the whole process group, like a CI runner cancelling a job or a terminal's Ctrl-C. */
   signalGroup(signal: NodeJS.Signals): void;
@@ -39,7 +42,8 @@ export interface SpawnedCli {
 
 export interface ArkTarget {
   ark: ArkLocal;
-  credential: EmulatorCredential;
+  /** The keys; with `via: 'env'` they may be left out, for tests that pass them per command as CI would. */
+  credential?: EmulatorCredential;
   /**
    * 'config': endpoints and keys are stack config, set by the test with `pulumi config set-all ...arkConfigArgs()`
    * after `stack init`. 'env': they are environment variables of every CLI run (ARK_ENDPOINT, VOLCENGINE_*...).
@@ -171,6 +175,7 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
     arkConfigArgs() {
       if (opts.ark?.via !== 'config') throw new Error('arkConfigArgs needs ark: { via: "config" }');
       const { ark, credential } = opts.ark;
+      if (!credential) throw new Error('arkConfigArgs needs ark.credential');
       return [
         ...['--plaintext', `ark:endpoint=${ark.url}`, '--plaintext', `ark:tosEndpoint=${ark.tosEndpoint}`],
         ...['--plaintext', `ark:chatBaseUrl=${ark.chatBaseUrl}`, '--plaintext', `ark:region=${ark.region}`],
@@ -196,8 +201,7 @@ function arkEnv({ ark, credential }: ArkTarget): Record<string, string> {
     ARK_TOS_ENDPOINT: ark.tosEndpoint,
     ARK_CHAT_BASE_URL: ark.chatBaseUrl,
     VOLCENGINE_REGION: ark.region,
-    VOLCENGINE_ACCESS_KEY: credential.accessKeyId,
-    VOLCENGINE_SECRET_KEY: credential.secretAccessKey,
+    ...(credential && { VOLCENGINE_ACCESS_KEY: credential.accessKeyId, VOLCENGINE_SECRET_KEY: credential.secretAccessKey }),
   };
 }
 

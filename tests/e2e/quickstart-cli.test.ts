@@ -157,12 +157,15 @@ describe('pulumi in examples/quickstart', () => {
   it('shows a rate-limit change as one in-place update with `preview --diff`', async () => {
     await run.pulumiOk(['config', 'set', 'rpm', '900']);
     await run.pulumiOk(['config', 'set', 'endpointDescription', 'support bot']);
-    const { stdout } = await run.pulumiOk(['preview', '--diff']);
-    expect(stdout).toMatch(/~ pulumi-nodejs:dynamic\/ark:ModelUnitEndpoint: \(update\)/);
-    expect(stdout).toMatch(/~ rateLimit\s*: \{\s*~ rpm: 600 => 900/);
-    expect(stdout).toMatch(/\+ description\s*: "support bot"/);
-    expect(stdout).toMatch(/~ 1 to update/);
-    await run.pulumiOk(['config', 'rm-all', 'rpm', 'endpointDescription']);
+    try {
+      const { stdout } = await run.pulumiOk(['preview', '--diff']);
+      expect(stdout).toMatch(/~ pulumi-nodejs:dynamic\/ark:ModelUnitEndpoint: \(update\)/);
+      expect(stdout).toMatch(/~ rateLimit\s*: \{\s*~ rpm: 600 => 900/);
+      expect(stdout).toMatch(/\+ description\s*: "support bot"/);
+      expect(stdout).toMatch(/~ 1 to update/);
+    } finally {
+      await run.pulumiOk(['config', 'rm-all', 'rpm', 'endpointDescription']);
+    }
   });
 
   it('shows new weights as a TosModelDir update that replaces the custom model, then the endpoint', async () => {
@@ -183,8 +186,11 @@ describe('pulumi in examples/quickstart', () => {
 
   it('plans a bucket change as a replacement of the uploaded directory, changing nothing', async () => {
     await run.pulumiOk(['config', 'set', 'bucket', 'models-v2']);
-    expect((await plannedOps()).TosModelDir).toBe('replace');
-    await run.pulumiOk(['config', 'set', 'bucket', 'models']);
+    try {
+      expect((await plannedOps()).TosModelDir).toBe('replace');
+    } finally {
+      await run.pulumiOk(['config', 'set', 'bucket', 'models']);
+    }
     expect((await inventory()).objects).toBe(7);
   });
 
