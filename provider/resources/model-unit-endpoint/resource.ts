@@ -29,7 +29,7 @@ export interface ModelUnitEndpointArgs {
   adoptExistingId?: pulumi.Input<string>;
   /** `replace` (default: new endpoint, new id) or `rolling` (same endpoint switches models in place). */
   modelUpdate?: pulumi.Input<'replace' | 'rolling'>;
-  /** How long a rolling model switch (and its rollback) may take (default 3600). */
+  /** How long a rolling model switch may take, and then its rollback (default 3600 each). */
   updateTimeoutSeconds?: pulumi.Input<number>;
   /** A chat completion that must answer after Running and after a rollout. */
   readinessProbe?: pulumi.Input<{ prompt: pulumi.Input<string>; maxTokens?: pulumi.Input<number>; timeoutSeconds?: pulumi.Input<number> }>;

@@ -78,7 +78,7 @@ export const InputsSchema = z.object({
   modelUpdate: ModelUpdateSchema.optional().describe(
     'How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).',
   ),
-  updateTimeoutSeconds: waitSecondsInput(`How long a rolling model switch (and its rollback) may take; default ${DEFAULT_ROLLING_TIMEOUT_SECONDS}.`),
+  updateTimeoutSeconds: waitSecondsInput(`How long a rolling model switch may take, and then its rollback if it failed; default ${DEFAULT_ROLLING_TIMEOUT_SECONDS} each.`),
   readinessProbe: ReadinessProbeSchema.optional().describe(
     'A chat completion sent after the endpoint is Running (and after a rollout); create/update succeed only when it answers.',
   ),
