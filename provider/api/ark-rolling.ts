@@ -17,8 +17,6 @@ export const ROLLING_ID_PATTERN = /^eprol-\d{14}-[a-z0-9]{5}$/;
 /** Server defaults [3P]: `Step` batches (2: 50% then 100%), `WaitDuration` minutes between batches. */
 export const DEFAULT_ROLLING_STEP = 2;
 export const DEFAULT_ROLLING_WAIT_MINUTES = 1;
-/** Largest number of batches a rollout may be split into (decided). */
-export const MAX_ROLLING_STEP = 10;
 
 /**
  * Lifecycle (decided around the observed Running/Reverting/Reverted): Running -> Completed; Running -> Failed
@@ -34,14 +32,15 @@ export const ACTIVE_ROLLING_STATUSES: readonly RollingStatus[] = ['Running', 'Fa
 export const RollingModelReferenceSchema = z.object({ CustomModelId: z.string().min(1) });
 export type RollingModelReference = z.infer<typeof RollingModelReferenceSchema>;
 
+/** No source states limits for these fields, so only their types are checked (the service enforces its own). */
 export const CreateEndpointRollingRequestSchema = z.object({
   EndpointId: z.string().min(1),
   ModelReference: RollingModelReferenceSchema,
-  Description: z.string().max(300).optional(),
+  Description: z.string().optional(),
   /** Number of batches traffic moves in (decided meaning of the public `Step`). */
-  Step: z.number().int().min(1).max(MAX_ROLLING_STEP).optional(),
+  Step: z.number().int().min(1).optional(),
   /** Minutes to observe each batch before the next (decided meaning of the public `WaitDuration`). */
-  WaitDuration: z.number().int().min(0).max(60).optional(),
+  WaitDuration: z.number().int().min(0).optional(),
   DryRun: z.boolean().optional(),
 });
 export type CreateEndpointRollingRequest = z.infer<typeof CreateEndpointRollingRequestSchema>;
