@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Launcher for the pulumi-ark command (`pulumi-ark validate DIR`); the implementation is the compiled provider/cli/main.ts.
+// Launcher for the pulumi-ark command (`pulumi-ark validate DIR`, `pulumi-ark doctor`); the implementation is the compiled provider/cli/main.ts.
 require('./require-built')('pulumi-ark', 'dist/provider/cli/main.js')
   .main(process.argv.slice(2))
   .then((code) => {

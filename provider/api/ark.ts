@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ArkRollingActions } from './ark-rolling';
-import { READ_NEEDS, type ReadNeeds } from './read-needs';
+import { READ_NEEDS } from './read-needs';
 
 /**
  * Wire contracts of the Ark control-plane actions (POST /?Action=X&Version=2024-01-01, JSON body, PascalCase).
@@ -247,13 +247,15 @@ export type KnownCustomModelStatus = (typeof CUSTOM_MODEL_STATUSES)[number];
 export const CustomModelStatusSchema = openEnum(CUSTOM_MODEL_STATUSES);
 export type CustomModelStatus = Open<KnownCustomModelStatus>;
 
-/** Precision schemes we send in UploadModel (our own names, see uploadModelRequest); absent = BF16/FP16. */
+/** Precision schemes we send in UploadModel (our own names, see upload-model.ts); absent = BF16/FP16. */
 export const QUANTIZATIONS = ['W8A8', 'W8A8_FP8', 'W4A8'] as const;
 export const QuantizationSchema = z.enum(QUANTIZATIONS);
 export type Quantization = z.infer<typeof QuantizationSchema>;
 
-/** `{BucketName, ObjectKey}` follows the confirmed convention of CreateBatchInferenceJob; ObjectKey is a prefix. */
-/** Bucket names are 3-63 characters [C] tos-protocol.md (the TOS SDK checks the same). */
+/**
+ * `{BucketName, ObjectKey}` follows the confirmed convention of CreateBatchInferenceJob; ObjectKey is a prefix.
+ * Bucket names are 3-63 characters [C] tos-protocol.md (the TOS SDK checks the same).
+ */
 export const TosLocationSchema = z.object({ BucketName: z.string().min(3).max(63), ObjectKey: z.string() });
 export type TosLocation = z.infer<typeof TosLocationSchema>;
 const TosLocationReadSchema = readObject({ BucketName: z.string(), ObjectKey: z.string() }, READ_NEEDS.TosLocation);
@@ -381,8 +383,6 @@ export type ArkAction = keyof typeof ArkActions;
 export type ArkRequest<A extends ArkAction> = z.input<(typeof ArkActions)[A]['request']>;
 /** What the client hands back: the reader's view of `Result`. */
 export type ArkResult<A extends ArkAction> = z.infer<(typeof ArkActions)[A]['read']>;
-/** What ark-local must build: the writer's `Result`. */
-export type ArkWrittenResult<A extends ArkAction> = z.infer<(typeof ArkActions)[A]['result']>;
 
 export function isArkAction(name: string): name is ArkAction {
   return Object.prototype.hasOwnProperty.call(ArkActions, name);
@@ -392,5 +392,3 @@ export function isArkAction(name: string): name is ArkAction {
 export function hasEmptyResult(action: ArkAction): boolean {
   return (ArkActions[action] as ActionContract).emptyResult === true;
 }
-
-export type { ReadNeeds };

@@ -64,7 +64,7 @@ describe('pulumi-ark validate', () => {
 
   it.each([
     [[], /Usage: pulumi-ark validate/],
-    [['deploy'], /expected the command "validate", found "deploy"/],
+    [['deploy'], /expected the command "validate" or "doctor", found "deploy"/],
     [['validate'], /expected exactly one DIR, found none/],
     [['validate', 'a', 'b'], /expected exactly one DIR, found a b/],
     [['validate', 'a', '--base'], /--base: expected a value/],

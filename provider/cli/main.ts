@@ -3,10 +3,12 @@ import { localModelSource } from '../model/source';
 import { validateModel } from '../model/validate';
 import type { ModelReport } from '../model/report';
 import { supportedBaseList } from '../model/catalogue';
+import { DOCTOR_USAGE, DoctorUsageError, doctorCommand } from './doctor/command';
 import { formatReport } from './format';
 
 // `pulumi-ark validate DIR [--base NAME] [--json]`: the model validator as a command, so users can check a
 // directory before `pulumi up`. Exit codes: 0 valid, 1 invalid, 2 usage error.
+// `pulumi-ark doctor …`: read-only checks of the Ark/TOS settings (provider/cli/doctor/), same exit codes.
 
 export const EXIT_VALID = 0;
 export const EXIT_INVALID = 1;
@@ -15,9 +17,13 @@ export const EXIT_USAGE = 2;
 export interface CliIo {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
+  /** For doctor: the environment and directory it reads settings from (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 const USAGE = `Usage: pulumi-ark validate DIR [--base NAME] [--json] [--exclude GLOB]... [--include-hidden]
+       pulumi-ark doctor [--bucket NAME] [--model-unit ID] [--wire FILE] [--json]   (pulumi-ark doctor --help)
 
 Checks that DIR is a Hugging Face model directory Ark can import: a supported base (${supportedBaseList()})
 or a full-weight fine-tune of one, unquantized or W8A8 / W8A8_FP8 / W4A8. Reads only JSON files and
@@ -89,8 +95,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     (command === undefined ? io.stderr : io.stdout).write(USAGE);
     return command === undefined ? EXIT_USAGE : EXIT_VALID;
   }
+  if (command === 'doctor') return doctor(rest, io);
   if (command !== 'validate') {
-    io.stderr.write(`pulumi-ark: expected the command "validate", found "${command}"\n\n${USAGE}`);
+    io.stderr.write(`pulumi-ark: expected the command "validate" or "doctor", found "${command}"\n\n${USAGE}`);
     return EXIT_USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -102,6 +109,22 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`pulumi-ark validate: ${e.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+}
+
+async function doctor(args: string[], io: CliIo): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout.write(DOCTOR_USAGE);
+    return EXIT_VALID;
+  }
+  try {
+    return await doctorCommand(args, { stdout: io.stdout, stderr: io.stderr, env: io.env ?? process.env, cwd: io.cwd ?? process.cwd() });
+  } catch (e) {
+    if (e instanceof DoctorUsageError) {
+      io.stderr.write(`pulumi-ark doctor: ${e.message}\n\n${DOCTOR_USAGE}`);
       return EXIT_USAGE;
     }
     throw e;

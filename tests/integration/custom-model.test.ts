@@ -59,12 +59,13 @@ test('imports, waits Ready with progress, renames in place, and deletes until go
   expect(live.Tags).toEqual(expect.arrayContaining([{ Key: OWNER_TAG_KEY, Value: 'proj/dev/life' }, { Key: 'team', Value: 'ml' }]));
 
   const renamed: Inputs = { ...news, name: 'qwen-sft-v2', description: 'second' };
-  expect(await controller.diff(id, outs, renamed, fx.ctx)).toEqual({ changes: true, replaces: [] });
+  expect(await controller.diff(id, outs, renamed, fx.ctx)).toEqual({ changes: true, changed: ['name', 'description'], replaces: [] });
   const { outs: after } = await controller.update(id, outs, renamed, fx.ctx);
   expect(after.modelName).toBe(arkModelName(renamed));
   expect(await fx.client.call('GetCustomModel', { Id: id })).toMatchObject({ Name: arkModelName(renamed), Description: 'second' });
   expect(await controller.diff(id, after, { ...renamed, contentDigest: 'sha256:new-weights' }, fx.ctx)).toEqual({
     changes: true,
+    changed: ['contentDigest'],
     replaces: ['contentDigest'],
   });
 
@@ -128,7 +129,7 @@ test('refresh reports out-of-band changes as drift and drops a model deleted out
   await fx.client.call('UpdateCustomModel', { Id: id, Description: 'edited in the console' });
   const read = await controller.read(id, outs, fx.ctx);
   expect(read.inputs).toMatchObject({ name: 'qwen-sft', description: 'edited in the console', contentDigest: news.contentDigest });
-  expect(await controller.diff(id, read.props!, news, fx.ctx)).toEqual({ changes: true, replaces: [] });
+  expect(await controller.diff(id, read.props!, news, fx.ctx)).toEqual({ changes: true, changed: ['description'], replaces: [] });
 
   await fx.client.call('DeleteCustomModel', { Id: id });
   expect(await controller.read(id, read.props!, fx.ctx)).toEqual({});

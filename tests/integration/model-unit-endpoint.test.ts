@@ -65,7 +65,12 @@ test('create waits Running with progress, updates in place, deletes (stopping fi
   expect(created.RateLimit).toEqual({ Rpm: 60, Tpm: 6000 });
 
   const changed: Inputs = { ...news, name: 'support-bot-2', description: 'v2', rateLimit: { rpm: 120, tpm: 9000 }, tags: { team: 'nlp' } };
-  expect(await controller.diff(id, outs, changed, fx.ctx)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  expect(await controller.diff(id, outs, changed, fx.ctx)).toEqual({
+    changes: true,
+    changed: ['name', 'description', 'rateLimit', 'tags'],
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
   const updated = await controller.update(id, outs, changed, fx.ctx);
   expect(updated.outs).toMatchObject({ name: 'support-bot-2', description: 'v2', status: 'Running' });
   const live = await fx.client.call('GetEndpoint', { Id: id });
@@ -149,7 +154,12 @@ test('create-before-delete replacement: the new endpoint is created beside the o
   const old = inputs({ modelUnitId: mu, owner: 'proj/dev/replace' });
   const first = await controller.create(old, fx.ctx);
   const next: Inputs = { ...old, customModelId: modelB };
-  expect(await controller.diff(first.id, first.outs, next, fx.ctx)).toEqual({ changes: true, replaces: ['customModelId'], deleteBeforeReplace: false });
+  expect(await controller.diff(first.id, first.outs, next, fx.ctx)).toEqual({
+    changes: true,
+    changed: ['customModelId'],
+    replaces: ['customModelId'],
+    deleteBeforeReplace: false,
+  });
   const second = await controller.create(next, fx.ctx);
   expect(second.id).not.toBe(first.id);
   expect(second.outs.customModelId).toBe(modelB);

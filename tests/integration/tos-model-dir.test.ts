@@ -85,7 +85,7 @@ describe('TosModelDir controller against ark-local', () => {
     const before = await listAll(tos, BUCKET, prefix);
     const count = await countTosRequests(arkLocal, ['PutObject', 'UploadPart', 'CreateMultipartUpload', 'DeleteMultiObjects']);
     const d = ctx();
-    expect(await controller.diff(outs.location, outs, inputs, d.ctx)).toEqual({ changes: false });
+    expect(await controller.diff(outs.location, outs, inputs, d.ctx)).toEqual({ changes: false, changed: [] });
     expect(d.lines.info.join('\n')).toMatch(/0 to upload, 0 to replace, 0 to delete, \d+ unchanged/);
     const { outs: again } = await controller.update(outs.location, outs, inputs, ctx().ctx);
     expect(again.contentDigest).toBe(outs.contentDigest);

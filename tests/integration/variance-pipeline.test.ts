@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startArkLocal, type ArkLocal } from '../../emulator';
 import { UNKNOWN_STATUS, VARIANCE_EXTRA_FIELD } from '../../emulator/ark/variance';
+import { main } from '../../provider/cli/main';
 import { ArkClient } from '../../provider/clients/ark/client';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import type { ControllerContext, ProviderSettings } from '../../provider/resources/controller';
@@ -70,6 +71,21 @@ test('the full pipeline deploys, refreshes through unknown statuses and destroys
   const model = await customModelController.create(modelInputs, modelCtx.ctx);
   expect(model.outs.status).toBe('Ready');
   expect(modelCtx.lines.some((l) => l.includes(`${UNKNOWN_STATUS.customModel} (a status pulumi-ark does not know; waiting through it)`))).toBe(true);
+
+  // The doctor prints the very UploadModel body the controller sent (as ark-local recorded the import).
+  let printed = '';
+  const io = { stdout: { write: (s: string) => (printed += s) }, stderr: { write: () => true }, env: {}, cwd: scratch };
+  const args = ['doctor', '--upload-model-request', source, '--bucket', 'models', '--prefix', 'v1', '--name', 'sft', '--owner', 'p/s/model'];
+  expect(await main(args, io)).toBe(0);
+  const body = JSON.parse(printed);
+  const stored = (await ark.admin.state()).customModels.find((m) => m.Id === model.id)!;
+  expect(body).toEqual({
+    Name: stored.Name,
+    FoundationModel: stored.FoundationModel,
+    TosLocation: stored.TosLocation,
+    Tags: stored.Tags,
+  });
+  expect(body.Name).toBe(model.outs.modelName);
 
   // ModelUnitEndpoint: an unknown status before Scheduling, waited through.
   const unit = await ark.admin.createModelUnit();

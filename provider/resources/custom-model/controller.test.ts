@@ -115,6 +115,13 @@ describe('outputsFromLive', () => {
     expect(outputsFromLive(state, live)).toEqual({ ...state, description: undefined, quantization: undefined, tags: undefined, updateTime: 't2' });
   });
 
+  it('keeps the declared quantization when Ark omits it or names it in another vocabulary (tolerant reader)', () => {
+    const quantized = { ...state, quantization: 'W4A8' as const };
+    expect(outputsFromLive(quantized, live).quantization).toBe('W4A8');
+    expect(outputsFromLive(quantized, { ...live, Quantization: 'int4-int8' }).quantization).toBe('W4A8');
+    expect(outputsFromLive(quantized, { ...live, Quantization: 'W8A8' }).quantization).toBe('W8A8');
+  });
+
   it('shows a rename done in the console as the full live name', () => {
     expect(outputsFromLive(state, { ...live, Name: 'by-hand' }).name).toBe('by-hand');
   });

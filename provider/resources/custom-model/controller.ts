@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type CustomModel, DEFAULT_PROJECT_NAME, isKnown, QUANTIZATIONS, type UploadModelRequest } from '../../api/ark';
+import { type CustomModel, DEFAULT_PROJECT_NAME, isKnown, QUANTIZATIONS } from '../../api/ark';
+import { uploadModelRequest } from '../../api/upload-model';
 import { ArkClient } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
@@ -163,15 +164,16 @@ async function findOwn(client: ArkClient, inputs: Inputs, modelName: string): Pr
 
 async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEntry, modelName: string, ctx: ControllerContext): Promise<string> {
   const { bucket, prefix } = parseTosLocation(inputs.location);
-  const request: UploadModelRequest = {
-    Name: modelName,
-    Description: inputs.description,
-    ProjectName: inputs.projectName,
-    FoundationModel: base.ark,
-    TosLocation: { BucketName: bucket, ObjectKey: prefix },
-    Quantization: inputs.quantization ?? undefined,
-    Tags: toApiTags(inputs.tags, inputs.owner),
-  };
+  const request = uploadModelRequest({
+    modelName,
+    description: inputs.description,
+    projectName: inputs.projectName,
+    base: base.ark,
+    bucket,
+    prefix,
+    quantization: inputs.quantization,
+    tags: toApiTags(inputs.tags, inputs.owner),
+  });
   try {
     return await createOnce({
       what: `custom model "${modelName}"`,
@@ -295,8 +297,9 @@ export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
     description: live.Description || undefined,
     baseModel: baseModel ?? props.baseModel,
     location: live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : props.location,
-    // A value outside our names (a later service version) leaves the declared one in place.
-    quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : live.Quantization === undefined ? undefined : props.quantization,
+    // An import's precision never changes (UpdateCustomModel cannot), so only a value in our own names is news;
+    // an absent field or another vocabulary leaves the declared one in place instead of forcing a replacement.
+    quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : props.quantization,
     tags: Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     modelName: live.Name,
