@@ -180,15 +180,22 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
   it('a killed up mid-rollout: the next up finds it through RollingId and resumes it, never starting a second', async () => {
     const rollingsOf = async () => (await ark.admin.state()).rollings.filter((r) => r.EndpointId === endpointId);
     const before = (await rollingsOf()).length;
+    const modelsBefore = new Set((await inventory()).customModels);
     newWeights(0.7);
     const crashed = run.spawnPulumi(['up', '--yes', '--skip-preview']);
-    await until('the rollout to start', async () => (await rollingsOf()).length > before);
-    // Hold the rollout where it is (a real one takes minutes per batch), then crash the CLI and its provider.
+    // Once the new model is Ready nothing else waits on a transition: freeze them, so the rollout the up starts
+    // next stays at its first batch (a real one takes minutes per batch), then crash the CLI and its provider.
+    await until('the new model to be Ready', async () => (await ark.admin.state()).customModels.some((m) => !modelsBefore.has(m.Id) && m.Status === 'Ready'));
     await ark.admin.setTransitions({ mode: 'after-reads', reads: 1_000_000 });
+    await until('the rollout to start', async () => (await rollingsOf()).length > before);
+    // The CLI's plugins (the dynamic provider) run in process groups of their own: kill them too, as a crashed
+    // runner would, or the orphaned provider would finish the rollout by itself.
+    const plugins = descendants(crashed.child.pid!);
     crashed.signalGroup('SIGKILL');
+    for (const pid of plugins) killQuietly(pid);
     await crashed.result;
     const started = (await rollingsOf()).at(-1)!;
-    expect(started.Status).toBe('Running');
+    expect(started).toMatchObject({ Status: 'Running', Progress: 0 });
     expect((await client.call('GetEndpoint', { Id: endpointId })).RollingId).toBe(started.Id);
     // A killed CLI leaves the file backend's lock behind; the operator removes it (docs/pulumi-cli.md).
     fs.rmSync(path.join(run.stateDir, 'backend', '.pulumi', 'locks'), { recursive: true, force: true });
@@ -205,6 +212,30 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     expect(await inventory()).toEqual({ endpoints: [`${endpointId} Running`], customModels: [outputs.customModelId] });
   });
 });
+
+/** Every process below `root`, from /proc (Linux; the CI runs there). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const below = (pid: number): number[] => [...parents].filter(([, ppid]) => ppid === pid).flatMap(([child]) => [child, ...below(child)]);
+  return below(root);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
 
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
