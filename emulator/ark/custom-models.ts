@@ -105,8 +105,11 @@ export class CustomModels {
     }
     const serving = this.store.state.endpoints.filter((e) => e.endpoint.ModelReference.CustomModelId === req.Id).map((e) => e.endpoint.Id);
     // An active rollout still needs both its models: the one it leaves (a rollback returns to it) and the target.
+    // One whose endpoint is gone (deleted mid-rollout) needs nothing any more.
+    const endpointExists = (id: string) => this.store.state.endpoints.some((e) => e.endpoint.Id === id);
     const rolling = this.store.state.rollings
-      .filter(({ rolling: r }) => ACTIVE_ROLLING_STATUSES.includes(r.Status) && [r.FromModelReference.CustomModelId, r.ToModelReference.CustomModelId].includes(req.Id))
+      .filter(({ rolling: r }) => ACTIVE_ROLLING_STATUSES.includes(r.Status) && endpointExists(r.EndpointId))
+      .filter(({ rolling: r }) => [r.FromModelReference.CustomModelId, r.ToModelReference.CustomModelId].includes(req.Id))
       .map(({ rolling: r }) => `${r.EndpointId} (rollout ${r.Id}, ${r.Status})`);
     const users = [...new Set([...serving, ...rolling])];
     if (users.length > 0) {

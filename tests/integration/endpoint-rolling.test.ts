@@ -139,6 +139,21 @@ describe("ModelUnitEndpoint with modelUpdate: 'rolling'", () => {
     await customModelController.delete(modelD.id, modelD.outs, fx.ctx);
   });
 
+  it('a rollout whose endpoint was deleted mid-way holds neither model', async () => {
+    const modelF = await customModelController.create(modelInputs('roll-f'), fx.ctx);
+    const { id, outs } = await runningEndpoint('proj/dev/ctl-deleted', modelF.id);
+    const modelG = await customModelController.create(modelInputs('roll-g'), fx.ctx);
+    await fx.ark.admin.setTransitions({ mode: 'after-reads', reads: 1000 });
+    await fx.client.call('CreateEndpointRolling', { EndpointId: id, ModelReference: { CustomModelId: modelG.id } });
+    await fx.ark.admin.setTransitions({ mode: 'after-reads', reads: 2 });
+    await controller.delete(id, outs, fx.ctx);
+    await customModelController.delete(modelF.id, modelF.outs, fx.ctx);
+    await customModelController.delete(modelG.id, modelG.outs, fx.ctx);
+    const left = (await fx.ark.admin.state()).customModels.map((m) => m.Id);
+    expect(left).not.toContain(modelF.id);
+    expect(left).not.toContain(modelG.id);
+  });
+
   it('rolls a failed rollout back and fails with the reason; the old model stays until nothing uses it', async () => {
     const { id, outs, news } = await runningEndpoint('proj/dev/ctl-fail');
     await fx.ark.admin.failNextRollout({ atPercent: 50, reason: 'readiness check of the new replicas failed', endpointId: id });
