@@ -1,4 +1,5 @@
 import type { CustomModel, Endpoint } from '../provider/api/ark';
+import type { RollingInfo } from '../provider/api/ark-rolling';
 import type { TosSummary } from './admin/schemas';
 import type { FaultRule, FaultRuleInput } from './faults';
 import type { ModelUnitView } from './state/control-plane';
@@ -11,6 +12,7 @@ export interface ArkLocalState {
   customModels: CustomModel[];
   modelUnits: ModelUnit[];
   apiKeys: number;
+  rollings: RollingInfo[];
   transitions: TransitionPolicy;
   variance: boolean;
   faults: FaultRule[];
@@ -80,6 +82,14 @@ export class ArkLocalAdmin {
   /** Forces the endpoint Abnormal with `reason` as StatusReason. */
   async failEndpoint(id: string, reason: string): Promise<Endpoint> {
     return this.call<Endpoint>('POST', `endpoints/${encodeURIComponent(id)}/fail`, { Reason: reason });
+  }
+
+  /**
+   * Arms a failure for the next rollout started (CreateEndpointRolling on `endpointId`, or on any endpoint): it
+   * turns Failed with `reason` once the new model's traffic share reaches `atPercent`.
+   */
+  async failNextRollout(input: { atPercent: number; reason?: string; endpointId?: string }): Promise<{ AtPercent: number; Reason: string; EndpointId?: string }> {
+    return this.call('POST', 'rollings/fail-next', { AtPercent: input.atPercent, Reason: input.reason, EndpointId: input.endpointId });
   }
 
   async state(): Promise<ArkLocalState> {

@@ -89,8 +89,11 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       staticKeys: apiKeys,
       findApiKey: (key) => controlPlane.apiKeys.find(key),
       findEndpoint: (id) => controlPlane.endpoints.peek(id),
-      describeServed: (endpoint) => describeServed(controlPlane, endpoint.ModelReference),
-      servedModelName: (endpoint) => servedModelName(controlPlane, endpoint.ModelReference),
+      serve: (endpoint) => {
+        const model = controlPlane.rollings.servedModel(endpoint);
+        const ref = model ? { CustomModelId: model } : endpoint.ModelReference;
+        return { model: servedModelName(controlPlane, ref), description: describeServed(controlPlane, ref) };
+      },
       faults,
       clock,
     }),

@@ -13,6 +13,15 @@ export type CreateModelUnitBody = z.infer<typeof CreateModelUnitBodySchema>;
 /** `POST /_ark-local/endpoints/{id}/fail`. */
 export const FailEndpointBodySchema = z.strictObject({ Reason: z.string().min(1).max(1024) });
 
+/**
+ * `POST /_ark-local/rollings/fail-next`: the next rollout started (on EndpointId, or on any endpoint) turns
+ * Failed with Reason once its traffic share reaches AtPercent.
+ */
+export const FailNextRollingBodySchema = z.strictObject({
+  AtPercent: z.number().int().min(1).max(100),
+  Reason: z.string().min(1).max(1024).optional(),
+  EndpointId: z.string().min(1).optional(),
+});
 /** `PUT /_ark-local/variance`. */
 export const VarianceBodySchema = z.strictObject({ enabled: z.boolean() });
 

@@ -8,7 +8,7 @@ import { ADMIN_PREFIX } from '../server';
 import type { EmulatorService } from '../service';
 import { formatTransitionPolicy, TransitionPolicySchema } from '../state/transitions';
 import type { ResponseVariance } from '../ark/variance';
-import { CreateModelUnitBodySchema, FailEndpointBodySchema, VarianceBodySchema, type TosSummary } from './schemas';
+import { CreateModelUnitBodySchema, FailEndpointBodySchema, FailNextRollingBodySchema, VarianceBodySchema, type TosSummary } from './schemas';
 
 /**
  * Admin routes under `/_ark-local/`: what a user's console (model units) or a test harness (reset, faults,
@@ -27,8 +27,9 @@ export const ADMIN_ROUTES: readonly { method: string; path: string; does: string
   { method: 'POST', path: 'faults', does: 'inject a fault, body: a FaultRuleInput' },
   { method: 'DELETE', path: 'faults', does: 'clear the injected faults' },
   { method: 'POST', path: 'endpoints/{id}/fail', does: 'make an endpoint Abnormal, body {Reason}' },
-  { method: 'GET', path: 'variance', does: 'whether variance mode is on (emulator/ark/variance.ts)' },
-  { method: 'PUT', path: 'variance', does: 'turn variance mode on or off, body {enabled: boolean}' },
+  { method: 'POST', path: 'rollings/fail-next', does: 'make the next rollout fail once it reaches a percent, body {AtPercent, Reason?, EndpointId?}' },
+  { method: 'GET', path: 'variance', does: 'whether variance mode is on, as {enabled}' },
+  { method: 'PUT', path: 'variance', does: 'switch variance mode (emulator/ark/variance.ts), body {enabled: boolean}' },
 ];
 
 export interface AdminStore {
@@ -107,6 +108,15 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   if (fail && method === 'POST') {
     const { Reason } = parse(FailEndpointBodySchema, body, 'failEndpoint body');
     return ok(cp.endpoints.adminFail(decodeURIComponent(fail[1]!), Reason));
+  }
+  if (route === 'rollings/fail-next' && method === 'POST') {
+    const { AtPercent, Reason, EndpointId } = parse(FailNextRollingBodySchema, body, 'rolling failure');
+    const armed = cp.rollings.adminArmFailure({
+      atPercent: AtPercent,
+      reason: Reason ?? `ark-local injected failure: the new model's replicas did not become healthy at ${AtPercent}%`,
+      ...(EndpointId ? { endpointId: EndpointId } : {}),
+    });
+    return ok({ AtPercent: armed.atPercent, Reason: armed.reason, EndpointId: armed.endpointId }, 201);
   }
   if (route === 'state' && method === 'GET') {
     return ok({

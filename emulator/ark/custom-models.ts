@@ -1,3 +1,4 @@
+import { ACTIVE_ROLLING_STATUSES } from '../../provider/api/ark-rolling';
 import { DEFAULT_PROJECT_NAME, type ArkRequest, type ArkResult, type CustomModel, type CustomModelStatus } from '../../provider/api/ark';
 import type { CustomModelRecord } from '../state/control-plane';
 import { advanceOnRead, freshProgress, type Progress } from '../state/transitions';
@@ -102,7 +103,15 @@ export class CustomModels {
     if (record.model.Status === 'Deleting') {
       throw new ArkApiError('OperationDenied.InvalidState', `The CustomModel "${req.Id}" is already Deleting.`);
     }
-    const users = this.store.state.endpoints.filter((e) => e.endpoint.ModelReference.CustomModelId === req.Id).map((e) => e.endpoint.Id);
+    const serving = this.store.state.endpoints.filter((e) => e.endpoint.ModelReference.CustomModelId === req.Id).map((e) => e.endpoint.Id);
+    // An active rollout still needs both its models: the one it leaves (a rollback returns to it) and the target.
+    // One whose endpoint is gone (deleted mid-rollout) needs nothing any more.
+    const endpointExists = (id: string) => this.store.state.endpoints.some((e) => e.endpoint.Id === id);
+    const rolling = this.store.state.rollings
+      .filter(({ rolling: r }) => ACTIVE_ROLLING_STATUSES.includes(r.Status) && endpointExists(r.EndpointId))
+      .filter(({ rolling: r }) => [r.FromModelReference.CustomModelId, r.ToModelReference.CustomModelId].includes(req.Id))
+      .map(({ rolling: r }) => `${r.EndpointId} (rollout ${r.Id}, ${r.Status})`);
+    const users = [...new Set([...serving, ...rolling])];
     if (users.length > 0) {
       throw new ArkApiError('OperationDenied.CustomModelInUse', `The CustomModel "${req.Id}" is referenced by endpoint(s) ${users.join(', ')}; delete them first.`);
     }

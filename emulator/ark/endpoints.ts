@@ -23,6 +23,8 @@ export interface EndpointsDeps {
   modelUnits: ModelUnits;
   /** What a List does before filtering: advance every resource of the control plane, counting a read or not. */
   advanceAll(countRead: boolean): Promise<void>;
+  /** Takes the steps already due of the endpoint's rollout (no read counted), so RollingId is never stale. */
+  settleRollout(rollingId: string): Promise<void>;
 }
 
 /** Endpoints: the actions on them, the states each action accepts, and the Scheduling/Deleting state machine. */
@@ -64,7 +66,8 @@ export class Endpoints {
       Moderation: req.Moderation,
       CreateTime: rfc3339(now),
       UpdateTime: rfc3339(now),
-      SupportRolling: false,
+      // Decided: custom models on a model unit can be switched by a rollout (emulator/ark/rollings.ts).
+      SupportRolling: ref.CustomModelId !== undefined,
       // No TPM guarantee package (ScaleTierId) on model-unit endpoints (reference §2.8: base models only).
       SupportScaleTier: false,
       BatchOnly: false,
@@ -76,6 +79,7 @@ export class Endpoints {
 
   async get(req: ArkRequest<'GetEndpoint'>): Promise<ArkResult<'GetEndpoint'>> {
     const record = await this.advance(req.Id, true);
+    if (record.endpoint.RollingId) await this.deps.settleRollout(record.endpoint.RollingId);
     return copy(record.endpoint);
   }
 
@@ -132,6 +136,11 @@ export class Endpoints {
   peek(id: string): Endpoint | undefined {
     const record = this.find(id);
     return record && copy(record.endpoint);
+  }
+
+  /** The endpoint after the steps already due (no read counted), for actions of other modules (rollouts). */
+  settle(id: string): Promise<EndpointRecord> {
+    return this.advance(id, false);
   }
 
   find(id: string): EndpointRecord | undefined {

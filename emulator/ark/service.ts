@@ -42,6 +42,10 @@ const HANDLERS: { [A in ArkAction]: Handler } = {
   ListCustomModels: (cp, r) => cp.customModels.list(r),
   UpdateCustomModel: (cp, r) => cp.customModels.update(r),
   DeleteCustomModel: (cp, r) => cp.customModels.delete(r),
+  CreateEndpointRolling: (cp, r) => cp.rollings.create(r),
+  GetEndpointRolling: (cp, r) => cp.rollings.get(r),
+  RollbackEndpointRolling: (cp, r) => cp.rollings.rollback(r),
+  CancelEndpointRolling: (cp, r) => cp.rollings.cancel(r),
 };
 
 /**

@@ -29,10 +29,12 @@ export interface ChatServiceOptions {
   staticKeys: readonly string[];
   findApiKey(key: string): ApiKeyRecord | undefined;
   findEndpoint(id: string): Endpoint | undefined;
-  /** What an endpoint serves, for the synthetic reply, e.g. `cm-… (Qwen2.5-0.5B)`. */
-  describeServed(endpoint: Endpoint): string;
-  /** The `model` a reply names: the model served, not the endpoint id (as the real service answers). */
-  servedModelName(endpoint: Endpoint): string;
+  /**
+   * What serves this request to `endpoint`: during a rollout the old or the new model, in the rollout's
+   * proportion, so one call decides both. `model` is the reply's `model` (the model served, not the endpoint id,
+   * as the real service answers); `description` goes into the synthetic reply, e.g. `cm-… (Qwen2.5-0.5B)`.
+   */
+  serve(endpoint: Endpoint): { model: string; description: string };
   faults: FaultInjector;
   clock: Clock;
 }
@@ -100,7 +102,8 @@ async function complete(opts: ChatServiceOptions, limiter: EndpointRateLimiter, 
     throw new ChatApiError('InvalidEndpoint.ClosedEndpoint', `The endpoint ${endpoint.Id} is ${endpoint.Status}; it serves requests only when Running.`, 'model');
   }
 
-  const reply = syntheticReply(endpoint.Id, opts.describeServed(endpoint), request);
+  const served = opts.serve(endpoint);
+  const reply = syntheticReply(endpoint.Id, served.description, request);
   const verdict = limiter.admit(endpoint.Id, endpoint.RateLimit, usage(reply).total_tokens);
   if (verdict !== 'ok') {
     const which = verdict === 'rpm' ? `RPM ${endpoint.RateLimit!.Rpm}` : `TPM ${endpoint.RateLimit!.Tpm}`;
@@ -108,13 +111,12 @@ async function complete(opts: ChatServiceOptions, limiter: EndpointRateLimiter, 
     throw new ChatApiError(code, `Its RateLimit allows ${which} per 60 s window; retry later or raise rateLimit.`, undefined, endpoint.Id);
   }
   const created = Math.floor(opts.clock() / 1000);
-  const model = opts.servedModelName(endpoint);
-  if (request.stream) return stream(res, requestId, created, model, reply, request.stream_options?.include_usage === true);
+  if (request.stream) return stream(res, requestId, created, served.model, reply, request.stream_options?.include_usage === true);
   const body: ChatCompletion = {
     id: requestId,
     object: 'chat.completion',
     created,
-    model,
+    model: served.model,
     choices: [{ index: 0, message: { role: 'assistant', content: reply.tokens.join(' ') }, finish_reason: reply.finishReason, logprobs: null }],
     usage: usage(reply),
   };

@@ -1,4 +1,5 @@
 import type { CustomModel, Endpoint } from '../../provider/api/ark';
+import type { RollingInfo } from '../../provider/api/ark-rolling';
 import type { Progress } from './transitions';
 
 /**
@@ -28,6 +29,22 @@ export interface ModelUnitRecord {
   CreateTime: string;
 }
 
+/** A rolling model switch of an endpoint (emulator/ark/rollings.ts). */
+export interface RollingRecord {
+  rolling: RollingInfo;
+  progress: Progress;
+  /** Injected failure: the rollout turns Failed once its Progress reaches this percent. */
+  failAtPercent?: number;
+  failReason?: string;
+}
+
+/** Admin-armed failure for the next rollout started (on `endpointId`, or on any endpoint when absent). */
+export interface RollingFailureRecord {
+  endpointId?: string;
+  atPercent: number;
+  reason: string;
+}
+
 /** A temporary data-plane key issued by GetApiKey. */
 export interface ApiKeyRecord {
   key: string;
@@ -43,10 +60,12 @@ export interface ControlPlaneState {
   customModels: CustomModelRecord[];
   modelUnits: ModelUnitRecord[];
   apiKeys: ApiKeyRecord[];
+  rollings: RollingRecord[];
+  rollingFailures: RollingFailureRecord[];
 }
 
 export function emptyControlPlaneState(): ControlPlaneState {
-  return { version: 1, endpoints: [], customModels: [], modelUnits: [], apiKeys: [] };
+  return { version: 1, endpoints: [], customModels: [], modelUnits: [], apiKeys: [], rollings: [], rollingFailures: [] };
 }
 
 /** Model unit plus how it is used, as the admin routes show it. */

@@ -36,6 +36,11 @@ export function quickstart() {
     modelUnitId: config.require('modelUnitId'),
     description: config.get('endpointDescription'),
     rateLimit: { rpm: config.getNumber('rpm') ?? 600, tpm: config.getNumber('tpm') ?? 200_000 },
+    modelUpdate: config.get<'replace' | 'rolling'>('modelUpdate'),
+  }, {
+    // Pulumi's own deletion safety (docs/resources/model-unit-endpoint.md "Safe deletes").
+    protect: config.getBoolean('protectEndpoint'),
+    retainOnDelete: config.getBoolean('retainEndpoint'),
   });
 
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ArkRollingActions } from './ark-rolling';
 import { READ_NEEDS } from './read-needs';
 
 /**
@@ -375,6 +376,7 @@ export const ArkActions = {
   },
   UpdateCustomModel: { request: UpdateCustomModelRequestSchema, result: IdResultSchema, read: IdReadSchema },
   DeleteCustomModel: { request: DeleteCustomModelRequestSchema, ...empty },
+  ...ArkRollingActions,
 } as const satisfies Record<string, ActionContract>;
 
 export type ArkAction = keyof typeof ArkActions;

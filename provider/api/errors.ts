@@ -56,7 +56,7 @@ export type GatewayErrorCode = keyof typeof GatewayErrors;
 export type ArkErrorCode = keyof typeof ArkErrors;
 
 /** Resource kinds named in `NotFound.{Kind}` codes. */
-export type NotFoundKind = 'Endpoint' | 'CustomModel' | 'ModelUnit' | 'FoundationModel';
+export type NotFoundKind = 'Endpoint' | 'CustomModel' | 'ModelUnit' | 'FoundationModel' | 'EndpointRolling';
 
 export function notFoundCode(kind: NotFoundKind): string {
   return `NotFound.${kind}`;

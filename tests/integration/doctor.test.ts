@@ -172,7 +172,16 @@ test('reads the stack config with the pulumi CLI in a stack directory', async ()
   expect(code).toBe(0);
 });
 
+test('prints the CreateEndpointRolling body a rolling model update would send, without calling Ark', async () => {
+  const r = await doctor({ PATH: process.env.PATH }, '--rolling-request', 'ep-20250101000000-abcde', '--custom-model', 'cm-20250102000000-fghij');
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout)).toEqual({ EndpointId: 'ep-20250101000000-abcde', ModelReference: { CustomModelId: 'cm-20250102000000-fghij' }, Step: 2, WaitDuration: 1 });
+});
+
 test.each([
+  [['--custom-model', 'cm-20250102000000-fghij'], /--custom-model only goes with --rolling-request/],
+  [['--rolling-request', 'ep-20250101000000-abcde'], /--rolling-request needs --custom-model/],
+  [['--rolling-request', 'my-endpoint', '--custom-model', 'cm-20250102000000-fghij'], /expected an endpoint id/],
   [['--prefix', 'p'], /--prefix only goes with --upload-model-request/],
   [['--upload-model-request', '.'], /needs --bucket/],
   [['--frobnicate'], /unknown option --frobnicate/],

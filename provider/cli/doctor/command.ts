@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createRollingRequest } from '../../api/ark-rolling';
+import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN } from '../../api/ids';
 import { uploadModelRequest } from '../../api/upload-model';
 import { toApiTags } from '../../clients/ark/finders';
 import { resolveBaseModel, supportedBaseList } from '../../model/catalogue';
@@ -22,6 +24,7 @@ export const DOCTOR_USAGE = `Usage: pulumi-ark doctor [--bucket NAME] [--model-u
        pulumi-ark doctor --upload-model-request DIR --bucket NAME --prefix PREFIX --name NAME
                          [--base NAME] [--description TEXT] [--project NAME] [--tag KEY=VALUE]...
                          [--owner PROJECT/STACK/RESOURCE] [--content-digest sha256:…] [--exclude GLOB]...
+       pulumi-ark doctor --rolling-request ENDPOINT_ID --custom-model CUSTOM_MODEL_ID
 
 Read-only checks of the Ark and TOS settings the provider would use: the stack config of the Pulumi project in
 the current directory (read with \`pulumi config --json --show-secrets\`), else the environment variables of
@@ -37,6 +40,8 @@ docs/configuration.md, else the region defaults. It never creates or changes any
 
   --upload-model-request DIR   print the exact UploadModel body the CustomModel resource would send for the
                                model directory DIR uploaded by a TosModelDir to tos://BUCKET/PREFIX/ (no network)
+  --rolling-request ENDPOINT_ID print the exact CreateEndpointRolling body a ModelUnitEndpoint with
+                               modelUpdate: rolling would send to switch ENDPOINT_ID to --custom-model (no network)
 
 Exit codes: 0 every check passed, 1 a check failed, 2 usage error.
 `;
@@ -54,6 +59,7 @@ interface DoctorArgs {
   stack?: string;
   noStack: boolean;
   upload?: UploadArgs;
+  rolling?: { endpointId: string; customModelId: string };
 }
 
 interface UploadArgs {
@@ -72,6 +78,8 @@ interface UploadArgs {
 export function parseDoctorArgs(args: readonly string[], cwd: string): DoctorArgs {
   const out: DoctorArgs = { json: false, cwd, noStack: false };
   let uploadDir: string | undefined;
+  let rollingEndpoint: string | undefined;
+  let rollingModel: string | undefined;
   const upload: Omit<UploadArgs, 'dir'> = { tags: {}, exclude: [] };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]!;
@@ -92,6 +100,8 @@ export function parseDoctorArgs(args: readonly string[], cwd: string): DoctorArg
       case '--cwd': out.cwd = path.resolve(cwd, value()); break;
       case '--stack': out.stack = value(); break;
       case '--upload-model-request': uploadDir = path.resolve(cwd, value()); break;
+      case '--rolling-request': rollingEndpoint = value(); break;
+      case '--custom-model': rollingModel = value(); break;
       case '--prefix': upload.prefix = value(); break;
       case '--name': upload.name = value(); break;
       case '--base': upload.base = value(); break;
@@ -110,6 +120,13 @@ export function parseDoctorArgs(args: readonly string[], cwd: string): DoctorArg
       default:
         throw new DoctorUsageError(`unknown option ${flag}`);
     }
+  }
+  if (rollingEndpoint !== undefined || rollingModel !== undefined) {
+    if (rollingEndpoint === undefined) throw new DoctorUsageError('--custom-model only goes with --rolling-request');
+    if (!ENDPOINT_ID_PATTERN.test(rollingEndpoint)) throw new DoctorUsageError(`--rolling-request: expected an endpoint id like ep-20240101000000-abcde, found ${rollingEndpoint}`);
+    if (rollingModel === undefined) throw new DoctorUsageError('--rolling-request needs --custom-model (the model to switch to)');
+    if (!CUSTOM_MODEL_ID_PATTERN.test(rollingModel)) throw new DoctorUsageError(`--custom-model: expected a custom model id like cm-20240101000000-abcde, found ${rollingModel}`);
+    out.rolling = { endpointId: rollingEndpoint, customModelId: rollingModel };
   }
   const uploadOnly = ['prefix', 'name', 'base', 'description', 'project', 'owner', 'contentDigest'] as const;
   if (uploadDir === undefined) {
@@ -134,6 +151,11 @@ export interface DoctorIo {
 export async function doctorCommand(argv: readonly string[], io: DoctorIo): Promise<number> {
   const args = parseDoctorArgs(argv, io.cwd);
   if (args.upload) return printUploadRequest(args, args.upload, io);
+  if (args.rolling) {
+    // The controller's own builder (provider/resources/model-unit-endpoint/rolling.ts sends exactly this).
+    io.stdout.write(`${JSON.stringify(createRollingRequest(args.rolling.endpointId, args.rolling.customModelId), null, 2)}\n`);
+    return DOCTOR_EXIT.ok;
+  }
 
   const source: StackConfigSource = args.noStack
     ? { kind: 'none', why: '--no-stack' }

@@ -34,7 +34,7 @@ import { type HttpResponse, type HttpTransport, nodeHttpTransport } from './tran
  * Actions that create a billed resource and carry no idempotency token (the API has no ClientToken). Repeating
  * one after a lost answer could make a second resource. Throttling is still retried: a 429 means "refused".
  */
-export const NON_IDEMPOTENT_ACTIONS: ReadonlySet<ArkAction> = new Set<ArkAction>(['CreateEndpoint', 'UploadModel']);
+export const NON_IDEMPOTENT_ACTIONS: ReadonlySet<ArkAction> = new Set<ArkAction>(['CreateEndpoint', 'UploadModel', 'CreateEndpointRolling']);
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
 

@@ -88,17 +88,24 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
     const interval = pollIntervalFrom(settings.pollIntervalMs);
     let delayMs = interval.initialMs;
     for (;;) {
+      let inUse: Error;
       try {
         await client.call('DeleteCustomModel', { Id: id });
         break;
       } catch (error) {
         if (isNotFound(error)) return;
         if (!hasCode(error, 'OperationDenied.CustomModelInUse')) throw error;
+        inUse = error;
       }
       // In use: refuse clearly if a live endpoint serves it; wait (bounded) if every user is being deleted, the
       // normal case when Pulumi replaced the endpoint just before deleting this model.
       const users = await findEndpointsUsingModel(client, id);
       const serving = users.filter((e) => e.Status !== 'Deleting');
+      if (users.length === 0) {
+        // No endpoint serves it, yet it is in use: a rollout still needs it (its target, or the model a rollback
+        // returns to). That ends only by the rollout finishing, so refuse with the service's words.
+        throw new Error(`cannot delete custom model ${id} ("${props.modelName}"): ${inUse.message}. Wait for the rollout to finish, then delete again.`);
+      }
       if (serving.length) {
         const list = serving.map((e) => `${e.Id} ("${e.Name}", ${e.Status})`).join(', ');
         throw new Error(

@@ -44,6 +44,12 @@ describe('ModelUnitEndpoint diff', () => {
     ['an empty description equals none', { description: '' }, {}, { changes: false, replaces: [], deleteBeforeReplace: false }],
     ['a Stopped endpoint needs an update that starts it', {}, { status: 'Stopped' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['a Scheduling endpoint (timed-out wait) needs an update that resumes', {}, { status: 'Scheduling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['with rolling, another model updates in place', { customModelId: 'cm-20240202000000-zzzzz', modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['with rolling, an unknown model id during preview updates in place', { customModelId: UNKNOWN, modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['with rolling, another model unit still replaces', { modelUnitId: 'mu-20240202000000-zzzzz', modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: ['modelUnitId'], deleteBeforeReplace: false }],
+    ['switching to rolling together with a new model rolls it', { customModelId: 'cm-20240202000000-zzzzz', modelUpdate: 'rolling' }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['a readiness probe that never passed needs an update that probes', { readinessProbe: { prompt: 'hi' } }, { readinessProbe: { prompt: 'hi' }, lastProbe: { time: 't', latencyMs: 1, passed: false, httpStatus: 400, errorCode: 'X' } }, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    ['a passed readiness probe is not repeated', { readinessProbe: { prompt: 'hi' } }, { readinessProbe: { prompt: 'hi' }, lastProbe: { time: 't', latencyMs: 1, passed: true, httpStatus: 200 } }, { changes: false, replaces: [], deleteBeforeReplace: false }],
   ])('%s', async (_label, newOverrides, stateOverrides, expected) => {
     const { changed, ...decision } = await controller.diff('ep-1', { ...state, ...stateOverrides }, { ...base, ...newOverrides }, ctx);
     expect(decision).toEqual(expected);
@@ -54,6 +60,11 @@ describe('ModelUnitEndpoint diff', () => {
   it('names the changed properties for the detailed diff', async () => {
     const result = await controller.diff('ep-1', state, { ...base, name: 'renamed', description: 'new' }, ctx);
     expect(result.changed).toEqual(['name', 'description']);
+  });
+
+  it('lists a rolled model as changed but not replacing', async () => {
+    const result = await controller.diff('ep-1', { ...state, modelUpdate: 'rolling' }, { ...base, modelUpdate: 'rolling', customModelId: 'cm-20240202000000-zzzzz' }, ctx);
+    expect(result).toMatchObject({ changed: ['customModelId'], replaces: [] });
   });
 
   it('declares its replace list up front', () => {
@@ -73,6 +84,9 @@ describe('ModelUnitEndpoint check', () => {
     ['an unknown replacement mode', { replacement: 'blue-green' }, 'replacement'],
     ['a zero timeout', { createTimeoutSeconds: 0 }, 'createTimeoutSeconds'],
     ['a missing name', { name: undefined }, 'name'],
+    ['an unknown model update mode', { modelUpdate: 'blue-green' }, 'modelUpdate'],
+    ['a probe without a prompt', { readinessProbe: { maxTokens: 4 } }, 'readinessProbe.prompt'],
+    ['a probe with an unknown field', { readinessProbe: { prompt: 'hi', path: '/health' } }, 'readinessProbe'],
   ])('reports %s against the property', async (_label, overrides, property) => {
     const result = await controller.check({}, { ...base, ...overrides }, ctx);
     expect(result.inputs).toBeUndefined();

@@ -9,6 +9,8 @@ import { systemClock } from '../../clients/retry';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
 import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, pickInputs, sameValue } from '../properties';
+import { needsProbe, probeWhenAsked } from './probe';
+import { replacingInputs, rollToModel } from './rolling';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
   DEFAULT_DELETE_TIMEOUT_SECONDS,
@@ -36,9 +38,10 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
   },
 
   async diff(_id, olds, news) {
-    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges, ignore: ignoreChanges });
-    // Not Running (stopped out of band, Abnormal, or a wait that timed out): update starts it or resumes waiting.
-    const unfinished = olds.status !== 'Running';
+    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges: replacingInputs(replaceOnChanges, news), ignore: ignoreChanges });
+    // Not Running (stopped out of band, Abnormal, or a wait that timed out), or a readiness probe that has not
+    // passed: update starts it, resumes waiting or probes again.
+    const unfinished = olds.status !== 'Running' || needsProbe(olds, news);
     return {
       changes: changed.length > 0 || unfinished,
       changed,
@@ -54,11 +57,13 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
       id = await adoptExisting(client, inputs.adoptExistingId, inputs, ctx);
     } else {
       const earlier = await findOwn(client, inputs);
-      if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, created by an earlier interrupted run of this resource`);
+      if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, which carries this resource's owner tag (made by an interrupted run, or retained by an earlier delete)`);
       id = earlier ?? (await createEndpoint(client, inputs, ctx));
     }
     const properties = () => ({ ...inputs, chatBaseUrl: ctx.settings().chatBaseUrl });
-    const outs = await keepCreatedOnFailure({ id, what: 'endpoint', properties }, () => converge(client, id, inputs, ctx, 'create'));
+    const outs = await keepCreatedOnFailure({ id, what: 'endpoint', properties }, async () =>
+      probeWhenAsked(client, id, await converge(client, id, inputs, ctx, 'create'), inputs, ctx),
+    );
     return { id, outs };
   },
 
@@ -70,8 +75,15 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
 
-  async update(id, _olds, news, ctx) {
-    return { outs: await converge(new ArkClient({ settings: ctx.settings() }), id, news, ctx, 'update') };
+  async update(id, olds, news, ctx) {
+    const client = new ArkClient({ settings: ctx.settings() });
+    if (news.modelUpdate === 'rolling') {
+      // Everything but the model first, and the endpoint Running (a rollout needs it), with the state's model
+      // in any partial failure; then the rollout, which throws (old state kept) if it had to be rolled back.
+      await converge(client, id, { ...news, customModelId: olds.customModelId }, ctx, 'update');
+      await rollToModel(client, id, news, ctx);
+    }
+    return { outs: await probeWhenAsked(client, id, await converge(client, id, news, ctx, 'update'), news, ctx) };
   },
 
   async delete(id, props, ctx) {

@@ -5,7 +5,7 @@ import { ArkDynamicResource, ownerTagFor } from '../dynamic-shim';
 export interface ModelUnitEndpointArgs {
   /** Endpoint name; updates in place. */
   name: pulumi.Input<string>;
-  /** The custom model to serve (CustomModel.id). Changing it replaces the endpoint. */
+  /** The custom model to serve (CustomModel.id). Changing it replaces the endpoint, or rolls it with `modelUpdate: 'rolling'`. */
   customModelId: pulumi.Input<string>;
   /** The model unit hosting it (`mu-…`). Changing it replaces the endpoint. */
   modelUnitId: pulumi.Input<string>;
@@ -27,6 +27,12 @@ export interface ModelUnitEndpointArgs {
   replacement?: pulumi.Input<'create-before-delete' | 'delete-before-create'>;
   /** Take over an existing `ep-…` endpoint instead of creating one (only read at create). */
   adoptExistingId?: pulumi.Input<string>;
+  /** `replace` (default: new endpoint, new id) or `rolling` (same endpoint switches models in place). */
+  modelUpdate?: pulumi.Input<'replace' | 'rolling'>;
+  /** How long a rolling model switch may take, and then its rollback (default 3600 each). */
+  updateTimeoutSeconds?: pulumi.Input<number>;
+  /** A chat completion that must answer after Running and after a rollout. */
+  readinessProbe?: pulumi.Input<{ prompt: pulumi.Input<string>; maxTokens?: pulumi.Input<number>; timeoutSeconds?: pulumi.Input<number> }>;
 }
 
 /**
@@ -44,6 +50,8 @@ export class ModelUnitEndpoint extends ArkDynamicResource {
   declare readonly chatBaseUrl: pulumi.Output<string>;
   declare readonly createTime: pulumi.Output<string>;
   declare readonly updateTime: pulumi.Output<string>;
+  /** The last readiness probe: `{time, latencyMs, passed, httpStatus?, errorCode?, servedModel?}`. */
+  declare readonly lastProbe: pulumi.Output<{ time: string; latencyMs: number; passed: boolean; httpStatus?: number; errorCode?: string; servedModel?: string } | undefined>;
 
   constructor(name: string, args: ModelUnitEndpointArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -57,6 +65,7 @@ export class ModelUnitEndpoint extends ArkDynamicResource {
         chatBaseUrl: undefined,
         createTime: undefined,
         updateTime: undefined,
+        lastProbe: undefined,
       },
       opts,
     );

@@ -18,6 +18,36 @@ export const KNOWN_MODERATION_STRATEGIES: readonly string[] = MODERATION_STRATEG
 
 export const ReplacementSchema = z.enum(['create-before-delete', 'delete-before-create']);
 
+/** How long a rolling model switch may take, rollback included, when neither input nor engine says. */
+export const DEFAULT_ROLLING_TIMEOUT_SECONDS = 3_600;
+
+/**
+ * `replace` (default: the behaviour every existing stack was planned with, and the only path that works for
+ * endpoints without SupportRolling) or `rolling` (a new customModelId switches the live endpoint in place).
+ */
+export const ModelUpdateSchema = z.enum(['replace', 'rolling']);
+export type ModelUpdate = z.infer<typeof ModelUpdateSchema>;
+
+export const DEFAULT_PROBE_MAX_TOKENS = 8;
+export const DEFAULT_PROBE_TIMEOUT_SECONDS = 30;
+
+export const ReadinessProbeSchema = z.strictObject({
+  prompt: z.string().min(1).max(4_000).describe('The user message sent to the endpoint.'),
+  maxTokens: z.number().int().min(1).max(4_096).optional().describe(`\`max_tokens\` of the probe request; default ${DEFAULT_PROBE_MAX_TOKENS}.`),
+  timeoutSeconds: z.number().int().min(1).max(300).optional().describe(`How long the probe request may take; default ${DEFAULT_PROBE_TIMEOUT_SECONDS}.`),
+});
+export type ReadinessProbe = z.infer<typeof ReadinessProbeSchema>;
+
+export const LastProbeSchema = z.object({
+  time: z.string().describe('RFC 3339 time the probe was sent.'),
+  latencyMs: z.number().int().min(0).describe('Time until the full answer (or the failure) arrived.'),
+  passed: z.boolean().describe('Whether the endpoint answered the completion.'),
+  httpStatus: z.number().int().optional().describe('HTTP status of the answer (absent when no answer came).'),
+  errorCode: z.string().optional().describe('The Chat API error code of a failed probe, or a network error code.'),
+  servedModel: z.string().optional().describe('The `model` the answer named.'),
+});
+export type LastProbe = z.infer<typeof LastProbeSchema>;
+
 export const InputsSchema = z.object({
   // No length or character limit: none is documented for endpoint names (ark-api.md §2.1 and §6).
   name: z.string().min(1).describe('Endpoint name shown in the Ark console; updates in place.'),
@@ -58,6 +88,13 @@ export const InputsSchema = z.object({
     .optional()
     .describe('Take over an existing endpoint (ep-…) instead of creating one; its model and model unit must match. Only read at create.'),
   owner: ownerInput('Set by the resource class: project/stack/resource name, written as an owner tag.'),
+  modelUpdate: ModelUpdateSchema.optional().describe(
+    'How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).',
+  ),
+  updateTimeoutSeconds: waitSecondsInput(`How long a rolling model switch may take, and then its rollback if it failed; default ${DEFAULT_ROLLING_TIMEOUT_SECONDS} each.`),
+  readinessProbe: ReadinessProbeSchema.optional().describe(
+    'A chat completion sent after the endpoint is Running (and after a rollout); create/update succeed only when it answers.',
+  ),
 });
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_KEYS = Object.keys(InputsSchema.shape) as (keyof Inputs)[];
@@ -68,5 +105,6 @@ export const OutputsSchema = InputsSchema.extend({
   chatBaseUrl: z.string().describe('Base URL of the OpenAI-compatible Chat API; call it with `model` = the endpoint id.'),
   createTime: z.string().describe('RFC 3339 creation time reported by Ark.'),
   updateTime: z.string().describe('RFC 3339 time of the last change reported by Ark.'),
+  lastProbe: LastProbeSchema.optional().describe('The last readiness probe: time, latency, outcome.'),
 });
 export type Outputs = z.infer<typeof OutputsSchema>;
