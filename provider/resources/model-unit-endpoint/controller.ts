@@ -7,7 +7,7 @@ import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } fr
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { systemClock } from '../../clients/retry';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
-import { checkWithSchema, diffProperties, pickInputs, sameValue } from '../properties';
+import { checkWithSchema, diffProperties, isImportRead, pickInputs, sameValue } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
   DEFAULT_DELETE_TIMEOUT_SECONDS,
@@ -268,9 +268,11 @@ function outputsFor(inputs: Inputs, live: Endpoint, settings: ProviderSettings):
 
 /**
  * State after refresh: live values where Ark reports them. Rate limit and moderation are taken from Ark only
- * when the inputs set them; otherwise the service's defaults would show as drift on every refresh.
+ * when the inputs set them; otherwise the service's defaults would show as drift on every refresh. An import
+ * (no stored state) takes both from Ark: they become inputs the importing program then states.
  */
 export function outputsFromLive(props: Outputs, live: Endpoint, settings: ProviderSettings): Outputs {
+  const importing = isImportRead(props, 'status');
   const tags = fromApiTags(live.Tags);
   const liveProject = live.ProjectName ?? DEFAULT_PROJECT_NAME;
   return {
@@ -279,8 +281,8 @@ export function outputsFromLive(props: Outputs, live: Endpoint, settings: Provid
     description: live.Description || undefined,
     customModelId: live.ModelReference.CustomModelId ?? props.customModelId,
     modelUnitId: live.ModelUnitId ?? props.modelUnitId,
-    rateLimit: props.rateLimit && live.RateLimit ? { rpm: live.RateLimit.Rpm, tpm: live.RateLimit.Tpm } : props.rateLimit,
-    moderation: props.moderation && live.Moderation ? live.Moderation.Strategy : props.moderation,
+    rateLimit: (importing || props.rateLimit) && live.RateLimit ? { rpm: live.RateLimit.Rpm, tpm: live.RateLimit.Tpm } : props.rateLimit,
+    moderation: (importing || props.moderation) && live.Moderation ? live.Moderation.Strategy : props.moderation,
     tags: Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     status: live.Status,
