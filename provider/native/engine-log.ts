@@ -29,14 +29,16 @@ export function engineLog(engineAddress: string | undefined): EngineLog {
     };
   }
   const client = new enginerpc.EngineClient(engineAddress, grpc.credentials.createInsecure());
+  // One at a time, so the engine shows them in the order they were written (the last ephemeral line stays).
+  let queue: Promise<void> = Promise.resolve();
   const send = (urn: string, severity: number, message: string, ephemeral: boolean) => {
     const request = new engineproto.LogRequest();
     request.setSeverity(severity as never);
     request.setMessage(message);
     request.setUrn(urn);
     request.setEphemeral(ephemeral);
-    // A lost progress line must never fail the operation it describes.
-    client.log(request, () => undefined);
+    // A lost progress line must never fail the operation it describes: errors are ignored.
+    queue = queue.then(() => new Promise<void>((resolve) => void client.log(request, () => resolve())));
   };
   return {
     forResource: (urn) => ({
