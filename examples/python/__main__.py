@@ -20,13 +20,16 @@ weights = ark.TosModelDir(
 )
 
 # Imports the directory into Ark; new weights import a new model (replace) before the old one goes.
+# quantization comes from config, not from weights.quantization: the engine drops a null output ("not
+# quantized"), and the Python SDK reads a missing output as unknown during preview, which would plan a
+# replacement of the model at every preview. TosModelDir still checks the files against the base model.
 model = ark.CustomModel(
     "model",
     name=f"python-{stack}",
     base_model=base_model,
     location=weights.location,
     content_digest=weights.content_digest,
-    quantization=weights.quantization,
+    quantization=config.get("quantization"),
 )
 
 # Serves it on your model unit; a new model replaces the endpoint (create before delete).
