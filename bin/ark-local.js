@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Launcher for the ark-local emulator; the implementation is the compiled emulator/cli.ts.
-require('../dist/emulator/cli.js').run(process.argv.slice(2));
+require('./require-built')('ark-local', 'dist/emulator/cli.js').run(process.argv.slice(2));

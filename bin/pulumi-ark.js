@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Launcher for the pulumi-ark command (`pulumi-ark validate DIR`); the implementation is the compiled provider/cli/main.ts.
-require('../dist/provider/cli/main.js')
+require('./require-built')('pulumi-ark', 'dist/provider/cli/main.js')
   .main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code;

@@ -87,8 +87,16 @@ export function parseCliArgs(argv: readonly string[]): ArkLocalOptions | 'help' 
   return opts;
 }
 
-/** What to paste where: the endpoints, the key, and the stack config lines. */
-export function banner(ark: ArkLocal, opts: ArkLocalOptions): string {
+export type BannerFacts = Pick<ArkLocal, 'url' | 'tosEndpoint' | 'chatBaseUrl' | 'apiKey' | 'credential' | 'region'>;
+
+/**
+ * What to paste where: the endpoints, the key, the stack config lines, and how to get a model unit. The secret
+ * key is printed only when it is the built-in development key (public anyway, in the source); one given with
+ * --secret-key is the user's own and stays off the terminal and out of CI logs.
+ */
+export function banner(ark: BannerFacts, opts: ArkLocalOptions): string {
+  const builtIn = ark.credential.accessKeyId === DEFAULT_CREDENTIAL.accessKeyId && ark.credential.secretAccessKey === DEFAULT_CREDENTIAL.secretAccessKey;
+  const secret = builtIn ? ark.credential.secretAccessKey : '<the key you gave with --secret-key>';
   return [
     `ark-local listening on ${ark.url}`,
     `  state:           ${opts.dataDir ? opts.dataDir : 'in memory'}`,
@@ -96,8 +104,9 @@ export function banner(ark: ArkLocal, opts: ArkLocalOptions): string {
     `  Ark endpoint:    ${ark.url}   (POST /?Action=…&Version=2024-01-01)`,
     `  TOS endpoint:    ${ark.tosEndpoint}   (plain HTTP, path-style)`,
     `  Chat base URL:   ${ark.chatBaseUrl}   (Authorization: Bearer ${ark.apiKey})`,
-    `  Admin:           ${ark.url}/_ark-local/   (unauthenticated, local only)`,
-    `  Access key:      ${ark.credential.accessKeyId}`,
+    `  Admin:           ${ark.url}/_ark-local/   (unauthenticated, local only; GET it for the list of routes)`,
+    `  Access key:      ${ark.credential.accessKeyId}${builtIn ? '   (the built-in development key)' : '   (from --access-key)'}`,
+    `  Secret key:      ${builtIn ? ark.credential.secretAccessKey : 'from --secret-key, not printed'}`,
     `  Region:          ${ark.region}`,
     '',
     'Configure a stack:',
@@ -106,7 +115,11 @@ export function banner(ark: ArkLocal, opts: ArkLocalOptions): string {
     `  pulumi config set ark:chatBaseUrl ${ark.chatBaseUrl}`,
     `  pulumi config set ark:region ${ark.region}`,
     `  pulumi config set --secret ark:accessKey ${ark.credential.accessKeyId}`,
-    `  pulumi config set --secret ark:secretKey ${ark.credential.secretAccessKey}`,
+    `  pulumi config set --secret ark:secretKey ${secret}`,
+    '',
+    'Create a model unit (on real Ark you buy one in the console), then use the Id it answers with:',
+    `  curl -s -X POST ${ark.url}/_ark-local/model-units -H 'content-type: application/json' -d '{"Name":"dev"}'`,
+    '  pulumi config set modelUnitId mu-…',
     '',
   ].join('\n');
 }

@@ -35,7 +35,7 @@ describe('resolveSettings', () => {
 
   it('names both ways to provide credentials when none are set', () => {
     expect(() => resolveSettings({}, {})).toThrow(SettingsError);
-    expect(() => resolveSettings({}, {})).toThrow(/ark:accessKey.*ark:secretKey.*VOLCENGINE_ACCESS_KEY and VOLCENGINE_SECRET_KEY/s);
+    expect(() => resolveSettings({}, {})).toThrow(/`pulumi config set --secret ark:accessKey <AK>` and `pulumi config set --secret ark:secretKey <SK>`.*VOLCENGINE_ACCESS_KEY and VOLCENGINE_SECRET_KEY/s);
   });
 
   it.each([

@@ -66,7 +66,7 @@ function resolveCredentials(config: StackConfig, env: Env): { accessKeyId: strin
   }
   throw new SettingsError(
     'Ark credentials are not set: found neither stack config nor environment variables. Either run ' +
-      '`pulumi config set ark:accessKey <AK>` and `pulumi config set --secret ark:secretKey <SK>`, or export ' +
+      '`pulumi config set --secret ark:accessKey <AK>` and `pulumi config set --secret ark:secretKey <SK>`, or export ' +
       'VOLCENGINE_ACCESS_KEY and VOLCENGINE_SECRET_KEY (VOLC_ACCESSKEY and VOLC_SECRETKEY are accepted too).',
   );
 }

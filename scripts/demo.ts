@@ -73,7 +73,7 @@ async function deploy(): Promise<void> {
 
     say('\nStack outputs:');
     for (const [name, output] of Object.entries(result.outputs)) say(`  ${name.padEnd(16)} ${String(output.value)}`);
-    say('\nRun `npm start` again for a no-op update, `npm run demo:destroy` to remove it all.');
+    say(`\nDone in ${wallSeconds()} s. Run \`npm start\` again for a no-op update, \`npm run demo:destroy\` to remove it all.`);
   } finally {
     await ark.close();
   }
@@ -93,10 +93,18 @@ async function destroy(): Promise<void> {
     const state = await ark.admin.state();
     const objects = state.tos.buckets.find((b) => b.name === BUCKET)?.objects ?? 0;
     detail(`left in ark-local: ${state.endpoints.length} endpoints, ${state.customModels.length} custom models, ${objects} objects in ${BUCKET}`);
-    say('\nDone. `npm start` deploys it again (the model unit stays, like purchased capacity would).');
+    say(`\nDone in ${wallSeconds()} s. \`npm start\` deploys it again (the model unit stays, like purchased capacity would).`);
   } finally {
     await ark.close();
   }
+}
+
+/**
+ * Wall time since node started: `npm start` runs the build check and this demo in one process
+ * (scripts/build.js --run), so this is the whole command but npm's own start-up (about half a second).
+ */
+function wallSeconds(): string {
+  return ((Date.now() - performance.timeOrigin) / 1000).toFixed(1);
 }
 
 async function ensureModel(): Promise<void> {

@@ -45,6 +45,49 @@ export function ensurePulumiCli(): Promise<string> {
   return cliRoot;
 }
 
+/** What a directory run (`pulumi up` in a program directory) needs besides the engine. */
+export interface PulumiTools {
+  /** The Pulumi installation root (holding bin/pulumi). */
+  root: string;
+  /**
+   * PATH entries, first to last: the CLI, the language hosts (pulumi-language-nodejs, -python, -python-exec,
+   * -yaml), and the bin/ of a virtualenv with the Python SDK. Prepend it to PATH for the CLI.
+   */
+  path: string[];
+}
+
+let tools: Promise<PulumiTools> | undefined;
+
+/**
+ * The CLI plus the language hosts and the Python SDK: `PULUMI_ARK_CLI_ROOT` and `PULUMI_ARK_TOOL_PATH` when both
+ * are set (.ci/run exports them), else whatever `scripts/pulumi-cli.sh --env` finds on PATH or builds into its
+ * cache (progress on our stderr).
+ */
+export function ensurePulumiTools(): Promise<PulumiTools> {
+  tools ??= new Promise((resolve, reject) => {
+    const root = process.env.PULUMI_ARK_CLI_ROOT;
+    const toolPath = process.env.PULUMI_ARK_TOOL_PATH;
+    if (root && toolPath) {
+      resolve({ root, path: toolPath.split(path.delimiter).filter(Boolean) });
+      return;
+    }
+    const child = execFile('bash', [path.join(REPO_ROOT, 'scripts', 'pulumi-cli.sh'), '--env'], { maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) {
+        reject(new Error(`scripts/pulumi-cli.sh --env could not provide the Pulumi CLI and language hosts (exit ${err.code ?? '?'}); see its messages above.`));
+        return;
+      }
+      const vars = new Map<string, string>();
+      for (const [, name, value] of stdout.matchAll(/^(\w+)=(.*)$/gm)) vars.set(name!, value!);
+      const printedRoot = vars.get('PULUMI_ARK_CLI_ROOT');
+      const printedPath = vars.get('PULUMI_ARK_TOOL_PATH');
+      if (!printedRoot || !printedPath) reject(new Error(`scripts/pulumi-cli.sh --env printed no PULUMI_ARK_CLI_ROOT / PULUMI_ARK_TOOL_PATH:\n${stdout}`));
+      else resolve({ root: printedRoot, path: printedPath.split(path.delimiter).filter(Boolean) });
+    });
+    child.stderr?.pipe(process.stderr);
+  });
+  return tools;
+}
+
 export interface OfflineStackOptions {
   projectName: string;
   stackName: string;

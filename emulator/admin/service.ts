@@ -12,16 +12,22 @@ import { CreateModelUnitBodySchema, FailEndpointBodySchema, type TosSummary } fr
 /**
  * Admin routes under `/_ark-local/`: what a user's console (model units) or a test harness (reset, faults,
  * transition policy, inspection) would do. UNAUTHENTICATED by design: ark-local binds to 127.0.0.1 and these
- * routes must stay reachable from tests and the demo without a signature.
- *
- *   POST   reset                      clear control-plane state, TOS objects, faults; restore the start policy
- *   GET    transitions                {policy, text}
- *   PUT    transitions                body: TransitionPolicy
- *   GET    faults | POST faults | DELETE faults
- *   GET    model-units | POST model-units   body: {Name?, Slots?, FailWith?}
- *   POST   endpoints/{id}/fail        body: {Reason}
- *   GET    state                      endpoints, custom models, model units, TOS summary
+ * routes must stay reachable from tests and the demo without a signature. `GET /_ark-local/` lists them.
  */
+export const ADMIN_ROUTES: readonly { method: string; path: string; does: string }[] = [
+  { method: 'GET', path: '', does: 'this list' },
+  { method: 'POST', path: 'model-units', does: 'create a model unit, body {Name?, Slots?, FailWith?}; answers with its Id (mu-...)' },
+  { method: 'GET', path: 'model-units', does: 'list the model units' },
+  { method: 'GET', path: 'state', does: 'endpoints, custom models, model units, faults, transition policy, TOS summary' },
+  { method: 'POST', path: 'reset', does: 'clear control-plane state, TOS objects and faults; restore the start policy' },
+  { method: 'GET', path: 'transitions', does: 'the transition policy, as {policy, text}' },
+  { method: 'PUT', path: 'transitions', does: 'set the transition policy, body: a TransitionPolicy' },
+  { method: 'GET', path: 'faults', does: 'list the injected faults' },
+  { method: 'POST', path: 'faults', does: 'inject a fault, body: a FaultRuleInput' },
+  { method: 'DELETE', path: 'faults', does: 'clear the injected faults' },
+  { method: 'POST', path: 'endpoints/{id}/fail', does: 'make an endpoint Abnormal, body {Reason}' },
+];
+
 export interface AdminStore {
   reset(): Promise<void>;
   summary(): Promise<TosSummary>;
@@ -64,6 +70,9 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   const ok = (value: unknown, status = 200) => sendJson(res, status, value);
   const fail = route.match(/^endpoints\/([^/]+)\/fail$/);
 
+  if (route === '' && method === 'GET') {
+    return ok({ routes: ADMIN_ROUTES.map((r) => ({ method: r.method, path: `${ADMIN_PREFIX}${r.path}`, does: r.does })) });
+  }
   if (route === 'reset' && method === 'POST') {
     cp.adminReset();
     opts.faults.clear();
@@ -91,7 +100,7 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   if (route === 'state' && method === 'GET') {
     return ok({ ...cp.adminSnapshot(), transitions: cp.getPolicy(), faults: opts.faults.list(), tos: await opts.store.summary() });
   }
-  throw new AdminError(404, 'NotFound', `No admin route ${method} ${ADMIN_PREFIX}${route}; see emulator/admin/service.ts for the list.`);
+  throw new AdminError(404, 'NotFound', `No admin route ${method} ${ADMIN_PREFIX}${route}; GET ${ADMIN_PREFIX} lists them.`);
 }
 
 function parse<T extends z.ZodType>(schema: T, body: Buffer, what: string): z.infer<T> {

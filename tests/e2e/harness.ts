@@ -1,15 +1,17 @@
 /**
  * e2e fixture: the quickstart example deployed by the real Pulumi engine (Automation API, inline program,
- * file:// backend, passphrase secrets) against an in-process ark-local with its own random credentials.
+ * file:// backend, passphrase secrets) against an in-process ark-local with its own random credentials. Only
+ * for what a directory run (cli-harness.ts) cannot do, such as finding and killing the CLI mid-update.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ConfigMap, EngineEvent, OpType, Stack } from '@pulumi/pulumi/automation';
+import type { ConfigMap, Stack } from '@pulumi/pulumi/automation';
 import { startArkLocal, type ArkLocal, type TransitionPolicy } from '../../emulator';
 import { quickstart } from '../../examples/quickstart/program';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { openOfflineStack, REPO_ROOT } from '../../scripts/pulumi-workspace';
+import { repoTempDir } from './cli-harness';
 
 export const PROJECT = 'ark-quickstart';
 export const BASE_MODEL = 'Qwen2.5-0.5B';
@@ -33,13 +35,6 @@ export interface FixtureOptions {
   /** How credentials reach the provider: secret stack config, or environment variables of the CLI. */
   credentials: 'config' | 'env';
   transitions?: TransitionPolicy;
-}
-
-/** Throwaway directory inside the repo (gitignored tmp/), so the provider process resolves pulumi-ark. */
-export function repoTempDir(name: string): string {
-  const parent = path.join(REPO_ROOT, 'tmp');
-  fs.mkdirSync(parent, { recursive: true });
-  return fs.mkdtempSync(path.join(parent, `e2e-${name}-`));
 }
 
 export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartFixture> {
@@ -118,46 +113,4 @@ export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartF
   };
   await fixture.configure();
   return fixture;
-}
-
-/** Step ops the engine planned, per resource type suffix (`TosModelDir`, `CustomModel`, `ModelUnitEndpoint`). */
-export class PlanRecorder {
-  readonly ops = new Map<string, OpType[]>();
-  /** The op each resource's step ended with (for refresh: `update` when the cloud differed from state). */
-  readonly outcomes = new Map<string, OpType>();
-  readonly diagnostics: string[] = [];
-
-  readonly onEvent = (event: EngineEvent): void => {
-    const pre = event.resourcePreEvent?.metadata;
-    if (pre && pre.type.startsWith('pulumi-nodejs:dynamic/ark:')) {
-      const kind = pre.type.slice('pulumi-nodejs:dynamic/ark:'.length);
-      this.ops.set(kind, [...(this.ops.get(kind) ?? []), pre.op]);
-    }
-    const outputs = event.resOutputsEvent?.metadata;
-    if (outputs && outputs.type.startsWith('pulumi-nodejs:dynamic/ark:')) {
-      this.outcomes.set(outputs.type.slice('pulumi-nodejs:dynamic/ark:'.length), outputs.op);
-    }
-    const diag = event.diagnosticEvent;
-    if (diag) this.diagnostics.push(diag.message);
-  };
-
-  /** `{ TosModelDir: 'same', CustomModel: 'replace', ... }` with multi-step replacements collapsed to 'replace'. */
-  summary(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [kind, ops] of this.ops) {
-      out[kind] = ops.some((op) => op === 'replace' || op === 'create-replacement' || op === 'delete-replaced') ? 'replace' : ops.join(',');
-    }
-    return out;
-  }
-}
-
-/** Every file under `dir`, recursively, as text (state files, backups, history, stack config). */
-export function readTree(dir: string): string {
-  let text = '';
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) text += readTree(full);
-    else if (entry.isFile() && fs.statSync(full).size < 50 * 1024 * 1024) text += fs.readFileSync(full, 'utf8');
-  }
-  return text;
 }

@@ -7,7 +7,8 @@
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROJECT, readTree, startQuickstart, type QuickstartFixture } from './harness';
+import { readTree } from './cli-harness';
+import { PROJECT, startQuickstart, type QuickstartFixture } from './harness';
 
 jest.setTimeout(600_000);
 

@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { BASE_MODEL, inventory, ok, readAll, startPluginStack, type PluginStack } from './plugin-harness';
 
 export function describePluginExample(example: 'yaml' | 'python'): void {
-  const weightsPrefix = `${example}/plugin-${example}/`;
+  const weightsPrefix = `${example}/e2e-plugin-${example}/`;
   let f: PluginStack;
   beforeAll(async () => {
     f = await startPluginStack({ example, name: `plugin-${example}` });
@@ -61,7 +61,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
   });
 
   it('keeps the credentials out of the state and the stack config file', async () => {
-    const stored = readAll(path.join(f.workDir, 'backend')) + fs.readFileSync(path.join(f.workDir, `Pulumi.${f.stack}.yaml`), 'utf8');
+    const stored = readAll(path.join(f.workDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${f.stack}.yaml`), 'utf8');
     expect(stored).toContain('ark:index:ModelUnitEndpoint');
     expect(stored).not.toContain(f.secretAccessKey);
     expect(stored).not.toContain(f.accessKeyId);
@@ -127,26 +127,26 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     fs.mkdirSync(project);
     const header = `name: ark-import\nruntime: yaml\nplugins:\n  providers:\n    - name: ark\n      path: ${path.join(REPO_ROOT, 'bin')}\n`;
     fs.writeFileSync(path.join(project, 'Pulumi.yaml'), header);
-    const cli = { cwd: project, stack: 'imported', configFile: path.join(project, 'Pulumi.imported.yaml'), env: f.arkEnv };
-    await f.initStack(cli);
+    const other = await f.openProject(project);
+    ok(await other.pulumi(['stack', 'init', 'e2e-imported']));
     const resources = [
       { type: 'ark:index:CustomModel', name: 'model', id: modelId },
       { type: 'ark:index:ModelUnitEndpoint', name: 'chat', id: endpointId },
     ];
     fs.writeFileSync(path.join(project, 'import.json'), JSON.stringify({ resources }));
     const generated = path.join(project, 'generated.yaml');
-    const imported = ok(await f.pulumi(['import', '--file', path.join(project, 'import.json'), '--out', generated, '--protect=false', '--yes'], cli));
+    const imported = ok(await other.pulumi(['import', '--file', path.join(project, 'import.json'), '--out', generated, '--protect=false', '--yes']));
     expect(imported.stdout).toMatch(/= 2 imported/);
     const code = fs.readFileSync(generated, 'utf8');
     expect(code).toContain(`contentDigest: imported:${modelId}`);
     expect(code).toMatch(/rpm: 30/);
 
     fs.writeFileSync(path.join(project, 'Pulumi.yaml'), header + code);
-    ok(await f.pulumi(['preview', '--expect-no-changes'], cli));
-    const up = ok(await f.pulumi(['up', '--yes', '--expect-no-changes'], cli));
+    ok(await other.pulumi(['preview', '--expect-no-changes']));
+    const up = ok(await other.pulumi(['up', '--yes', '--expect-no-changes']));
     expect(up.stdout).toMatch(/Resources:\s+3 unchanged/); // the stack and the two imported resources
 
-    ok(await f.pulumi(['destroy', '--yes'], cli));
+    ok(await other.pulumi(['destroy', '--yes']));
     const left = await inventory(f.ark);
     expect(left.endpoints.join()).not.toContain(endpointId);
     expect(left.customModels).not.toContain(modelId);

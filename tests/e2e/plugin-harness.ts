@@ -1,198 +1,133 @@
 /**
  * e2e fixture for the programs served by the native plugin (examples/yaml, examples/python): the real `pulumi`
- * binary as a child process with cwd = the example directory, against an in-process ark-local with its own
- * random credentials. State (file:// backend), stack config (`--config-file`) and PULUMI_HOME live in a
- * throwaway directory, so the example directory is left as committed.
- *
- * Until issue 8's tests/e2e/cli-harness.ts is on this branch, this is the plugin tests' own small runner.
+ * binary in the example directory (tests/e2e/cli-harness.ts), against an in-process ark-local with its own
+ * random credentials, a synthetic model and a model unit, the stack initialised and configured.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startArkLocal, type ArkLocal } from '../../emulator';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { BASE_MODEL, repoTempDir } from './harness';
+import { openExample, repoTempDir, type CliResult, type ExampleRun, type RunOptions } from './cli-harness';
+import { BASE_MODEL } from './harness';
 
-export { BASE_MODEL };
-
-const CLI_ROOT = process.env.PULUMI_ARK_CLI_ROOT ?? '/root/.cache/pulumi-ark/pulumi-v3.248.0';
-const HOSTS_DIR = path.join(path.dirname(CLI_ROOT), 'hosts');
-const PYTHON_VENV = path.join(path.dirname(CLI_ROOT), 'python-venv');
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface CliOptions {
-  cwd?: string;
-  stack?: string;
-  configFile?: string;
-  env?: Record<string, string>;
-}
+export { BASE_MODEL, type CliResult };
 
 export interface PluginStack {
   ark: ArkLocal;
-  dir: string;
+  run: ExampleRun;
   stack: string;
+  /** Scratch space of this run (state, ark-local data, the model, the Python virtualenv). */
   workDir: string;
   modelDir: string;
   modelUnitId: string;
   accessKeyId: string;
   secretAccessKey: string;
-  /** `pulumi <args>` in the example directory for this stack and its config file, unless `opts` say otherwise. */
-  pulumi(args: string[], opts?: CliOptions): Promise<CliResult>;
-  /** The ark-local settings as the provider's environment fallbacks (docs/configuration.md). */
-  arkEnv: Record<string, string>;
-  /** `pulumi stack init` of another stack, `opts.configFile` receiving its config. */
-  initStack(opts: Required<Pick<CliOptions, 'cwd' | 'stack' | 'configFile'>> & CliOptions): Promise<void>;
-  /** Sets the program's config: the defaults of `start` plus `values`; keys of earlier calls not repeated are removed. */
+  /** `pulumi <args>` in the example directory (with the example's Python, if any). */
+  pulumi(args: string[]): Promise<CliResult>;
+  /** Sets the program's config: the defaults plus `values`; keys of earlier calls not repeated are removed. */
   configure(values: Record<string, string>): Promise<void>;
+  /** Another project directory run by the same CLI setup, the provider configured through the environment. */
+  openProject(dir: string): Promise<ExampleRun>;
   close(): Promise<void>;
 }
 
 /** Fails with the CLI's output when it did not exit 0. */
 export function ok(result: CliResult): CliResult {
-  if (result.code !== 0) throw new Error(`pulumi exited ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  if (result.code !== 0) throw new Error(`pulumi exited ${result.code ?? result.signal}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
   return result;
 }
 
-export function pluginBuilt(): void {
+export async function startPluginStack(opts: { example: 'yaml' | 'python'; name: string }): Promise<PluginStack> {
   if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'provider', 'native', 'main.js'))) {
     throw new Error('dist/provider/native/main.js is missing: run `npm run build` first (bin/pulumi-resource-ark loads it).');
   }
-}
-
-export async function startPluginStack(opts: { example: 'yaml' | 'python'; name: string }): Promise<PluginStack> {
-  pluginBuilt();
-  const workDir = repoTempDir(opts.name);
   const accessKeyId = `AKLTe2e${randomBytes(6).toString('hex')}`;
   const secretAccessKey = `SKe2e${randomBytes(18).toString('hex')}`;
-  const ark = await startArkLocal({
-    dataDir: path.join(workDir, 'ark-local'),
-    credentials: [{ accessKeyId, secretAccessKey }],
-    transitions: { mode: 'immediate' },
-    quiet: true,
-  });
-  const modelDir = path.join(workDir, 'model');
-  await writeSyntheticModel(modelDir, { base: BASE_MODEL, fill: 'sparse' });
-  const unit = await ark.admin.createModelUnit({ name: `e2e-${opts.name}`, slots: 4 });
-  const dir = path.join(REPO_ROOT, 'examples', opts.example);
-  const stack = opts.name;
-  const configFile = path.join(workDir, `Pulumi.${stack}.yaml`);
-  fs.mkdirSync(path.join(workDir, 'backend'));
-  const python = opts.example === 'python' ? pythonWithSdk(workDir, dir) : path.join(PYTHON_VENV, 'bin');
-  const env: NodeJS.ProcessEnv = {
-    PATH: [path.join(CLI_ROOT, 'bin'), HOSTS_DIR, python, process.env.PATH].join(path.delimiter),
-    HOME: process.env.HOME,
-    PULUMI_HOME: path.join(workDir, 'pulumi-home'),
-    PULUMI_BACKEND_URL: `file://${path.join(workDir, 'backend')}`,
-    PULUMI_CONFIG_PASSPHRASE: `e2e-${randomBytes(8).toString('hex')}`,
-    PULUMI_SKIP_UPDATE_CHECK: 'true',
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    // Credentials come from secret stack config only; blank what the developer's shell may carry.
-    VOLCENGINE_ACCESS_KEY: '',
-    VOLCENGINE_SECRET_KEY: '',
-    VOLC_ACCESSKEY: '',
-    VOLC_SECRETKEY: '',
-    NO_COLOR: '1',
-  };
-  const pulumi = (args: string[], opts: CliOptions = {}) =>
-    new Promise<CliResult>((resolve) => {
-      // `stack init` is the one command here without --config-file.
-      const config = args[0] === 'stack' ? [] : ['--config-file', opts.configFile ?? configFile];
-      const full = [...args, '--stack', opts.stack ?? stack, ...config, '--non-interactive', '--color', 'never'];
-      const options = { cwd: opts.cwd ?? dir, env: { ...env, ...opts.env }, maxBuffer: 64 * 1024 * 1024 };
-      execFile(path.join(CLI_ROOT, 'bin', 'pulumi'), full, options, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
-  const defaults: Record<string, string> = {
-    modelDir,
-    baseModel: BASE_MODEL,
-    bucket: 'models',
-    createBucket: 'true',
-    modelUnitId: unit.Id,
-  };
-  let overridden = new Set<string>();
-  const set = async (key: string, value: string, secret = false) =>
-    ok(await pulumi(['config', 'set', ...(secret ? ['--secret'] : ['--plaintext']), key, value]));
-
-  try {
-    await initStack(pulumi, dir, stack, configFile);
-    await set('ark:endpoint', ark.url);
-    await set('ark:tosEndpoint', ark.tosEndpoint);
-    await set('ark:chatBaseUrl', ark.chatBaseUrl);
-    await set('ark:region', ark.region);
-    await set('ark:accessKey', accessKeyId, true);
-    await set('ark:secretKey', secretAccessKey, true);
-    for (const [key, value] of Object.entries(defaults)) await set(key, value);
-  } catch (error) {
+  const credential = { accessKeyId, secretAccessKey };
+  // Objects on disk rather than in this process's memory: the synthetic model is ~1 GB.
+  const arkDir = repoTempDir(`${opts.name}-ark`);
+  const ark = await startArkLocal({ dataDir: arkDir, credentials: [credential], transitions: { mode: 'immediate' }, quiet: true });
+  const stopArk = async () => {
     await ark.close();
+    fs.rmSync(arkDir, { recursive: true, force: true });
+  };
+  const runs: ExampleRun[] = [];
+  try {
+    const run = await openExample({ example: `examples/${opts.example}`, name: opts.name, ark: { ark, credential, via: 'config' } });
+    runs.push(run);
+    const workDir = run.stateDir;
+    const modelDir = path.join(workDir, 'model');
+    await writeSyntheticModel(modelDir, { base: BASE_MODEL, fill: 'sparse' });
+    const unit = await ark.admin.createModelUnit({ name: `e2e-${opts.name}`, slots: 4 });
+    const runOptions: RunOptions = opts.example === 'python' ? { env: { PATH: `${pythonWithSdk(run)}${path.delimiter}${run.env.PATH}` } } : {};
+    const pulumi = (args: string[]) => run.pulumi(args, runOptions);
+
+    // e2e-* stack names: .gitignore covers the Pulumi.<stack>.yaml an interrupted run leaves in the example.
+    const stack = `e2e-${opts.name}`;
+    ok(await pulumi(['stack', 'init', stack]));
+    ok(await pulumi(['config', 'set-all', ...run.arkConfigArgs()]));
+    const defaults: Record<string, string> = { modelDir, baseModel: BASE_MODEL, bucket: 'models', createBucket: 'true', modelUnitId: unit.Id };
+    let overridden = new Set<string>();
+    const configure = async (values: Record<string, string>) => {
+      const stale = [...overridden].filter((key) => !(key in values) && !(key in defaults));
+      if (stale.length) ok(await pulumi(['config', 'rm-all', ...stale]));
+      overridden = new Set(Object.keys(values));
+      ok(await pulumi(['config', 'set-all', ...Object.entries({ ...defaults, ...values }).flatMap(([k, v]) => ['--plaintext', `${k}=${v}`])]));
+    };
+    await configure({});
+
+    return {
+      ark,
+      run,
+      stack,
+      workDir,
+      modelDir,
+      modelUnitId: unit.Id,
+      accessKeyId,
+      secretAccessKey,
+      pulumi,
+      configure,
+      async openProject(dir) {
+        const other = await openExample({ example: dir, name: `${opts.name}-project`, ark: { ark, credential, via: 'env' } });
+        runs.push(other);
+        return other;
+      },
+      async close() {
+        for (const r of runs.reverse()) await r.close();
+        await stopArk();
+      },
+    };
+  } catch (error) {
+    for (const r of runs) await r.close();
+    await stopArk();
     throw error;
   }
-
-  return {
-    ark,
-    dir,
-    stack,
-    workDir,
-    modelDir,
-    modelUnitId: unit.Id,
-    accessKeyId,
-    secretAccessKey,
-    pulumi,
-    initStack: (opts) => initStack(pulumi, dir, opts.stack, opts.configFile, opts),
-    arkEnv: {
-      VOLCENGINE_ACCESS_KEY: accessKeyId,
-      VOLCENGINE_SECRET_KEY: secretAccessKey,
-      VOLCENGINE_REGION: ark.region,
-      ARK_ENDPOINT: ark.url,
-      ARK_TOS_ENDPOINT: ark.tosEndpoint,
-      ARK_CHAT_BASE_URL: ark.chatBaseUrl,
-    },
-    async configure(values) {
-      for (const key of overridden) if (!(key in values) && !(key in defaults)) ok(await pulumi(['config', 'rm', key]));
-      overridden = new Set(Object.keys(values));
-      for (const [key, value] of Object.entries({ ...defaults, ...values })) await set(key, value);
-    },
-    async close() {
-      await ark.close();
-      fs.rmSync(workDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /**
  * A virtualenv for examples/python, made as its README says (`pip install -r requirements.txt`, which installs
- * ./sdk/python), on top of the CLI's Python venv (pulumi 3.248.0, linked in by a .pth file so nothing is
- * downloaded twice; pip fetches only what that venv lacks, such as the SDK's build tools and parver).
- * Returns its bin directory, which goes first on the PATH of the CLI.
+ * ./sdk/python), on top of the Python the CLI harness provides (with the `pulumi` SDK, linked in by a .pth file
+ * so nothing is installed twice; pip fetches only what it lacks, such as the SDK's build tools and parver).
+ * Returns its bin directory, which goes first on the CLI's PATH.
  */
-function pythonWithSdk(workDir: string, exampleDir: string): string {
-  const venv = path.join(workDir, 'venv');
-  execFileSync(path.join(PYTHON_VENV, 'bin', 'python'), ['-m', 'venv', venv]);
-  const shared = execFileSync(path.join(PYTHON_VENV, 'bin', 'python'), ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).trim();
-  const own = execFileSync(path.join(venv, 'bin', 'python'), ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).trim();
-  fs.writeFileSync(path.join(own, 'pulumi-ark-cli-venv.pth'), `${shared}\n`);
-  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', 'requirements.txt'], { cwd: exampleDir, stdio: 'pipe' });
+function pythonWithSdk(run: ExampleRun): string {
+  const venv = path.join(run.stateDir, 'venv');
+  const env = { ...run.env };
+  const purelib = ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'];
+  const shared = execFileSync('python3', purelib, { env, encoding: 'utf8' }).trim();
+  execFileSync('python3', ['-m', 'venv', venv], { env });
+  const own = execFileSync(path.join(venv, 'bin', 'python'), purelib, { encoding: 'utf8' }).trim();
+  fs.writeFileSync(path.join(own, 'pulumi-ark-cli-python.pth'), `${shared}\n`);
+  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', 'requirements.txt'], {
+    cwd: run.dir,
+    env,
+    stdio: 'pipe',
+  });
   // pip may leave build/ and pulumi_ark.egg-info in sdk/python: its .gitignore ignores them.
   return path.join(venv, 'bin');
-}
-
-/**
- * `pulumi stack init` has no --config-file: it writes the stack's encryption salt to Pulumi.<stack>.yaml in the
- * project directory. Moved out at once, so the example directory stays as committed.
- */
-async function initStack(pulumi: PluginStack['pulumi'], dir: string, stack: string, configFile: string, opts: CliOptions = {}) {
-  const written = path.join(opts.cwd ?? dir, `Pulumi.${stack}.yaml`);
-  fs.rmSync(written, { force: true });
-  ok(await pulumi(['stack', 'init'], opts));
-  fs.renameSync(written, configFile);
 }
 
 /** Every file under `dir`, concatenated: the grep target of "no credentials in state". */

@@ -47,3 +47,14 @@ it('unknown admin routes answer 404 naming the route', async () => {
   expect(response.status).toBe(404);
   expect(((await response.json()) as { error: { message: string } }).error.message).toContain('/_ark-local/nothing-here');
 });
+
+it('GET /_ark-local/ lists the admin routes, and each listed route exists', async () => {
+  const response = await fetch(`${h.ark.url}/_ark-local/`);
+  expect(response.status).toBe(200);
+  const { routes } = (await response.json()) as { routes: { method: string; path: string; does: string }[] };
+  expect(routes).toEqual(expect.arrayContaining([expect.objectContaining({ method: 'POST', path: '/_ark-local/model-units' })]));
+  for (const route of routes.filter((r) => r.method === 'GET')) {
+    expect([route.path, (await fetch(`${h.ark.url}${route.path}`)).status]).toEqual([route.path, 200]);
+  }
+});
+

@@ -1,0 +1,221 @@
+/**
+ * e2e harness for directory programs: runs the real `pulumi` binary as a child process with cwd = an example
+ * directory, the way users and CI runners do, against an isolated file:// backend, PULUMI_HOME and passphrase
+ * (the offline env of scripts/pulumi-workspace.ts), with the CLI, the language hosts and the Python SDK from
+ * scripts/pulumi-cli.sh on PATH. Language-agnostic: the program's runtime (nodejs, python, yaml) is whatever
+ * the example's Pulumi.yaml says. ark-local's endpoints and keys reach the provider as stack config
+ * (`arkConfigArgs()` for `pulumi config set-all`) or as environment variables (`ark.via: 'env'`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ArkLocal, EmulatorCredential } from '../../emulator';
+import { ensurePulumiTools, offlineEnv, REPO_ROOT } from '../../scripts/pulumi-workspace';
+
+export interface CliResult {
+  /** Exit code, or null when a signal ended the CLI. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Added to (and overriding) the example's environment for this command only. */
+  env?: Record<string, string>;
+  /** Written to the CLI's stdin, which is then closed (stdin is always closed: no prompt can hang a test). */
+  input?: string;
+}
+
+export interface SpawnedCli {
+  /**
+   * The `pulumi` process, leading its own process group. The engine starts its plugins (language host,
+   * providers) in process groups of their own, so a signal to this group reaches the CLI, which must end them.
+   */
+  child: ChildProcess;
+  /** Sends `signal` to the whole process group, like a CI runner cancelling a job or a terminal's Ctrl-C. */
+  signalGroup(signal: NodeJS.Signals): void;
+  /** Settles when the CLI exits; never rejects for a non-zero exit. */
+  result: Promise<CliResult>;
+}
+
+export interface ArkTarget {
+  ark: ArkLocal;
+  /** The keys; with `via: 'env'` they may be left out, for tests that pass them per command as CI would. */
+  credential?: EmulatorCredential;
+  /**
+   * 'config': endpoints and keys are stack config, set by the test with `pulumi config set-all ...arkConfigArgs()`
+   * after `stack init`. 'env': they are environment variables of every CLI run (ARK_ENDPOINT, VOLCENGINE_*...).
+   */
+  via: 'config' | 'env';
+}
+
+export interface ExampleOptions {
+  /** The example directory: a path relative to the repository (`examples/quickstart`) or absolute. */
+  example: string;
+  /** Names the temporary state directory (`tmp/e2e-<name>-*`). */
+  name: string;
+  /**
+   * Run in a copy of the whole `examples/` tree (inside the repository, so node_modules still resolve) instead of
+   * the example itself: for tests that edit committed files, such as a stack config file under review.
+   */
+  copy?: boolean;
+  ark?: ArkTarget;
+}
+
+export interface ExampleRun {
+  /** The directory the CLI runs in (the example, or its copy). */
+  readonly dir: string;
+  /** Backend (`backend/`), PULUMI_HOME (`home/`) and anything else the test puts there. */
+  readonly stateDir: string;
+  /** The full environment of every CLI run. */
+  readonly env: Record<string, string>;
+  /** `pulumi <args>` in `dir`; resolves with whatever the CLI did. */
+  pulumi(args: readonly string[], opts?: RunOptions): Promise<CliResult>;
+  /** Same, but rejects, with the CLI's output in the message, unless it exits 0. */
+  pulumiOk(args: readonly string[], opts?: RunOptions): Promise<CliResult>;
+  /** `pulumi <args>` detached in its own process group, for tests that signal it mid-run. */
+  spawnPulumi(args: readonly string[], opts?: RunOptions): SpawnedCli;
+  /** `--plaintext k=v ... --secret k=v ...` pointing the provider at ark-local (needs `ark.via: 'config'`). */
+  arkConfigArgs(): string[];
+  /** The state file of a stack in the file:// backend, as on disk (secrets encrypted). */
+  stackStateFile(project: string, stack: string): string;
+  /** Removes the state directory, the copy, and the Pulumi.<stack>.yaml files this run's stacks left in `dir`. */
+  close(): Promise<void>;
+}
+
+/** Throwaway directory inside the repo (gitignored tmp/), so node resolves pulumi-ark from programs and providers. */
+export function repoTempDir(name: string): string {
+  const parent = path.join(REPO_ROOT, 'tmp');
+  fs.mkdirSync(parent, { recursive: true });
+  return fs.mkdtempSync(path.join(parent, `e2e-${name}-`));
+}
+
+/** Credential variables a developer's shell may carry; blanked so only what the test chose reaches the provider. */
+const CREDENTIAL_ENV = ['VOLCENGINE_ACCESS_KEY', 'VOLCENGINE_SECRET_KEY', 'VOLC_ACCESSKEY', 'VOLC_SECRETKEY'];
+
+export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
+  const tools = await ensurePulumiTools();
+  const stateDir = repoTempDir(opts.name);
+  for (const sub of ['backend', 'home']) fs.mkdirSync(path.join(stateDir, sub));
+  const source = path.resolve(REPO_ROOT, opts.example);
+  let dir = source;
+  if (opts.copy) {
+    // Copying examples/ keeps relative imports between examples (gitops -> quickstart) working.
+    const examples = path.join(REPO_ROOT, 'examples');
+    if (!source.startsWith(examples + path.sep)) throw new Error(`copy: ${source} is not under ${examples}`);
+    fs.cpSync(examples, path.join(stateDir, 'examples'), { recursive: true });
+    dir = path.join(stateDir, 'examples', path.relative(examples, source));
+  }
+  const preexisting = new Set(fs.readdirSync(dir));
+  // Stacks this run named; `stack init` writes their Pulumi.<stack>.yaml next to Pulumi.yaml.
+  const stacks = new Set<string>();
+  const noteStacks = (args: readonly string[]) => {
+    args.forEach((arg, i) => {
+      const next = args[i + 1];
+      if (next && ((arg === 'init' && args[i - 1] === 'stack') || arg === '--stack' || arg === '-s')) stacks.add(next);
+    });
+  };
+
+  const env: Record<string, string> = {
+    ...stringEnv(process.env),
+    ...Object.fromEntries(CREDENTIAL_ENV.map((name) => [name, ''])),
+    ...offlineEnv(stateDir, `e2e-${randomBytes(8).toString('hex')}`),
+    PATH: [...tools.path, process.env.PATH ?? ''].join(path.delimiter),
+    // Plain text output: no colour codes and no progress animation in what the tests match.
+    NO_COLOR: '1',
+    PULUMI_ARK_CLI_ROOT: tools.root,
+  };
+  if (opts.ark?.via === 'env') Object.assign(env, arkEnv(opts.ark));
+
+  const cli = path.join(tools.root, 'bin', 'pulumi');
+  const start = (args: readonly string[], runOpts: RunOptions, detached: boolean) => {
+    noteStacks(args);
+    const child = spawn(cli, [...args, '--color', 'never'], {
+      cwd: dir,
+      env: { ...env, ...runOpts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdin!.end(runOpts.input ?? '');
+    const result = new Promise<CliResult>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    });
+    return { child, result };
+  };
+
+  const run: ExampleRun = {
+    dir,
+    stateDir,
+    env,
+    pulumi: (args, runOpts = {}) => start(args, runOpts, false).result,
+    async pulumiOk(args, runOpts = {}) {
+      const result = await start(args, runOpts, false).result;
+      if (result.code !== 0) {
+        throw new Error(`pulumi ${args.join(' ')} (in ${dir}) exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+      }
+      return result;
+    },
+    spawnPulumi(args, runOpts = {}) {
+      const { child, result } = start(args, runOpts, true);
+      return {
+        child,
+        result,
+        signalGroup(signal) {
+          if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, signal);
+        },
+      };
+    },
+    arkConfigArgs() {
+      if (opts.ark?.via !== 'config') throw new Error('arkConfigArgs needs ark: { via: "config" }');
+      const { ark, credential } = opts.ark;
+      if (!credential) throw new Error('arkConfigArgs needs ark.credential');
+      return [
+        ...['--plaintext', `ark:endpoint=${ark.url}`, '--plaintext', `ark:tosEndpoint=${ark.tosEndpoint}`],
+        ...['--plaintext', `ark:chatBaseUrl=${ark.chatBaseUrl}`, '--plaintext', `ark:region=${ark.region}`],
+        ...['--secret', `ark:accessKey=${credential.accessKeyId}`, '--secret', `ark:secretKey=${credential.secretAccessKey}`],
+      ];
+    },
+    stackStateFile: (project, stack) => path.join(stateDir, 'backend', '.pulumi', 'stacks', project, `${stack}.json`),
+    async close() {
+      for (const stack of stacks) {
+        const configFile = `Pulumi.${stack}.yaml`;
+        if (!opts.copy && !preexisting.has(configFile)) fs.rmSync(path.join(dir, configFile), { force: true });
+      }
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  return run;
+}
+
+/** The provider settings as environment variables (provider/settings.ts reads these after stack config). */
+function arkEnv({ ark, credential }: ArkTarget): Record<string, string> {
+  return {
+    ARK_ENDPOINT: ark.url,
+    ARK_TOS_ENDPOINT: ark.tosEndpoint,
+    ARK_CHAT_BASE_URL: ark.chatBaseUrl,
+    VOLCENGINE_REGION: ark.region,
+    ...(credential && { VOLCENGINE_ACCESS_KEY: credential.accessKeyId, VOLCENGINE_SECRET_KEY: credential.secretAccessKey }),
+  };
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** Every file under `dir`, recursively, as text (state files, backups, history, stack config). */
+export function readTree(dir: string): string {
+  let text = '';
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) text += readTree(full);
+    else if (entry.isFile() && fs.statSync(full).size < 50 * 1024 * 1024) text += fs.readFileSync(full, 'utf8');
+  }
+  return text;
+}
