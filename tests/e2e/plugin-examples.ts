@@ -152,6 +152,46 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     expect(left.customModels).not.toContain(modelId);
   });
 
+  if (example === 'yaml') {
+    it('honours customTimeouts: a create that times out keeps its id in state, and the next up resumes it', async () => {
+      const customModelId = ok(await f.pulumi(['stack', 'output', 'customModelId'])).stdout.trim();
+      const project = path.join(f.workDir, 'partial');
+      fs.mkdirSync(project);
+      fs.writeFileSync(
+        path.join(project, 'Pulumi.yaml'),
+        [
+          'name: ark-partial',
+          'runtime: yaml',
+          `plugins: { providers: [{ name: ark, path: ${path.join(REPO_ROOT, 'bin')} }] }`,
+          'resources:',
+          '  slow:',
+          '    type: ark:index:ModelUnitEndpoint',
+          `    properties: { name: slow, customModelId: ${customModelId}, modelUnitId: ${f.modelUnitId} }`,
+          '    options: { customTimeouts: { create: 2s } }',
+          '',
+        ].join('\n'),
+      );
+      const other = await f.openProject(project);
+      ok(await other.pulumi(['stack', 'init', 'e2e-partial']));
+      await f.ark.admin.setTransitions({ mode: 'after-seconds', seconds: 600 });
+      try {
+        const failed = await other.pulumi(['up', '--yes']);
+        expect(failed.code).not.toBe(0);
+        // The engine's 2 s, not the resource's default of 1800 s.
+        expect(failed.stdout).toMatch(/timed out after [\d.]+s waiting for endpoint ep-\S+ to become Running: .*the limit was 2s/);
+        const id = /waiting for endpoint (ep-[a-z0-9-]+) to become Running/.exec(failed.stdout)![1];
+        const state = ok(await other.pulumi(['stack', 'export'])).stdout;
+        expect(state).toContain(`"id": "${id}"`);
+        await f.ark.admin.setTransitions({ mode: 'immediate' });
+        ok(await other.pulumi(['up', '--yes']));
+        expect((await inventory(f.ark)).endpoints).toContain(`${id} Running`);
+        ok(await other.pulumi(['destroy', '--yes']));
+      } finally {
+        await f.ark.admin.setTransitions({ mode: 'immediate' });
+      }
+    });
+  }
+
   it('destroy leaves ark-local empty', async () => {
     ok(await f.pulumi(['destroy', '--yes']));
     expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
