@@ -3,7 +3,14 @@
 // tests that upload synthetic models; e2e files raise it for themselves with jest.setTimeout.
 // Tests are transpiled file by file (isolatedModules: fast); `npm test` typechecks the whole tree with tsc first.
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }];
-const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
+// Scratch directories are not part of the module map: an installed plugin there (the plugin:pack e2e test)
+// carries a package.json named pulumi-ark, which would collide with the repository's own.
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  modulePathIgnorePatterns: ['<rootDir>/tmp/', '<rootDir>/dist-plugin/'],
+};
 module.exports = {
   testTimeout: 120000,
   projects: [

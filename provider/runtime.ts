@@ -6,30 +6,18 @@
  * outputs (create/update/read results and partial-failure properties), without which later refresh/destroy
  * calls cannot deserialize the provider.
  */
+import { controllerContext, stackConfigFrom, stripInternalKeys as strip, toWire as wire, type Props } from './adapter-core';
 import { type EngineWatch, isDynamicProviderProcess, watchEngine } from './engine-watch';
-import { PartialFailureError, type ControllerContext, type ProgressLog, type ResourceController } from './resources/controller';
-import { customModelController } from './resources/custom-model/controller';
+import { PartialFailureError, type ControllerContext, type ProgressLog } from './resources/controller';
 import type { ResourceKind } from './resources/dynamic-shim';
-import { modelUnitEndpointController } from './resources/model-unit-endpoint/controller';
-import { tosModelDirController } from './resources/tos-model-dir/controller';
-import { resolveSettings, STACK_CONFIG_KEYS, type StackConfig } from './settings';
+import { CONTROLLERS, type ControllerRegistry } from './resources/registry';
+import type { StackConfig } from './settings';
 
-// Controllers are typed per kind; the table is keyed by the kind string the shim sends.
-type AnyController = ResourceController<any, any>;
-
-/** Partial so tests can serve a subset; the package's own table below names every kind. */
-export type ControllerRegistry = Partial<Record<ResourceKind, AnyController>>;
+export { CONTROLLERS, type ControllerRegistry };
 
 export type Method = 'check' | 'diff' | 'create' | 'read' | 'update' | 'delete';
 
 const PROVIDER_KEY = '__provider';
-
-/** Every resource kind the package serves, keyed by the kind the shim sends. */
-export const CONTROLLERS: Record<ResourceKind, AnyController> = {
-  TosModelDir: tosModelDirController,
-  CustomModel: customModelController,
-  ModelUnitEndpoint: modelUnitEndpointController,
-};
 
 export interface RuntimeOptions {
   registry: ControllerRegistry;
@@ -57,14 +45,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const engine = options.engine;
 
   function context(kind: ResourceKind): ControllerContext {
-    return { settings: () => resolveSettings(stackConfig, env()), log: logFor(kind), signal: engine?.signal };
+    return controllerContext({ config: stackConfig, env, log: logFor(kind), signal: engine?.signal });
   }
 
   return {
     configure(config) {
-      const next: StackConfig = {};
-      for (const key of STACK_CONFIG_KEYS) next[key] = config[key];
-      stackConfig = next;
+      stackConfig = stackConfigFrom((key) => config[key]);
     },
 
     async dispatch(kind, method, args) {
@@ -124,28 +110,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 }
 
-type Props = Record<string, unknown>;
-
-/** Drops Pulumi's internal keys (`__provider` and any other `__`-prefixed key) before a controller sees the props. */
-function strip(props: Props | undefined): Props {
-  const out: Props = {};
-  for (const [key, value] of Object.entries(props ?? {})) {
-    if (!key.startsWith('__')) out[key] = value;
-  }
-  return out;
-}
-
-/**
- * Props as Pulumi can carry them, with `__provider` restored. The provider server converts results with
- * protobuf's Struct.fromJavaScript, which throws "Unexpected struct type." on `undefined` (an absent optional
- * field, a zod default of undefined); a JSON round trip drops those keys the way JSON state would anyway.
- */
+/** Props as Pulumi can carry them (see toWire), with `__provider` restored. */
 function withProvider(props: object, provider: unknown): Props {
   return provider === undefined ? wire(props) : { ...wire(props), [PROVIDER_KEY]: provider };
-}
-
-function wire(props: object): Props {
-  return JSON.parse(JSON.stringify(props)) as Props;
 }
 
 /**

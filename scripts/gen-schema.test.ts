@@ -25,6 +25,15 @@ describe('schema.json', () => {
 
   it('turns nested objects and enums into named types', () => {
     expect(schema.types['ark:index:ModelUnitEndpointRateLimit']).toMatchObject({ type: 'object', required: ['rpm', 'tpm'] });
-    expect(schema.types['ark:index:CustomModelQuantization']).toEqual({ type: 'string', enum: [{ value: 'W8A8' }, { value: 'W8A8_FP8' }, { value: 'W4A8' }] });
+    expect(schema.types['ark:index:ModelUnitEndpointModelUpdate']).toEqual({ type: 'string', enum: [{ value: 'replace' }, { value: 'rolling' }] });
+    // Moderation is an open string: no source says the strategies seen so far are all there are.
+    expect(schema.types['ark:index:ModelUnitEndpointModeration']).toBeUndefined();
+  });
+
+  it('declares quantization a plain string, so TosModelDir.quantization feeds CustomModel.quantization in YAML', () => {
+    expect(schema.types['ark:index:CustomModelQuantization']).toBeUndefined();
+    for (const kind of ['TosModelDir', 'CustomModel'] as const) {
+      expect(schema.resources[`ark:index:${kind}`].properties.quantization).toMatchObject({ type: 'string' });
+    }
   });
 });

@@ -59,6 +59,14 @@ const CONFIG_VARIABLES = {
   chatBaseUrl: { type: 'string', description: 'Chat API base URL reported by endpoints; default https://ark.<region>.volces.com/api/v3, else ARK_CHAT_BASE_URL.' },
 };
 
+/**
+ * Enum-valued properties declared as plain strings (their description lists the values; check still refuses
+ * others): an output of one resource feeds the input of another, and Pulumi YAML's type checker refuses an
+ * enum output where the same enum is an input ("Cannot assign 'ark:index:Quantization' to
+ * 'ark:index:Quantization'"), so TosModelDir.quantization could not go into CustomModel.quantization.
+ */
+const STRING_ENUMS = new Set(['quantization']);
+
 type JsonSchema = {
   type?: string;
   description?: string;
@@ -92,7 +100,7 @@ class SchemaBuilder {
   private properties(kind: string, object: JsonSchema, keep: (name: string) => boolean): Record<string, PropertySpec> {
     const out: Record<string, PropertySpec> = {};
     for (const [name, schema] of Object.entries(object.properties ?? {})) {
-      if (keep(name)) out[name] = this.property(`${kind}${pascal(name)}`, schema);
+      if (keep(name)) out[name] = this.property(`${kind}${pascal(name)}`, STRING_ENUMS.has(name) ? withoutEnum(schema) : schema);
     }
     return out;
   }
@@ -162,7 +170,8 @@ export function buildSchema(): Record<string, unknown> {
     config: { variables: CONFIG_VARIABLES },
     types: Object.fromEntries(Object.entries(builder.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
-    language: { nodejs: { packageName: 'pulumi-ark' } },
+    // respectSchemaVersion: the Python SDK carries the package version (setup.py, pulumi-plugin.json).
+    language: { nodejs: { packageName: 'pulumi-ark' }, python: { packageName: 'pulumi_ark', respectSchemaVersion: true } },
   };
 }
 
@@ -173,6 +182,11 @@ function upTo(dir: string): string[] {
 
 export function schemaPath(): string {
   return path.join(__dirname, ...upTo(__dirname), 'schema.json');
+}
+
+function withoutEnum(schema: JsonSchema): JsonSchema {
+  const strip = ({ enum: _values, ...rest }: JsonSchema): JsonSchema => ({ ...rest, type: 'string' });
+  return schema.anyOf ? { ...schema, anyOf: schema.anyOf.map((s) => (s.type === 'null' ? s : strip(s))) } : strip(schema);
 }
 
 function pascal(name: string): string {

@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { ownerTag } from '../adapter-core';
 
 /** Resource kinds served by the provider runtime; also the `type` part of each Pulumi type token. */
 export type ResourceKind = 'TosModelDir' | 'CustomModel' | 'ModelUnitEndpoint';
@@ -60,7 +61,7 @@ export abstract class ArkDynamicResource extends pulumi.CustomResource {
  * uses it to find a resource it made earlier (a killed `pulumi up`) and adopt it instead of making a second.
  */
 export function ownerTagFor(resourceName: string): string {
-  return `${pulumi.getProject()}/${pulumi.getStack()}/${resourceName}`;
+  return ownerTag(pulumi.getProject(), pulumi.getStack(), resourceName);
 }
 
 /** Tag key under which `ownerTagFor` values are stored on Ark resources and TOS object metadata. */

@@ -49,6 +49,15 @@ export function pickInputs<I>(outs: Record<string, unknown>, inputKeys: readonly
   return inputs as I;
 }
 
+/**
+ * True when a read has no stored state to start from: `pulumi import` reads with the id alone (the native
+ * plugin adds the `owner` the importing resource will have). `storedKey` is an output every stored state of
+ * the resource carries (an endpoint's `status`, a directory's `files`).
+ */
+export function isImportRead(props: Record<string, unknown>, storedKey: string): boolean {
+  return props[storedKey] === undefined;
+}
+
 function valueAt(obj: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
   let current: unknown = obj;
   for (const key of path) current = current && typeof current === 'object' ? (current as Record<PropertyKey, unknown>)[key] : undefined;

@@ -11,7 +11,7 @@ import { sleepUnlessAborted, systemClock } from '../../clients/retry';
 import { type BaseModelEntry, baseModelByArkRef, resolveBaseModel, supportedBaseList } from '../../model/catalogue';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ResourceController } from '../controller';
 import { keepCreatedOnFailure } from '../partial-create';
-import { checkWithSchema, diffProperties, pickInputs } from '../properties';
+import { checkWithSchema, diffProperties, isImportRead, pickInputs } from '../properties';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
   DEFAULT_DELETE_TIMEOUT_SECONDS,
@@ -139,10 +139,22 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
 
 // ----------------------------------------------------------------------------------------------------- helpers
 
-/** `<name>-<8 hex>`: the suffix changes exactly when a replacement import happens (see schema.ts). */
+/**
+ * `<name>-<8 hex>`: the suffix changes exactly when a replacement import happens (see schema.ts). A model
+ * brought in by `pulumi import` keeps the name Ark has (its `contentDigest` is `imported:<id>`, see
+ * outputsFromLive): the digest that named it cannot be recovered.
+ */
 export function arkModelName(inputs: Pick<Inputs, 'name' | 'contentDigest' | 'baseModel' | 'quantization' | 'location'>): string {
+  if (inputs.contentDigest.startsWith(IMPORTED_DIGEST_PREFIX)) return inputs.name;
   return `${inputs.name}-${nameSuffix(inputs)}`;
 }
+
+/**
+ * The contentDigest of an imported model. Ark does not know which content a model was imported from, so an
+ * import cannot report a real digest; this stands for "the content it has now". Setting a real digest later
+ * (from a TosModelDir) imports a new model from that content, as any digest change does.
+ */
+export const IMPORTED_DIGEST_PREFIX = 'imported:';
 
 function nameSuffix(inputs: Pick<Inputs, 'contentDigest' | 'baseModel' | 'quantization' | 'location'>): string {
   const identity = JSON.stringify([inputs.contentDigest, inputs.baseModel, inputs.quantization ?? '', inputs.location]);
@@ -291,7 +303,8 @@ function outputsFor(inputs: Inputs, base: BaseModelEntry, model: CustomModel): O
 }
 
 /** State after refresh: the live values where Ark reports them, the stored ones where it cannot (digest, timeouts). */
-export function outputsFromLive(props: Outputs, live: CustomModel): Outputs {
+export function outputsFromLive(stored: Outputs, live: CustomModel): Outputs {
+  const props = isImportRead(stored, 'status') ? { ...stored, contentDigest: `${IMPORTED_DIGEST_PREFIX}${live.Id}` } : stored;
   const suffix = `-${nameSuffix(props)}`;
   const tags = fromApiTags(live.Tags);
   // Absent ProjectName or Tags mean "not reported" (tolerant reader): the state keeps its values, no replacement.

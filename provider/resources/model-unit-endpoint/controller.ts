@@ -8,7 +8,7 @@ import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitE
 import { systemClock } from '../../clients/retry';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
 import { keepCreatedOnFailure } from '../partial-create';
-import { checkWithSchema, diffProperties, pickInputs, sameValue } from '../properties';
+import { checkWithSchema, diffProperties, isImportRead, pickInputs, sameValue } from '../properties';
 import { needsProbe, probeWhenAsked } from './probe';
 import { replacingInputs, rollToModel } from './rolling';
 import {
@@ -295,9 +295,11 @@ function outputsFor(inputs: Inputs, live: Endpoint, settings: ProviderSettings):
 
 /**
  * State after refresh: live values where Ark reports them. Rate limit and moderation are taken from Ark only
- * when the inputs set them; otherwise the service's defaults would show as drift on every refresh.
+ * when the inputs set them; otherwise the service's defaults would show as drift on every refresh. An import
+ * (no stored state) takes both from Ark: they become inputs the importing program then states.
  */
 export function outputsFromLive(props: Outputs, live: Endpoint, settings: ProviderSettings): Outputs {
+  const importing = isImportRead(props, 'status');
   const tags = fromApiTags(live.Tags);
   // Absent ProjectName or Tags mean "not reported" (tolerant reader): the state keeps its values, no replacement.
   const liveProject = live.ProjectName ?? props.projectName ?? DEFAULT_PROJECT_NAME;
@@ -307,10 +309,8 @@ export function outputsFromLive(props: Outputs, live: Endpoint, settings: Provid
     description: live.Description || undefined,
     customModelId: live.ModelReference.CustomModelId ?? props.customModelId,
     modelUnitId: live.ModelUnitId ?? props.modelUnitId,
-    rateLimit: props.rateLimit && live.RateLimit
-      ? { rpm: live.RateLimit.Rpm ?? props.rateLimit.rpm, tpm: live.RateLimit.Tpm ?? props.rateLimit.tpm }
-      : props.rateLimit,
-    moderation: props.moderation && live.Moderation ? live.Moderation.Strategy : props.moderation,
+    rateLimit: (importing || props.rateLimit) && live.RateLimit ? rateLimitFromLive(live.RateLimit, props.rateLimit) : props.rateLimit,
+    moderation: (importing || props.moderation) && live.Moderation ? live.Moderation.Strategy : props.moderation,
     tags: live.Tags === undefined ? props.tags : Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     status: live.Status,
@@ -319,4 +319,14 @@ export function outputsFromLive(props: Outputs, live: Endpoint, settings: Provid
     createTime: live.CreateTime,
     updateTime: live.UpdateTime,
   };
+}
+
+/**
+ * Live Rpm/Tpm where Ark reports them; one it leaves out keeps the stored value (tolerant reader). Without a
+ * stored value (an import) both must be reported, or the input stays unset.
+ */
+function rateLimitFromLive(live: NonNullable<Endpoint['RateLimit']>, stored: Outputs['rateLimit']): Outputs['rateLimit'] {
+  const rpm = live.Rpm ?? stored?.rpm;
+  const tpm = live.Tpm ?? stored?.tpm;
+  return rpm !== undefined && tpm !== undefined ? { rpm, tpm } : stored;
 }

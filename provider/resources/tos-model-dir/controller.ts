@@ -32,7 +32,7 @@ import {
   type ResourceController,
 } from '../controller';
 import { MAX_OBJECT_KEY_BYTES, utf8Bytes } from '../common-inputs';
-import { checkWithSchema } from '../properties';
+import { checkWithSchema, isImportRead } from '../properties';
 import { InputsSchema, type Inputs, type ManagedFile, type Outputs } from './schema';
 
 // ---- constants -------------------------------------------------------------------------------------------
@@ -172,6 +172,7 @@ async function create(inputs: Inputs, ctx: ControllerContext): Promise<{ id: str
  * is gone or none of the managed objects remain, the resource is gone.
  */
 async function read(id: string, props: Outputs, ctx: ControllerContext) {
+  if (isImportRead(props, 'files')) throw new Error(IMPORT_REFUSED);
   const storage = storageOf(ctx);
   if (!(await storage.bucketExists(props.bucket))) return {};
   const listed = new Map((await storage.listPrefix(props.bucket, props.prefix)).map((o) => [o.key, o]));
@@ -185,6 +186,14 @@ async function read(id: string, props: Outputs, ctx: ControllerContext) {
   if (files.length === 0 && props.files.length > 0) return {};
   return { id, props: { ...props, ...managedTotals(files) } };
 }
+
+/**
+ * A TosModelDir is a local directory mirrored to TOS: the directory is an input TOS cannot tell, so there is
+ * nothing to import. Declaring the resource over the existing prefix does the same job without a copy.
+ */
+const IMPORT_REFUSED =
+  'TosModelDir cannot be imported: it mirrors a local directory, which TOS cannot tell. Declare it in the program ' +
+  'with the same bucket and prefix and `adoptExisting: true`: the first `pulumi up` uploads only what differs.';
 
 // ---- update ----------------------------------------------------------------------------------------------
 

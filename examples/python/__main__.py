@@ -1,0 +1,53 @@
+"""The quickstart pipeline in Python: local fine-tuned weights -> TOS -> Ark custom model -> endpoint.
+
+Config keys are documented in README.md; the provider's ark:* keys in docs/configuration.md.
+"""
+import pulumi
+import pulumi_ark as ark
+
+config = pulumi.Config()
+stack = pulumi.get_stack()
+base_model = config.require("baseModel")
+
+# Uploads the local Hugging Face directory (only what changed); content_digest changes iff the weights do.
+weights = ark.TosModelDir(
+    "weights",
+    source=config.require("modelDir"),
+    bucket=config.require("bucket"),
+    prefix=f"python/{stack}/",
+    base_model=base_model,
+    create_bucket=config.get_bool("createBucket") or False,
+)
+
+# Imports the directory into Ark; new weights import a new model (replace) before the old one goes.
+# quantization comes from config, not from weights.quantization: the engine drops a null output ("not
+# quantized"), and the Python SDK reads a missing output as unknown during preview, which would plan a
+# replacement of the model at every preview. TosModelDir still checks the files against the base model.
+model = ark.CustomModel(
+    "model",
+    name=f"python-{stack}",
+    base_model=base_model,
+    location=weights.location,
+    content_digest=weights.content_digest,
+    quantization=config.get("quantization"),
+)
+
+# Serves it on your model unit; a new model replaces the endpoint (create before delete).
+endpoint = ark.ModelUnitEndpoint(
+    "chat",
+    name=f"python-{stack}",
+    custom_model_id=model.id,
+    model_unit_id=config.require("modelUnitId"),
+    description=config.get("endpointDescription") or None,
+    rate_limit=ark.ModelUnitEndpointRateLimitArgs(
+        rpm=config.get_int("rpm") or 600,
+        tpm=config.get_int("tpm") or 200_000,
+    ),
+)
+
+pulumi.export("weightsLocation", weights.location)
+pulumi.export("contentDigest", weights.content_digest)
+pulumi.export("customModelId", model.id)
+pulumi.export("endpointId", endpoint.id)
+pulumi.export("endpointStatus", endpoint.status)
+pulumi.export("chatBaseUrl", endpoint.chat_base_url)

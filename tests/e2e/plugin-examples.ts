@@ -1,0 +1,199 @@
+/**
+ * The story both plugin examples (examples/yaml, examples/python) must tell through the real `pulumi` binary,
+ * as one sequence on one stack (every engine start costs seconds): check failures stop at preview with one
+ * line per problem, up, a no-op preview, the plan for a rate-limit change and for new weights, drift found by
+ * refresh and repaired by up, `pulumi import` of resources made through the Ark API, credentials absent from
+ * state, destroy leaving ark-local empty.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ArkClient } from '../../provider/clients/ark/client';
+import { resolveBaseModel } from '../../provider/model/catalogue';
+import { writeSyntheticModel } from '../../provider/model/synthetic';
+import { REPO_ROOT } from '../../scripts/pulumi-workspace';
+import { BASE_MODEL, inventory, ok, readAll, startPluginStack, type PluginStack } from './plugin-harness';
+
+export function describePluginExample(example: 'yaml' | 'python'): void {
+  const weightsPrefix = `${example}/e2e-plugin-${example}/`;
+  let f: PluginStack;
+  beforeAll(async () => {
+    f = await startPluginStack({ example, name: `plugin-${example}` });
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const output = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
+  const arkClient = () => new ArkClient({ settings: f.ark.providerSettings() });
+
+  it('refuses a LoRA adapter directory and an unknown base model at preview: one line per problem, no stack trace', async () => {
+    const loraDir = path.join(f.workDir, 'lora');
+    await writeSyntheticModel(loraDir, { base: BASE_MODEL, variant: 'lora-adapter', fill: 'sparse' });
+    for (const [overrides, problem] of [
+      [{ modelDir: loraDir }, /TosModelDir resource 'weights': property source .* has a problem: .*a LORA adapter .*Ark needs merged full weights/],
+      [{ baseModel: 'Qwen9-1T' }, /TosModelDir resource 'weights': property baseModel value \{Qwen9-1T\} has a problem: expected a supported base model/],
+    ] as const) {
+      await f.configure(overrides);
+      const result = await f.pulumi(['preview']);
+      expect(result.code).not.toBe(0);
+      const text = output(result);
+      const problems = text.split('\n').filter((line) => problem.test(line));
+      // Once on the resource row, once under Diagnostics: each a single line.
+      expect(problems.length).toBeGreaterThanOrEqual(1);
+      expect(text).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    }
+    await f.configure({});
+    expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
+  });
+
+  it('up creates one custom model and one Running endpoint; a second preview changes nothing', async () => {
+    const up = ok(await f.pulumi(['up', '--yes']));
+    expect(up.stdout).toMatch(/\+ 4 created/);
+    const state = await inventory(f.ark);
+    expect(state.customModels).toHaveLength(1);
+    expect(state.endpoints).toEqual([expect.stringMatching(/^ep-\S+ Running$/)]);
+    // Progress lines are attributed to the resource, not printed as stderr of the stack.
+    expect(up.stdout).toMatch(/ark:index:TosModelDir\s+weights\s+creating \(\d+s\) upload tos:\/\/models\//);
+    expect(up.stdout).toMatch(/ark:index:ModelUnitEndpoint\s+chat\s+created \([\d.]+s\) endpoint "\S+": created ep-/);
+    expect(output(up)).not.toMatch(/\[ark /);
+
+    ok(await f.pulumi(['preview', '--expect-no-changes']));
+  });
+
+  it('keeps the credentials out of the state and the stack config file', async () => {
+    const stored = readAll(path.join(f.workDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${f.stack}.yaml`), 'utf8');
+    expect(stored).toContain('ark:index:ModelUnitEndpoint');
+    expect(stored).not.toContain(f.secretAccessKey);
+    expect(stored).not.toContain(f.accessKeyId);
+  });
+
+  it('plans a rate-limit change as an in-place update naming rateLimit', async () => {
+    await f.configure({ rpm: '900' });
+    const preview = ok(await f.pulumi(['preview', '--diff']));
+    expect(preview.stdout).toMatch(/~ ark:index:ModelUnitEndpoint: \(update\)/);
+    expect(preview.stdout).toMatch(/~ rateLimit\s*: \{\s*~ rpm: 600 => 900/);
+    expect(preview.stdout).not.toMatch(/\(replace\)/);
+    await f.configure({});
+  });
+
+  it('plans new weights as the replace chain, naming the property that forces each replacement', async () => {
+    const file = path.join(f.modelDir, 'generation_config.json');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(original), temperature: 0.3 }, null, 2));
+    try {
+      const preview = ok(await f.pulumi(['preview']));
+      expect(preview.stdout).toMatch(/~\s+ark:index:TosModelDir\s+weights\s+update\s+\[diff: ~source\]/);
+      expect(preview.stdout).toMatch(/\+-\s+ark:index:CustomModel\s+model\s+replace\s+\[diff: ~contentDigest/);
+      expect(preview.stdout).toMatch(/\+-\s+ark:index:ModelUnitEndpoint\s+chat\s+replace\s+\[diff: ~customModelId\]/);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  });
+
+  it('refresh finds an endpoint stopped out of band; up starts it again', async () => {
+    const [endpoint] = (await inventory(f.ark)).endpoints;
+    const id = endpoint!.split(' ')[0]!;
+    await arkClient().call('StopEndpoint', { Id: id });
+    const refresh = ok(await f.pulumi(['refresh', '--yes']));
+    expect(refresh.stdout).toMatch(/~\s+ark:index:ModelUnitEndpoint\s+chat\s+updated/);
+    expect((await inventory(f.ark)).endpoints).toEqual([`${id} Stopped`]);
+    ok(await f.pulumi(['up', '--yes']));
+    expect((await inventory(f.ark)).endpoints).toEqual([`${id} Running`]);
+    ok(await f.pulumi(['preview', '--expect-no-changes']));
+  });
+
+  it('imports a custom model and an endpoint made through the Ark API; up with the generated program changes nothing', async () => {
+    const client = arkClient();
+    const base = resolveBaseModel(BASE_MODEL)!;
+    const { Id: modelId } = await client.call('UploadModel', {
+      Name: 'made-by-hand',
+      FoundationModel: base.ark,
+      TosLocation: { BucketName: 'models', ObjectKey: weightsPrefix },
+    });
+    // ark-local's immediate transitions advance on a read: a few reads see it Ready.
+    let status = '';
+    for (let reads = 0; reads < 10 && status !== 'Ready'; reads++) status = (await client.call('GetCustomModel', { Id: modelId })).Status;
+    expect(status).toBe('Ready');
+    const { Id: endpointId } = await client.call('CreateEndpoint', {
+      Name: 'by-hand',
+      ModelReference: { CustomModelId: modelId },
+      ModelUnitId: f.modelUnitId,
+      RateLimit: { Rpm: 30, Tpm: 3000 },
+    });
+    await client.call('GetEndpoint', { Id: endpointId }); // immediate transitions advance on a read
+
+    // A YAML project of its own; credentials and endpoints from the environment fallbacks.
+    const project = path.join(f.workDir, 'import');
+    fs.mkdirSync(project);
+    const header = `name: ark-import\nruntime: yaml\nplugins:\n  providers:\n    - name: ark\n      path: ${path.join(REPO_ROOT, 'bin')}\n`;
+    fs.writeFileSync(path.join(project, 'Pulumi.yaml'), header);
+    const other = await f.openProject(project);
+    ok(await other.pulumi(['stack', 'init', 'e2e-imported']));
+    const resources = [
+      { type: 'ark:index:CustomModel', name: 'model', id: modelId },
+      { type: 'ark:index:ModelUnitEndpoint', name: 'chat', id: endpointId },
+    ];
+    fs.writeFileSync(path.join(project, 'import.json'), JSON.stringify({ resources }));
+    const generated = path.join(project, 'generated.yaml');
+    const imported = ok(await other.pulumi(['import', '--file', path.join(project, 'import.json'), '--out', generated, '--protect=false', '--yes']));
+    expect(imported.stdout).toMatch(/= 2 imported/);
+    const code = fs.readFileSync(generated, 'utf8');
+    expect(code).toContain(`contentDigest: imported:${modelId}`);
+    expect(code).toMatch(/rpm: 30/);
+
+    fs.writeFileSync(path.join(project, 'Pulumi.yaml'), header + code);
+    ok(await other.pulumi(['preview', '--expect-no-changes']));
+    const up = ok(await other.pulumi(['up', '--yes', '--expect-no-changes']));
+    expect(up.stdout).toMatch(/Resources:\s+3 unchanged/); // the stack and the two imported resources
+
+    ok(await other.pulumi(['destroy', '--yes']));
+    const left = await inventory(f.ark);
+    expect(left.endpoints.join()).not.toContain(endpointId);
+    expect(left.customModels).not.toContain(modelId);
+  });
+
+  if (example === 'yaml') {
+    it('honours customTimeouts: a create that times out keeps its id in state, and the next up resumes it', async () => {
+      const customModelId = ok(await f.pulumi(['stack', 'output', 'customModelId'])).stdout.trim();
+      const project = path.join(f.workDir, 'partial');
+      fs.mkdirSync(project);
+      fs.writeFileSync(
+        path.join(project, 'Pulumi.yaml'),
+        [
+          'name: ark-partial',
+          'runtime: yaml',
+          `plugins: { providers: [{ name: ark, path: ${path.join(REPO_ROOT, 'bin')} }] }`,
+          'resources:',
+          '  slow:',
+          '    type: ark:index:ModelUnitEndpoint',
+          `    properties: { name: slow, customModelId: ${customModelId}, modelUnitId: ${f.modelUnitId} }`,
+          '    options: { customTimeouts: { create: 2s } }',
+          '',
+        ].join('\n'),
+      );
+      const other = await f.openProject(project);
+      ok(await other.pulumi(['stack', 'init', 'e2e-partial']));
+      await f.ark.admin.setTransitions({ mode: 'after-seconds', seconds: 600 });
+      try {
+        const failed = await other.pulumi(['up', '--yes']);
+        expect(failed.code).not.toBe(0);
+        // The engine's 2 s, not the resource's default of 1800 s.
+        expect(failed.stdout).toMatch(/timed out after [\d.]+s waiting for endpoint ep-\S+ to become Running: .*the limit was 2s/);
+        const id = /waiting for endpoint (ep-[a-z0-9-]+) to become Running/.exec(failed.stdout)![1];
+        const state = ok(await other.pulumi(['stack', 'export'])).stdout;
+        expect(state).toContain(`"id": "${id}"`);
+        await f.ark.admin.setTransitions({ mode: 'immediate' });
+        ok(await other.pulumi(['up', '--yes']));
+        expect((await inventory(f.ark)).endpoints).toContain(`${id} Running`);
+        ok(await other.pulumi(['destroy', '--yes']));
+      } finally {
+        await f.ark.admin.setTransitions({ mode: 'immediate' });
+      }
+    });
+  }
+
+  it('destroy leaves ark-local empty', async () => {
+    ok(await f.pulumi(['destroy', '--yes']));
+    expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
+  });
+}
