@@ -6,6 +6,7 @@ import { ArkApiError, dryRunPassed, notFound } from './errors';
 import { assertUniqueTagKeys, inSet, listPage, nameMatches } from './listing';
 import type { ImportVerdict, ModelImporter } from './model-import';
 import { advanceEvery, advanceFound, copy, rfc3339, type ControlPlaneStore } from './store';
+import { stampStatus } from './status';
 
 /** Custom model states that move on by themselves when read: Preparing -> Processing -> Ready | Failed. */
 export const TRANSITIONAL_MODEL_STATUSES: readonly CustomModelStatus[] = ['Preparing', 'Processing', 'Deleting'];
@@ -195,10 +196,7 @@ export class CustomModels {
   }
 
   private setStatus(record: CustomModelRecord, status: CustomModelStatus, reason?: string): void {
-    record.model.Status = status;
-    if (reason) record.model.StatusReason = reason;
-    else delete record.model.StatusReason;
-    record.model.UpdateTime = rfc3339(this.store.now());
+    stampStatus(record.model, status, this.store.now(), reason);
   }
 
   private assertNameFree(name: string): void {

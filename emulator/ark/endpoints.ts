@@ -5,6 +5,7 @@ import type { CustomModels } from './custom-models';
 import { ArkApiError, dryRunPassed, invalidParameter, missingParameter, notFound } from './errors';
 import { assertUniqueTagKeys, inSet, listPage, nameMatches } from './listing';
 import type { ModelUnits } from './model-units';
+import { assertStatusIn, stampStatus } from './status';
 import { advanceEvery, advanceFound, copy, rfc3339, type ControlPlaneStore } from './store';
 
 /** Endpoint states that move on by themselves when read. */
@@ -203,19 +204,11 @@ export class Endpoints {
 
   private setStatus(record: EndpointRecord, status: EndpointStatus, reason?: string): void {
     const now = this.store.now();
-    record.endpoint.Status = status;
-    if (reason) record.endpoint.StatusReason = reason;
-    else delete record.endpoint.StatusReason;
-    record.endpoint.UpdateTime = rfc3339(now);
+    stampStatus(record.endpoint, status, now, reason);
     record.progress = freshProgress(now);
   }
 
   private assertStatus(record: EndpointRecord, allowed: readonly EndpointStatus[], operation: string): void {
-    if (!allowed.includes(record.endpoint.Status)) {
-      throw new ArkApiError(
-        'OperationDenied.EndpointStatus',
-        `The endpoint "${record.endpoint.Id}" is ${record.endpoint.Status}; ${operation} needs one of ${allowed.join(', ')}.`,
-      );
-    }
+    assertStatusIn(record.endpoint, allowed, operation, { code: 'EndpointStatus', noun: 'endpoint' });
   }
 }

@@ -6,6 +6,7 @@ import type { CustomModels } from './custom-models';
 import type { Endpoints } from './endpoints';
 import { ArkApiError, dryRunPassed, invalidParameter, notFound } from './errors';
 import { advanceEvery, advanceFound, copy, rfc3339, type ControlPlaneStore } from './store';
+import { assertStatusIn, stampStatus } from './status';
 
 /** Rollout states that move on by themselves when read (one batch per step of the transition policy). */
 const TRANSITIONAL_ROLLING_STATUSES: readonly RollingStatus[] = ['Running', 'Reverting'];
@@ -207,20 +208,12 @@ export class Rollings {
 
   private setStatus(record: RollingRecord, status: RollingStatus, reason?: string): void {
     const now = this.store.now();
-    record.rolling.Status = status;
-    if (reason) record.rolling.StatusReason = reason;
-    else delete record.rolling.StatusReason;
-    record.rolling.UpdateTime = rfc3339(now);
+    stampStatus(record.rolling, status, now, reason);
     record.progress = freshProgress(now);
   }
 
   private assertStatus(record: RollingRecord, allowed: readonly RollingStatus[], operation: string): void {
-    if (!allowed.includes(record.rolling.Status)) {
-      throw new ArkApiError(
-        'OperationDenied.RollingStatus',
-        `The rollout "${record.rolling.Id}" is ${record.rolling.Status}; ${operation} needs one of ${allowed.join(', ')}.`,
-      );
-    }
+    assertStatusIn(record.rolling, allowed, operation, { code: 'RollingStatus', noun: 'rollout' });
   }
 }
 

@@ -11,9 +11,8 @@ import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
-import { REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { cancelTrial, PROVIDER_EXIT_BOUND_MS, type CancelTrialResult } from './ci-cancel';
-import { repoTempDir } from './cli-harness';
+import { repoTempDir, requireBuiltPackage } from './cli-harness';
 
 jest.setTimeout(900_000);
 
@@ -21,9 +20,7 @@ let modelRoot: string;
 let result: CancelTrialResult;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) {
-    throw new Error('dist/index.js is missing: run `npm run build` first (the example imports the built pulumi-ark).');
-  }
+  requireBuiltPackage();
   modelRoot = repoTempDir('ci-cancel-model');
   await writeSyntheticModel(path.join(modelRoot, 'model'), { base: 'Qwen2.5-0.5B', fill: 'sparse' });
   result = await cancelTrial({ modelDir: path.join(modelRoot, 'model'), name: 'ci-cancel', log: (line) => process.stderr.write(`${line}\n`) });

@@ -85,6 +85,16 @@ export interface ExampleRun {
   close(): Promise<void>;
 }
 
+/** Keys unique to one test run, so a grep of the state files for them proves they never got there. */
+export function uniqueCredential(): EmulatorCredential {
+  return { accessKeyId: `AKLTe2e${randomBytes(6).toString('hex')}`, secretAccessKey: `SKe2e${randomBytes(18).toString('hex')}` };
+}
+
+/** Example programs import the built pulumi-ark: fail with the fix instead of a module-not-found trace. */
+export function requireBuiltPackage(entry = 'dist/index.js', loadedBy = 'the example imports the built pulumi-ark'): void {
+  if (!fs.existsSync(path.join(REPO_ROOT, entry))) throw new Error(`${entry} is missing: run \`npm run build\` first (${loadedBy}).`);
+}
+
 /** Throwaway directory inside the repo (gitignored tmp/), so node resolves pulumi-ark from programs and providers. */
 export function repoTempDir(name: string): string {
   const parent = path.join(REPO_ROOT, 'tmp');

@@ -13,8 +13,7 @@ import * as path from 'node:path';
 import { TosClient } from '@volcengine/tos-sdk';
 import { startArkLocal, type ArkLocal, type EmulatorCredential } from '../../emulator';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
-import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { openExample, readTree, repoTempDir, type ExampleRun } from './cli-harness';
+import { openExample, readTree, repoTempDir, type ExampleRun, requireBuiltPackage } from './cli-harness';
 import { loadWorkflow, runStep, stepById, type StepResult, type Workflow, type WorkflowJob } from './workflow-steps';
 
 jest.setTimeout(900_000);
@@ -34,9 +33,7 @@ const credential: EmulatorCredential = {
 };
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) {
-    throw new Error('dist/index.js is missing: run `npm run build` first (the example imports the built pulumi-ark).');
-  }
+  requireBuiltPackage();
   dataDir = repoTempDir('gitops-cli-data');
   ark = await startArkLocal({ dataDir: path.join(dataDir, 'ark-local'), credentials: [credential], transitions: { mode: 'immediate' } });
   // Credentials are left out of the harness env on purpose: only the workflow's step env may provide them.

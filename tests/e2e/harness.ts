@@ -11,7 +11,7 @@ import { startArkLocal, type ArkLocal, type TransitionPolicy } from '../../emula
 import { quickstart } from '../../examples/quickstart/program';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { openOfflineStack, REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { repoTempDir } from './cli-harness';
+import { repoTempDir, uniqueCredential } from './cli-harness';
 
 export const PROJECT = 'ark-quickstart';
 export const BASE_MODEL = 'Qwen2.5-0.5B';
@@ -42,9 +42,7 @@ export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartF
     throw new Error('dist/provider/runtime.js is missing: run `npm run build` first (the dynamic provider process loads the built package).');
   }
   const stateDir = repoTempDir(opts.name);
-  // Unique keys, so a grep of the state for them proves they never got there.
-  const accessKeyId = `AKLTe2e${randomBytes(6).toString('hex')}`;
-  const secretAccessKey = `SKe2e${randomBytes(18).toString('hex')}`;
+  const { accessKeyId, secretAccessKey } = uniqueCredential();
   // Objects on disk rather than in this process's memory: the synthetic model is ~1 GB.
   const ark = await startArkLocal({
     dataDir: path.join(stateDir, 'ark-local'),

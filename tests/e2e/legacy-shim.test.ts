@@ -6,13 +6,12 @@
  * in state).
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startArkLocal, type ArkLocal, type EmulatorCredential } from '../../emulator';
+import { startArkLocal, type ArkLocal } from '../../emulator';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { openExample, repoTempDir, type ExampleRun } from './cli-harness';
+import { openExample, repoTempDir, type ExampleRun, uniqueCredential, requireBuiltPackage } from './cli-harness';
 
 jest.setTimeout(600_000);
 
@@ -23,12 +22,10 @@ const DYNAMIC = 'pulumi-nodejs:dynamic/ark:';
 let ark: ArkLocal;
 let run: ExampleRun;
 let dataDir: string;
-const credential: EmulatorCredential = { accessKeyId: `AKLTe2e${randomBytes(6).toString('hex')}`, secretAccessKey: `SKe2e${randomBytes(18).toString('hex')}` };
+const credential = uniqueCredential();
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) {
-    throw new Error('dist/index.js is missing: run `npm run build` first (the example imports the built pulumi-ark).');
-  }
+  requireBuiltPackage();
   dataDir = repoTempDir('legacy-shim-data');
   ark = await startArkLocal({ dataDir: path.join(dataDir, 'ark-local'), credentials: [credential], transitions: { mode: 'immediate' } });
   const modelDir = path.join(dataDir, 'model');

@@ -4,13 +4,11 @@
  * random credentials, a synthetic model and a model unit, the stack initialised and configured.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startArkLocal, type ArkLocal } from '../../emulator';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
-import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { openExample, repoTempDir, type CliResult, type ExampleRun, type RunOptions } from './cli-harness';
+import { openExample, repoTempDir, requireBuiltPackage, uniqueCredential, type CliResult, type ExampleRun, type RunOptions } from './cli-harness';
 import { BASE_MODEL } from './harness';
 
 export { BASE_MODEL, type CliResult };
@@ -41,12 +39,9 @@ export function ok(result: CliResult): CliResult {
 }
 
 export async function startPluginStack(opts: { example: 'yaml' | 'python'; name: string }): Promise<PluginStack> {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'provider', 'native', 'main.js'))) {
-    throw new Error('dist/provider/native/main.js is missing: run `npm run build` first (bin/pulumi-resource-ark loads it).');
-  }
-  const accessKeyId = `AKLTe2e${randomBytes(6).toString('hex')}`;
-  const secretAccessKey = `SKe2e${randomBytes(18).toString('hex')}`;
-  const credential = { accessKeyId, secretAccessKey };
+  requireBuiltPackage('dist/provider/native/main.js', 'bin/pulumi-resource-ark loads it');
+  const credential = uniqueCredential();
+  const { accessKeyId, secretAccessKey } = credential;
   // Objects on disk rather than in this process's memory: the synthetic model is ~1 GB.
   const arkDir = repoTempDir(`${opts.name}-ark`);
   const ark = await startArkLocal({ dataDir: arkDir, credentials: [credential], transitions: { mode: 'immediate' }, quiet: true });

@@ -6,15 +6,13 @@
  * destroy leaving nothing behind. Credentials are secret stack config and never appear in state.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TosClient } from '@volcengine/tos-sdk';
-import { startArkLocal, type ArkLocal, type EmulatorCredential } from '../../emulator';
+import { startArkLocal, type ArkLocal } from '../../emulator';
 import { ArkClient } from '../../provider/clients/ark/client';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
-import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { openExample, readTree, repoTempDir, type ExampleRun } from './cli-harness';
+import { openExample, readTree, repoTempDir, type ExampleRun, uniqueCredential, requireBuiltPackage } from './cli-harness';
 
 
 jest.setTimeout(900_000);
@@ -31,16 +29,10 @@ let dataDir: string;
 let modelDir: string;
 /** The quickstart's own config, as the README lists it (modelUnitId once the unit exists). */
 const exampleConfig: Record<string, string> = { baseModel: BASE_MODEL, bucket: 'models', createBucket: 'true' };
-// Unique keys, so a grep of the state for them proves they never got there.
-const credential: EmulatorCredential = {
-  accessKeyId: `AKLTe2e${randomBytes(6).toString('hex')}`,
-  secretAccessKey: `SKe2e${randomBytes(18).toString('hex')}`,
-};
+const credential = uniqueCredential();
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) {
-    throw new Error('dist/index.js is missing: run `npm run build` first (the example imports the built pulumi-ark).');
-  }
+  requireBuiltPackage();
   dataDir = repoTempDir('quickstart-cli-data');
   // Objects on disk rather than in this process's memory: the synthetic model is ~1 GB (sparse: no disk cost).
   ark = await startArkLocal({ dataDir: path.join(dataDir, 'ark-local'), credentials: [credential], transitions: { mode: 'immediate' } });

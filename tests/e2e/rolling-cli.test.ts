@@ -6,15 +6,13 @@
  * `retainOnDelete` makes it forget the endpoint, and the owner tag lets the next up take it over again.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { startArkLocal, type ArkLocal, type EmulatorCredential } from '../../emulator';
+import { startArkLocal, type ArkLocal } from '../../emulator';
 import { ArkClient } from '../../provider/clients/ark/client';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
-import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { openExample, repoTempDir, type CliResult, type ExampleRun } from './cli-harness';
+import { openExample, repoTempDir, type CliResult, type ExampleRun, uniqueCredential, requireBuiltPackage } from './cli-harness';
 
 jest.setTimeout(900_000);
 
@@ -31,15 +29,10 @@ let dataDir: string;
 let modelDir: string;
 let client: ArkClient;
 let openai: OpenAI;
-const credential: EmulatorCredential = {
-  accessKeyId: `AKLTe2e${randomBytes(6).toString('hex')}`,
-  secretAccessKey: `SKe2e${randomBytes(18).toString('hex')}`,
-};
+const credential = uniqueCredential();
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) {
-    throw new Error('dist/index.js is missing: run `npm run build` first (the example imports the built pulumi-ark).');
-  }
+  requireBuiltPackage();
   dataDir = repoTempDir('rolling-cli-data');
   // after-reads:1: every state, a rollout's 0% and 50% included, is seen by a poll, so the switch takes real time.
   ark = await startArkLocal({ dataDir: path.join(dataDir, 'ark-local'), credentials: [credential], transitions: { mode: 'after-reads', reads: 1 } });

@@ -7,16 +7,15 @@
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { startArkLocal, type ArkLocal, type EmulatorCredential } from '../../emulator';
+import { startArkLocal, type ArkLocal } from '../../emulator';
 import { UNKNOWN_STATUS } from '../../emulator/ark/variance';
 import { ArkClient } from '../../provider/clients/ark/client';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { openExample, repoTempDir, type ExampleRun } from './cli-harness';
+import { openExample, repoTempDir, type ExampleRun, uniqueCredential, requireBuiltPackage } from './cli-harness';
 
 jest.setTimeout(900_000);
 
@@ -26,15 +25,10 @@ const DYNAMIC = 'pulumi-nodejs:dynamic/ark:';
 let ark: ArkLocal;
 let run: ExampleRun;
 let dataDir: string;
-const credential: EmulatorCredential = {
-  accessKeyId: `AKLTe2e${randomBytes(6).toString('hex')}`,
-  secretAccessKey: `SKe2e${randomBytes(18).toString('hex')}`,
-};
+const credential = uniqueCredential();
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) {
-    throw new Error('dist/index.js is missing: run `npm run build` first (the example imports the built pulumi-ark).');
-  }
+  requireBuiltPackage();
   dataDir = repoTempDir('variance-cli-data');
   // after-reads: 1 so every transitional state is really observed, on top of the unknown ones variance adds.
   ark = await startArkLocal({
