@@ -27,10 +27,18 @@ function generatedFiles(dir: string): string[] {
   return out.sort();
 }
 
-function pulumiCli(): { bin: string; hosts: string } | undefined {
-  const root = process.env.PULUMI_ARK_CLI_ROOT ?? '/root/.cache/pulumi-ark/pulumi-v3.248.0';
-  const bin = path.join(root, 'bin', 'pulumi');
-  return fs.existsSync(bin) ? { bin, hosts: path.join(path.dirname(root), 'hosts') } : undefined;
+/**
+ * The CLI and the PATH its language hosts are on: what `.ci/run` exports from `scripts/pulumi-cli.sh --env`,
+ * else a `pulumi` on the PATH (a normal install has its hosts beside it).
+ */
+function pulumiCli(): { bin: string; path: string } | undefined {
+  const inherited = process.env.PATH ?? '';
+  const root = process.env.PULUMI_ARK_CLI_ROOT;
+  if (root && fs.existsSync(path.join(root, 'bin', 'pulumi'))) {
+    return { bin: path.join(root, 'bin', 'pulumi'), path: [process.env.PULUMI_ARK_TOOL_PATH, inherited].filter(Boolean).join(path.delimiter) };
+  }
+  const onPath = inherited.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'pulumi')).find((file) => fs.existsSync(file));
+  return onPath ? { bin: onPath, path: inherited } : undefined;
 }
 
 describe('sdk/python', () => {
@@ -48,7 +56,7 @@ describe('sdk/python', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sdk-python-'));
     try {
       execFileSync(cli!.bin, ['package', 'gen-sdk', path.join(ROOT, 'schema.json'), '--language', 'python', '-o', out], {
-        env: { ...process.env, PATH: `${path.dirname(cli!.bin)}:${cli!.hosts}:${process.env.PATH}`, PULUMI_HOME: path.join(out, 'home'), PULUMI_SKIP_UPDATE_CHECK: 'true' },
+        env: { ...process.env, PATH: cli!.path, PULUMI_HOME: path.join(out, 'home'), PULUMI_SKIP_UPDATE_CHECK: 'true' },
         stdio: 'pipe',
       });
       const fresh = path.join(out, 'python');
