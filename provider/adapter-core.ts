@@ -54,6 +54,14 @@ export function controllerContext(options: ContextOptions): ControllerContext {
   };
 }
 
+/** Progress as stderr lines (`<prefix> message`, `<prefix> warning: message`), for when no engine log is at hand. */
+export function stderrProgressLog(prefix: string): ProgressLog {
+  return {
+    info: (message) => process.stderr.write(`${prefix} ${message}\n`),
+    warn: (message) => process.stderr.write(`${prefix} warning: ${message}\n`),
+  };
+}
+
 /**
  * The `owner` input: project, stack and resource name. Create uses it to find a resource it made earlier (a
  * killed `pulumi up`) and adopt it instead of making a second. The TypeScript classes compute it from the

@@ -45,7 +45,7 @@ describe('watchEngine', () => {
   it('waits for tracked work to settle after aborting, then exits', async () => {
     const h = harness({ graceMs: 10_000 });
     let settle!: () => void;
-    const work = h.watch.track(new Promise<void>((resolve) => (settle = resolve)));
+    const work = h.watch.track(() => new Promise<void>((resolve) => (settle = resolve)));
     h.stdin.end();
     await tick(10);
     expect(h.watch.signal.aborted).toBe(true);
@@ -55,9 +55,18 @@ describe('watchEngine', () => {
     expect(h.exits).toEqual([1]);
   });
 
+  it('refuses to start work once the engine is gone', async () => {
+    const h = harness({ graceMs: 10_000 });
+    h.stdin.end();
+    await tick(10);
+    let started = false;
+    await expect(h.watch.track(async () => (started = true))).rejects.toThrow('engine that started this provider is gone');
+    expect(started).toBe(false);
+  });
+
   it('exits after the grace period when aborted work never settles', async () => {
     const h = harness({ graceMs: 20 });
-    void h.watch.track(new Promise(() => undefined));
+    void h.watch.track(() => new Promise(() => undefined));
     h.stdin.end();
     await tick(10);
     expect(h.exits).toEqual([]);

@@ -49,8 +49,11 @@ export interface EngineWatchOptions {
 export interface EngineWatch {
   /** Aborted, with an EngineGoneError as reason, once the engine is gone. */
   readonly signal: AbortSignal;
-  /** Counts `work` as in flight: the process exits as soon as none is, or when the grace period ends. */
-  track<T>(work: Promise<T>): Promise<T>;
+  /**
+   * Starts `work` and counts it as in flight: the process exits as soon as none is, or when the grace period
+   * ends. Once the engine is gone it refuses to start anything (rejects with the EngineGoneError).
+   */
+  track<T>(work: () => Promise<T>): Promise<T>;
   /** Stops watching (tests; a plugin shutting down on its own). */
   stop(): void;
 }
@@ -114,9 +117,10 @@ export function watchEngine(options: EngineWatchOptions = {}): EngineWatch {
   return {
     signal: controller.signal,
     async track(work) {
+      controller.signal.throwIfAborted();
       inFlight += 1;
       try {
-        return await work;
+        return await work();
       } finally {
         inFlight -= 1;
         if (inFlight === 0 && controller.signal.aborted) finish();

@@ -188,11 +188,18 @@ describe('dispatch with an engine watch', () => {
     const rec = recordingController();
     const controller = new AbortController();
     const tracked: Promise<unknown>[] = [];
+    // As provider/engine-watch.ts does: refuse once the engine is gone, else start and count the work.
+    const track = <T>(work: () => Promise<T>): Promise<T> => {
+      controller.signal.throwIfAborted();
+      const started = work();
+      tracked.push(started);
+      return started;
+    };
     const runtime = createRuntime({
       registry: { TosModelDir: rec.controller },
       env: () => ({}),
       log: () => ({ info: () => undefined, warn: () => undefined }),
-      engine: { signal: controller.signal, track: (work) => (tracked.push(work), work) },
+      engine: { signal: controller.signal, track },
     });
     await runtime.dispatch('TosModelDir', 'delete', ['id-1', {}]);
     expect(rec.ctx().signal).toBe(controller.signal);

@@ -6,7 +6,7 @@
  * outputs (create/update/read results and partial-failure properties), without which later refresh/destroy
  * calls cannot deserialize the provider.
  */
-import { controllerContext, stackConfigFrom, stripInternalKeys as strip, toWire as wire, type Props } from './adapter-core';
+import { controllerContext, stackConfigFrom, stderrProgressLog, stripInternalKeys as strip, toWire as wire, type Props } from './adapter-core';
 import { type EngineWatch, isDynamicProviderProcess, watchEngine } from './engine-watch';
 import { PartialFailureError, type ControllerContext, type ProgressLog } from './resources/controller';
 import type { ResourceKind } from './resources/dynamic-shim';
@@ -54,9 +54,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
 
     async dispatch(kind, method, args) {
-      if (!engine) return dispatchCall(kind, method, args);
-      engine.signal.throwIfAborted();
-      return engine.track(dispatchCall(kind, method, args));
+      return engine ? engine.track(() => dispatchCall(kind, method, args)) : dispatchCall(kind, method, args);
     },
   };
 
@@ -135,10 +133,7 @@ async function keepProviderOnPartialFailure<T>(provider: unknown, operation: () 
  * Automation API diagnostic events.
  */
 function stderrLog(kind: ResourceKind): ProgressLog {
-  return {
-    info: (message) => process.stderr.write(`[ark ${kind}] ${message}\n`),
-    warn: (message) => process.stderr.write(`[ark ${kind}] warning: ${message}\n`),
-  };
+  return stderrProgressLog(`[ark ${kind}]`);
 }
 
 // Only inside Pulumi's dynamic-provider host: elsewhere (tests, the CLI, the native plugin, which starts its own

@@ -4,6 +4,7 @@
  * (info) are ephemeral: the CLI shows the latest one while the step runs and keeps warnings.
  */
 import * as grpc from '@grpc/grpc-js';
+import { stderrProgressLog } from '../adapter-core';
 import type { ProgressLog } from '../resources/controller';
 
 // The generated stubs are CommonJS without ES module typings for their constructors' namespaces.
@@ -14,19 +15,12 @@ const engineproto = require('@pulumi/pulumi/proto/engine_pb') as typeof import('
 
 export interface EngineLog {
   forResource(urn: string, prefix: string): ProgressLog;
-  close(): void;
 }
 
 /** Without an engine address (a test driving the server directly), lines go to stderr. */
 export function engineLog(engineAddress: string | undefined): EngineLog {
   if (!engineAddress) {
-    return {
-      forResource: (_urn, prefix) => ({
-        info: (message) => process.stderr.write(`${prefix} ${message}\n`),
-        warn: (message) => process.stderr.write(`${prefix} warning: ${message}\n`),
-      }),
-      close: () => undefined,
-    };
+    return { forResource: (_urn, prefix) => stderrProgressLog(prefix) };
   }
   const client = new enginerpc.EngineClient(engineAddress, grpc.credentials.createInsecure());
   // One at a time, so the engine shows them in the order they were written (the last ephemeral line stays).
@@ -45,6 +39,5 @@ export function engineLog(engineAddress: string | undefined): EngineLog {
       info: (message) => send(urn, engineproto.LogSeverity.INFO, message, true),
       warn: (message) => send(urn, engineproto.LogSeverity.WARNING, message, false),
     }),
-    close: () => client.close(),
   };
 }

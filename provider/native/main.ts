@@ -27,42 +27,28 @@ export function engineAddressFrom(args: readonly string[]): string | undefined {
   return positional[0];
 }
 
-export interface StartedServer {
-  port: number;
-  close(): Promise<void>;
-}
-
-export async function startServer(engineAddress: string | undefined, engine?: EngineWatch): Promise<StartedServer & { abort(reason: string): void }> {
+/** Serves the provider on a loopback port and answers with the port; the process ends with the engine. */
+export async function startServer(engineAddress: string | undefined, engine?: EngineWatch): Promise<number> {
   const root = packageRoot();
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-  const log = engineLog(engineAddress);
   const provider = createNativeProvider({
     registry: CONTROLLERS,
     version: manifest.version,
     schema: fs.readFileSync(path.join(root, 'schema.json'), 'utf8'),
-    log,
+    log: engineLog(engineAddress),
     engine,
   });
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 400 * 1024 * 1024 });
   server.addService(ResourceProviderService, provider.service);
-  const port = await new Promise<number>((resolve, reject) =>
+  return new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  return {
-    port,
-    abort: provider.abort,
-    close: () =>
-      new Promise<void>((resolve) => {
-        log.close();
-        server.tryShutdown(() => resolve());
-      }),
-  };
 }
 
 export async function main(args: readonly string[]): Promise<void> {
   // The engine's end (its pipe to our stdin closing, or this process re-parented) aborts every operation and
   // exits once they have settled: the next `pulumi up` resumes what they left.
-  const server = await startServer(engineAddressFrom(args), watchEngine());
+  const port = await startServer(engineAddressFrom(args), watchEngine());
   // The engine reads the port from the first line of stdout.
-  process.stdout.write(`${server.port}\n`);
+  process.stdout.write(`${port}\n`);
 }

@@ -80,7 +80,7 @@ describe('the service', () => {
       registry: { CustomModel: controller },
       version: '1.0.0',
       schema: '{}',
-      log: { forResource: () => ({ info: () => undefined, warn: () => undefined }), close: () => undefined },
+      log: { forResource: () => ({ info: () => undefined, warn: () => undefined }) },
       env: () => ({}),
     });
   const call = <T>(service: grpc.UntypedServiceImplementation, method: string, request: unknown) =>

@@ -44,8 +44,6 @@ export interface NativeProviderOptions {
 export interface NativeProvider {
   /** The service implementation to add to a gRPC server. */
   service: grpc.UntypedServiceImplementation;
-  /** Aborts every running and future operation (engine gone or Cancel). */
-  abort(reason: string): void;
 }
 
 type Call<Req> = grpc.ServerUnaryCall<Req, unknown>;
@@ -68,7 +66,7 @@ export function createNativeProvider(options: NativeProviderOptions): NativeProv
   const aborter = new AbortController();
   // Cancel (the engine's own request) and the engine watch both stop every operation.
   const signal = options.engine ? AbortSignal.any([aborter.signal, options.engine.signal]) : aborter.signal;
-  const track = options.engine?.track ?? (<T>(work: Promise<T>) => work);
+  const track = options.engine?.track ?? (<T>(work: () => Promise<T>) => work());
   let config: StackConfig = {};
 
   function controllerFor(urn: string) {
@@ -95,7 +93,7 @@ export function createNativeProvider(options: NativeProviderOptions): NativeProv
   /** Runs a handler and answers the call: a result, or the error's message alone (never a stack trace). */
   function unary<Req>(handler: (req: Req) => Promise<unknown>) {
     return (call: Call<Req>, callback: Callback) => {
-      track(handler(call.request)).then(
+      track(() => handler(call.request)).then(
         (response) => callback(null, response),
         (error: unknown) => callback(grpcError(error)),
       );
@@ -196,10 +194,7 @@ export function createNativeProvider(options: NativeProviderOptions): NativeProv
     }),
   };
 
-  return {
-    service,
-    abort: (reason) => aborter.abort(new Error(reason)),
-  };
+  return { service };
 }
 
 /** The gRPC service definition the implementation above is for. */

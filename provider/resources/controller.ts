@@ -137,8 +137,9 @@ export class PartialFailureError extends Error {
     readonly id: string,
     public properties: Record<string, unknown>,
     reason: string,
+    options?: ErrorOptions,
   ) {
-    super(reason);
+    super(reason, options);
     this.name = 'PartialFailureError';
     this.reasons = [reason];
   }

@@ -20,14 +20,13 @@ export async function keepCreatedOnFailure<T>(
   } catch (error) {
     if (error instanceof PartialFailureError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    const partial = new PartialFailureError(
+    // `cause` keeps the original for logs; the engine shows `reasons`.
+    throw new PartialFailureError(
       created.id,
       created.properties(),
       `${created.what} ${created.id} exists, but finishing its creation failed: ${message}. It stays in the state; ` +
         'run `pulumi up` again to finish it, or `pulumi destroy` to delete it.',
+      { cause: error },
     );
-    // `cause` keeps the original for logs; the engine shows `reasons`.
-    Object.defineProperty(partial, 'cause', { value: error, enumerable: false });
-    throw partial;
   }
 }

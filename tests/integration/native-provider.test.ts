@@ -76,7 +76,7 @@ beforeAll(async () => {
     registry: CONTROLLERS,
     version: '9.9.9',
     schema: '{"name":"ark"}',
-    log: { forResource: (_urn, prefix) => ({ info: (m) => log.info(`${prefix} ${m}`), warn: (m) => log.warn(`${prefix} ${m}`) }), close: () => undefined },
+    log: { forResource: (_urn, prefix) => ({ info: (m) => log.info(`${prefix} ${m}`), warn: (m) => log.warn(`${prefix} ${m}`) }) },
     // Only the stack config below may provide credentials.
     env: () => ({}),
   });
