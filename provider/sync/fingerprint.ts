@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
-import { combineCrc64 } from '../api/crc64';
+import { combineCrc64List } from '../api/crc64';
 import { hashPool, type HashPool } from './hash-pool';
+import { partLayout } from './upload';
 
 /**
  * A file is hashed in segments of this size, on as many threads as there are cores, and the segment CRCs are
@@ -16,13 +17,9 @@ export const SEGMENT_BYTES = 32 * 1024 * 1024;
  */
 export async function crc64OfFile(file: string, size?: number, pool: HashPool = hashPool()): Promise<string> {
   const bytes = size ?? (await fs.stat(file)).size;
-  const segments: Promise<{ crc64: string; size: number }>[] = [];
-  for (let start = 0; start < bytes || start === 0; start += SEGMENT_BYTES) {
-    const end = Math.min(bytes, start + SEGMENT_BYTES);
-    segments.push(pool.hashRange(file, start, end).then((d) => ({ crc64: d.crc64, size: end - start })));
-    if (end === bytes) break;
-  }
-  let value = '0';
-  for (const s of await Promise.all(segments)) value = combineCrc64(value, s.crc64, s.size);
-  return value;
+  // Segments laid out like upload parts; an empty file has none, and the CRC of nothing is '0'.
+  const segments = partLayout(bytes, SEGMENT_BYTES).map(({ start, end }) =>
+    pool.hashRange(file, start, end).then((d) => ({ crc64: d.crc64, size: end - start })),
+  );
+  return combineCrc64List(await Promise.all(segments));
 }

@@ -238,7 +238,6 @@ export class HashPool {
     clearTimeout(this.idleTimer);
     const slots = this.slots;
     for (const slot of slots) this.failWorker(slot, new Error('hash pool closed'));
-    clearTimeout(this.idleTimer);
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 

@@ -129,13 +129,7 @@ export class TosStorage {
   }
 
   async bucketExists(bucket: string): Promise<boolean> {
-    try {
-      await this.call(`HEAD bucket ${bucket}`, () => this.sdk.headBucket(bucket));
-      return true;
-    } catch (error) {
-      if (error instanceof TosCallError && error.statusCode === 404) return false;
-      throw error;
-    }
+    return (await this.headBucket(bucket)) !== undefined;
   }
 
   async createBucket(bucket: string): Promise<void> {

@@ -37,13 +37,13 @@ export class TosCallError extends Error {
 /** Codes for HEAD/GET errors, where TOS sends no body and only the status survives. */
 const CODE_BY_STATUS: Record<number, string> = { 403: 'AccessDenied', 404: 'NotFound', 429: 'TooManyRequests' };
 
-/** Wraps any error thrown by the TOS SDK (or the socket under it) into a TosCallError naming `operation`. */
 /** The TOS address in use and the setting that chose it, named when a connection is refused. */
 export interface TosEndpointHint {
   url: string;
   source?: string;
 }
 
+/** Wraps any error thrown by the TOS SDK (or the socket under it) into a TosCallError naming `operation`. */
 export function toTosCallError(operation: string, error: unknown, endpoint?: TosEndpointHint): TosCallError {
   if (error instanceof TosCallError) return error;
   if (error instanceof TosServerError) {
