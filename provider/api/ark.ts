@@ -111,7 +111,9 @@ export const EndpointStatusSchema = openEnum(ENDPOINT_STATUSES);
 export type EndpointStatus = Open<KnownEndpointStatus>;
 
 /** int32 fields [C] GO; Rpm and Tpm sent together [C-cli]. No range is documented beyond the type. */
-const INT32 = z.number().int().min(-2_147_483_648).max(2_147_483_647);
+/** Rpm and Tpm are int32 in the Go SDK's types [C]. */
+export const INT32_MAX = 2_147_483_647;
+const INT32 = z.number().int().min(-INT32_MAX - 1).max(INT32_MAX);
 export const RateLimitSchema = z.object({ Rpm: INT32, Tpm: INT32 });
 const RateLimitReadSchema = readObject({ Rpm: z.number(), Tpm: z.number() }, READ_NEEDS.RateLimit);
 export type RateLimit = z.infer<typeof RateLimitReadSchema>;

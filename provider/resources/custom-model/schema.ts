@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CUSTOM_MODEL_NAME_PATTERN, CustomModelStatusSchema, QuantizationSchema } from '../../api/ark';
+import { CUSTOM_MODEL_NAME_PATTERN, CustomModelStatusSchema, MAX_CUSTOM_MODEL_DESCRIPTION, QuantizationSchema } from '../../api/ark';
 import { CUSTOM_MODEL_ID_PATTERN } from '../../api/ids';
 import { MAX_OBJECT_KEY_BYTES, ownerInput, tagsInput, utf8Bytes, waitSecondsInput } from '../common-inputs';
 
@@ -28,8 +28,6 @@ function prefixBytes(location: string): number {
 
 export const DEFAULT_CREATE_TIMEOUT_SECONDS = 3_600;
 export const DEFAULT_DELETE_TIMEOUT_SECONDS = 600;
-/** Custom model descriptions: "≤300 chars" (ark-cli custommodel upload docs, ark-api.md §3.5 and §6). */
-export const MAX_DESCRIPTION_LENGTH = 300;
 
 const TagsInput = tagsInput('Extra tags for the model (the owner tag is added automatically). Changing them replaces the model: Ark cannot retag a custom model.');
 
@@ -58,9 +56,9 @@ export const InputsSchema = z.object({
     .describe('Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.'),
   description: z
     .string()
-    .max(MAX_DESCRIPTION_LENGTH)
+    .max(MAX_CUSTOM_MODEL_DESCRIPTION)
     .optional()
-    .describe(`Up to ${MAX_DESCRIPTION_LENGTH} characters (ark-cli's documented limit); updates in place.`),
+    .describe(`Up to ${MAX_CUSTOM_MODEL_DESCRIPTION} characters (ark-cli's documented limit); updates in place.`),
   quantization: QuantizationSchema.nullish().describe('Precision scheme of the checkpoint (W8A8, W8A8_FP8, W4A8); absent or null for BF16/FP16 (TosModelDir.quantization can be passed as is). Changing it replaces the model.'),
   tags: TagsInput.optional(),
   projectName: z.string().min(1).optional().describe('Ark project; the service default (`default`) when absent. Changing it replaces the model.'),
@@ -76,12 +74,10 @@ export const InputsSchema = z.object({
 export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_KEYS = Object.keys(InputsSchema.shape) as (keyof Inputs)[];
 
-/** Open: a status Ark adds later is reported as read, not refused (tolerant reader, provider/api/ark.ts). */
-export const CustomModelStatusOutput = CustomModelStatusSchema;
-
 export const OutputsSchema = InputsSchema.extend({
   modelName: z.string().describe('The model name in Ark: `<name>-<8 hex>`.'),
-  status: CustomModelStatusOutput.describe('Import status: Preparing, Processing, Ready or Failed.'),
+  // Open: a status Ark adds later is reported as read, not refused (tolerant reader, provider/api/ark.ts).
+  status: CustomModelStatusSchema.describe('Import status: Preparing, Processing, Ready or Failed.'),
   statusReason: z.string().optional().describe('Why the import failed, as the service reports it.'),
   foundationModel: z
     .object({ name: z.string(), modelVersion: z.string() })

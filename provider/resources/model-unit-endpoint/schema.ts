@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EndpointStatusSchema, MODERATION_STRATEGIES } from '../../api/ark';
+import { EndpointStatusSchema, INT32_MAX, MODERATION_STRATEGIES } from '../../api/ark';
 import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN, MODEL_UNIT_ID_PATTERN } from '../../api/ids';
 import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 
@@ -10,8 +10,6 @@ import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 
 export const DEFAULT_CREATE_TIMEOUT_SECONDS = 1_800;
 export const DEFAULT_DELETE_TIMEOUT_SECONDS = 900;
-
-const MAX_INT32 = 2_147_483_647;
 
 /** Moderation strategies the sources name: Default and Basic (Terraform Cloud Control), Customized and Skip (ark-cli). */
 export const KNOWN_MODERATION_STRATEGIES: readonly string[] = MODERATION_STRATEGIES;
@@ -64,8 +62,8 @@ export const InputsSchema = z.object({
   rateLimit: z
     .object({
       // int32 in the official Go SDK's RateLimit (ark-api.md §2.1); no other range is documented.
-      rpm: z.number().int().min(0).max(MAX_INT32).describe('Requests per minute (an int32 in the API).'),
-      tpm: z.number().int().min(0).max(MAX_INT32).describe('Tokens per minute (an int32 in the API).'),
+      rpm: z.number().int().min(0).max(INT32_MAX).describe('Requests per minute (an int32 in the API).'),
+      tpm: z.number().int().min(0).max(INT32_MAX).describe('Tokens per minute (an int32 in the API).'),
     })
     .optional()
     .describe('Request quota of the endpoint; updates in place. Removing it leaves the service\'s current limits.'),
