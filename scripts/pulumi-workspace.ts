@@ -133,11 +133,6 @@ export async function openOfflineStack(opts: OfflineStackOptions): Promise<Stack
   );
 }
 
-/** The state file of a stack in the file:// backend, as written on disk (secrets encrypted). */
-export function stackStateFile(stateDir: string, projectName: string, stackName: string): string {
-  return path.join(path.resolve(stateDir), 'backend', '.pulumi', 'stacks', projectName, `${stackName}.json`);
-}
-
 /**
  * When ark-local runs in the same process (demo, e2e), Pulumi's closure serializer walks every loaded module,
  * including the emscripten build inside tos-crc64-js, whose property getters print "is not longer defined by

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TosClient } from '@volcengine/tos-sdk';
-import { startArkLocal, type EmulatorCredential } from '../../emulator';
-import { openExample, repoTempDir } from './cli-harness';
+import { startArkLocal } from '../../emulator';
+import { openExample, repoTempDir, uniqueCredential } from './cli-harness';
 
 /** The issue's bound: no provider of the cancelled run may be running this long after the kill. */
 export const PROVIDER_EXIT_BOUND_MS = 10_000;
@@ -52,7 +52,7 @@ export interface CancelTrialResult {
 export async function cancelTrial(opts: CancelTrialOptions): Promise<CancelTrialResult> {
   const log = opts.log ?? (() => undefined);
   const dataDir = repoTempDir(`${opts.name}-data`);
-  const credential: EmulatorCredential = { accessKeyId: `AKLTcancel${randomBytes(6).toString('hex')}`, secretAccessKey: `SKcancel${randomBytes(18).toString('hex')}` };
+  const credential = uniqueCredential();
   const ark = await startArkLocal({ dataDir: path.join(dataDir, 'ark-local'), credentials: [credential], transitions: { mode: 'immediate' } });
   const run = await openExample({ example: 'examples/quickstart', name: opts.name, ark: { ark, credential, via: 'config' } });
   const home = path.join(run.stateDir, 'home');

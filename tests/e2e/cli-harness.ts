@@ -79,8 +79,6 @@ export interface ExampleRun {
   spawnPulumi(args: readonly string[], opts?: RunOptions): SpawnedCli;
   /** `--plaintext k=v ... --secret k=v ...` pointing the provider at ark-local (needs `ark.via: 'config'`). */
   arkConfigArgs(): string[];
-  /** The state file of a stack in the file:// backend, as on disk (secrets encrypted). */
-  stackStateFile(project: string, stack: string): string;
   /** Removes the state directory, the copy, and the Pulumi.<stack>.yaml files this run's stacks left in `dir`. */
   close(): Promise<void>;
 }
@@ -192,7 +190,6 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
         ...['--secret', `ark:accessKey=${credential.accessKeyId}`, '--secret', `ark:secretKey=${credential.secretAccessKey}`],
       ];
     },
-    stackStateFile: (project, stack) => path.join(stateDir, 'backend', '.pulumi', 'stacks', project, `${stack}.json`),
     async close() {
       for (const stack of stacks) {
         const configFile = `Pulumi.${stack}.yaml`;

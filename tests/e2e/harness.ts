@@ -10,8 +10,8 @@ import type { ConfigMap, Stack } from '@pulumi/pulumi/automation';
 import { startArkLocal, type ArkLocal, type TransitionPolicy } from '../../emulator';
 import { quickstart } from '../../examples/quickstart/program';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
-import { openOfflineStack, REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { repoTempDir, uniqueCredential } from './cli-harness';
+import { openOfflineStack } from '../../scripts/pulumi-workspace';
+import { repoTempDir, requireBuiltPackage, uniqueCredential } from './cli-harness';
 
 export const PROJECT = 'ark-quickstart';
 export const BASE_MODEL = 'Qwen2.5-0.5B';
@@ -38,9 +38,7 @@ export interface FixtureOptions {
 }
 
 export async function startQuickstart(opts: FixtureOptions): Promise<QuickstartFixture> {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'provider', 'runtime.js'))) {
-    throw new Error('dist/provider/runtime.js is missing: run `npm run build` first (the dynamic provider process loads the built package).');
-  }
+  requireBuiltPackage('dist/provider/runtime.js', 'the dynamic provider process loads the built package');
   const stateDir = repoTempDir(opts.name);
   const { accessKeyId, secretAccessKey } = uniqueCredential();
   // Objects on disk rather than in this process's memory: the synthetic model is ~1 GB.

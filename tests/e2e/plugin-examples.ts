@@ -11,7 +11,8 @@ import { ArkClient } from '../../provider/clients/ark/client';
 import { resolveBaseModel } from '../../provider/model/catalogue';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { BASE_MODEL, inventory, ok, readAll, startPluginStack, type PluginStack } from './plugin-harness';
+import { readTree } from './cli-harness';
+import { BASE_MODEL, inventory, ok, startPluginStack, type PluginStack } from './plugin-harness';
 
 export function describePluginExample(example: 'yaml' | 'python'): void {
   const weightsPrefix = `${example}/e2e-plugin-${example}/`;
@@ -61,7 +62,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
   });
 
   it('keeps the credentials out of the state and the stack config file', async () => {
-    const stored = readAll(path.join(f.workDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${f.stack}.yaml`), 'utf8');
+    const stored = readTree(path.join(f.workDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${f.stack}.yaml`), 'utf8');
     expect(stored).toContain('ark:index:ModelUnitEndpoint');
     expect(stored).not.toContain(f.secretAccessKey);
     expect(stored).not.toContain(f.accessKeyId);

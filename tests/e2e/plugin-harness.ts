@@ -125,15 +125,6 @@ function pythonWithSdk(run: ExampleRun): string {
   return path.join(venv, 'bin');
 }
 
-/** Every file under `dir`, concatenated: the grep target of "no credentials in state". */
-export function readAll(dir: string): string {
-  let text = '';
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) text += fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
-  }
-  return text;
-}
-
 /** What ark-local holds: endpoints with status, custom model ids, object count. */
 export async function inventory(ark: ArkLocal) {
   const state = await ark.admin.state();
