@@ -77,7 +77,9 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 
   async update(id, olds, news, ctx) {
     const client = new ArkClient({ settings: ctx.settings() });
-    if (news.modelUpdate === 'rolling') {
+    // Only a new model needs the rollout (a refresh puts the model the endpoint really serves into the state,
+    // and a failed rollout leaves the old one there, so both still differ from `news` and roll).
+    if (news.modelUpdate === 'rolling' && news.customModelId !== olds.customModelId) {
       // Everything but the model first, and the endpoint Running (a rollout needs it), with the state's model
       // in any partial failure; then the rollout, which throws (old state kept) if it had to be rolled back.
       await converge(client, id, { ...news, customModelId: olds.customModelId }, ctx, 'update');
