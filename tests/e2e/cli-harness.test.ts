@@ -2,7 +2,13 @@
  * The harness itself: the CLI runs in the example directory against the test's own backend (never the
  * developer's ~/.pulumi), and a spawned CLI leads its own process group, which a test can signal like a CI
  * runner cancelling a job. The engine starts its plugins (language host, providers) in process groups of
- * their own, so the signal reaches the CLI, and the CLI must end them.
+ * their own, so the signal reaches the CLI only: that is the premise of ci-cancel.test.ts, which checks that
+ * our provider then ends by itself.
+ *
+ * What happens to Pulumi's own language host is Pulumi's behaviour, not ours, and it depends on timing: a CLI
+ * interrupted before it installs its signal handler dies at once, and the host it already started lives on
+ * until its own engine health check (every 5 minutes) notices. So this test does not assert it; it ends the
+ * plugins it caused itself, so no run leaves processes on the machine.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -60,7 +66,7 @@ describe('cli-harness', () => {
     expect(run.dir).toBe(path.join(REPO_ROOT, 'examples', 'quickstart'));
   });
 
-  it('spawns pulumi leading its own process group; SIGINT to the group ends the CLI and what it started', async () => {
+  it('spawns pulumi leading its own process group, apart from its plugins; SIGINT to the group ends the CLI', async () => {
     const preview = run.spawnPulumi(['preview', '--stack', 'e2e-harness']);
     const pid = preview.child.pid!;
     // Wait until the engine has started the Node language host (the program fails later, on missing config).
@@ -77,8 +83,12 @@ describe('cli-harness', () => {
     preview.signalGroup('SIGINT');
     const result = await preview.result;
     expect(result.code ?? result.signal).not.toBe(0);
-    const gone = Date.now() + 30_000;
-    while (started.some((p) => alive(p.pid)) && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(started.filter((p) => alive(p.pid)).map((p) => p.cmdline)).toEqual([]);
+    for (const plugin of started.filter((p) => p.pgid !== pid && alive(p.pid))) {
+      try {
+        process.kill(-plugin.pgid, 'SIGKILL');
+      } catch {
+        // it ended between the check and the kill
+      }
+    }
   });
 });
