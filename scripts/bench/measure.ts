@@ -65,6 +65,29 @@ export async function usableCores(file: string, cores: number): Promise<number> 
   return (cores * alone) / together;
 }
 
+/**
+ * Runs `job` in a fresh node process (`script`, a compiled child under dist/scripts/bench/) and returns what it
+ * measured. Figures that compare processes (peak RSS above all) must not share the bench's own heap.
+ */
+export function inChild<Job, Figures>(script: string, job: Job, opts: { pinToCpu?: number } = {}): Promise<Figures> {
+  // Pinned: `taskset -c N node script`, so every thread the child ever starts inherits the one-CPU mask.
+  const pin = opts.pinToCpu === undefined ? {} : { execPath: 'taskset', execArgv: ['-c', String(opts.pinToCpu), process.execPath] };
+  const child = fork(path.join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...pin });
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    child.once('message', (m: { figures?: Figures; error?: string }) => {
+      answered = true;
+      if (m.figures) resolve(m.figures);
+      else reject(new Error(`bench child ${script} failed: ${m.error}`));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!answered) reject(new Error(`bench child ${script} exited with code ${code} before reporting`));
+    });
+    child.send({ job });
+  });
+}
+
 export interface ChildArkLocal {
   settings: ProviderSettings;
   /** CPU time (user + system) the ark-local process has used so far, in seconds. */

@@ -7,24 +7,23 @@
  * - fingerprinting on one thread vs every core vs `b2sum` (goals: >= 1.8x one thread, >= 2x b2sum);
  * - fresh-runner preview (objects in TOS, no stat cache) vs `b2sum` of the same files (goal: <= 1.0x), and
  *   a warm re-plan;
- * - ark-local ingest (CRC64 + MD5 of every byte) per CPU-second, before vs after the WebAssembly CRC64.
+ * - ark-local ingest (CRC64 + MD5 of every byte) per CPU-second, before vs after (`ingest.ts`).
  *
  * ark-local runs in a child process with a data directory on disk; every upload is deleted after it is timed.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Crc64 } from '../../provider/api/crc64';
 import { TosStorage } from '../../provider/clients/tos/client';
 import type { ProgressLog } from '../../provider/resources/controller';
-import { planSync, executePlan, type SyncEnv, type SyncTarget } from '../../provider/sync/engine';
-import { crc64OfFile } from '../../provider/sync/fingerprint';
-import { HashPool } from '../../provider/sync/hash-pool';
+import { planSync, type SyncEnv, type SyncTarget } from '../../provider/sync/engine';
 import { formatBytes } from '../../provider/sync/progress';
-import { baselineCrc64 } from './baseline-crc64';
 import { ensureDataSet, type DataSet } from './data';
-import { b2sumSeconds, measure, usableCores, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal, type RunFigures } from './measure';
+import { ingestFigures } from './ingest';
+import { b2sumSeconds, inChild, measure, usableCores, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal } from './measure';
+import type { FingerprintFigures, FingerprintJob } from './fingerprint-child';
+import type { ChildFigures, UploadJob, UploadKind } from './upload-child';
 
 export interface SyncBenchOptions {
   /** Model sizes in GiB (`--sizes 1,15`). */
@@ -50,13 +49,12 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<void> {
       const data = await ensureDataSet(gib);
       console.log(`\n== ${formatBytes(data.bytes)} non-sparse (${data.files.length} files in ${data.dir})`);
       let synced: SyncTarget | undefined;
-      if (wants('upload') || wants('preview')) synced = await uploadFigures(storage, data, work, gib > 4 ? 1 : opts.rounds, wants('upload'));
+      if (wants('upload') || wants('preview')) synced = await uploadFigures(storage, arkLocal, data, work, gib > 4 ? 1 : opts.rounds, wants('upload'));
       if (wants('fingerprint')) await fingerprintFigures(data, opts.rounds);
       if (wants('preview') && synced) await previewFigures(storage, data, synced, work, opts.rounds);
       if (synced) await deletePrefix(storage, synced.prefix);
     }
-    // Last: its 256 MiB buffer would otherwise stay in the RSS of every later figure.
-    if (wants('ingest')) await ingestFigures(arkLocal, storage, await ensureDataSet(Math.min(...opts.sizes)), opts.rounds);
+    if (wants('ingest')) await ingestFigures(arkLocal, storage, await ensureDataSet(Math.min(...opts.sizes)), work, opts.rounds);
   } finally {
     await arkLocal.close();
     await fs.rm(work, { recursive: true, force: true });
@@ -64,84 +62,64 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<void> {
 }
 
 /**
- * Cold sync vs its peers. Returns the target of the last cold sync, left in place for the preview figures.
- * With `report` false (preview only), a single sync is run to have objects in TOS.
+ * Cold sync vs its peers, each run in a fresh process of its own (`upload-child.ts`), the way the provider runs
+ * a sync: peak RSS is that process's high-water mark. Returns the target of the last cold sync, left in place
+ * for the preview figures. With `report` false (preview only), a single sync is run to have objects in TOS.
  */
-async function uploadFigures(storage: TosStorage, data: DataSet, work: string, rounds: number, report: boolean): Promise<SyncTarget> {
-  const best: Record<'raw' | 'sdk' | 'sync', RunFigures | undefined> = { raw: undefined, sdk: undefined, sync: undefined };
+async function uploadFigures(storage: TosStorage, arkLocal: ChildArkLocal, data: DataSet, work: string, rounds: number, report: boolean): Promise<SyncTarget> {
+  const best: Record<UploadKind, ChildFigures | undefined> = { raw: undefined, sdk: undefined, sync: undefined };
   let target: SyncTarget | undefined;
-  const keep = (name: keyof typeof best, r: RunFigures) => {
-    if (!best[name] || r.seconds < best[name]!.seconds) best[name] = { ...r, peakRss: Math.max(r.peakRss, best[name]?.peakRss ?? 0) };
-    else best[name]!.peakRss = Math.max(best[name]!.peakRss, r.peakRss);
-  };
-  for (let round = 0; round < rounds; round++) {
-    const runs: (() => Promise<void>)[] = [];
-    if (report) {
-      runs.push(async () => {
-        const prefix = `raw-${round}/`;
-        keep('raw', await measure(async () => {
-          for (const f of data.files) await storage.sdk.putObjectFromFile({ bucket: 'bench', key: `${prefix}${f.rel}`, filePath: f.abs });
-        }));
-        await deletePrefix(storage, prefix);
-      });
-      runs.push(async () => {
-        const prefix = `sdk-${round}/`;
-        keep('sdk', await measure(async () => {
-          for (const f of data.files) {
-            await storage.sdk.uploadFile({ bucket: 'bench', key: `${prefix}${f.rel}`, file: f.abs, partSize: TUNING.partSize, taskNum: TUNING.uploadConcurrency });
-          }
-        }));
-        await deletePrefix(storage, prefix);
-      });
-    }
-    runs.push(async () => {
+  const runOnce = async (kind: UploadKind, round: number) => {
+    const prefix = `${kind}-${round}/`;
+    const job: UploadJob = { kind, settings: arkLocal.settings, bucket: 'bench', prefix, dir: data.dir, files: data.files, cacheDir: path.join(work, `cache-cold-${round}`), tuning: TUNING };
+    const r = await inChild<UploadJob, ChildFigures>('upload-child.js', job);
+    const previous = best[kind];
+    best[kind] = !previous || r.seconds < previous.seconds ? { ...r, peakRss: Math.max(r.peakRss, previous?.peakRss ?? 0) } : { ...previous, peakRss: Math.max(previous.peakRss, r.peakRss) };
+    if (kind !== 'sync') await deletePrefix(storage, prefix);
+    else {
       if (target) await deletePrefix(storage, target.prefix);
-      target = { source: data.dir, bucket: 'bench', prefix: `sync-${round}/`, deleteRemoved: true };
-      const env: SyncEnv = { storage, cacheDir: path.join(work, `cache-cold-${round}`), log: quietLog };
-      const t = target;
-      keep('sync', await measure(async () => executePlan(t, await planSync(t, env), env, TUNING)));
-    });
+      target = { source: data.dir, bucket: 'bench', prefix, deleteRemoved: true };
+    }
+  };
+  const kinds: UploadKind[] = report ? ['raw', 'sdk', 'sync'] : ['sync'];
+  for (let round = 0; round < rounds; round++) {
     // Rotate the order each round so no run always goes first (cold caches, a neighbour's burst).
-    for (let i = 0; i < runs.length; i++) await runs[(i + round) % runs.length]!();
+    for (let i = 0; i < kinds.length; i++) await runOnce(kinds[(i + round) % kinds.length]!, round);
   }
   if (report) {
-    const line = (label: string, r: RunFigures) =>
-      `  ${label.padEnd(28)} ${rate(data.bytes, r.seconds).padStart(12)} (${r.seconds.toFixed(1)} s, client CPU ${r.cpuSeconds.toFixed(1)} s), read ${formatBytes(r.read.rchar)} (${(r.read.rchar / data.bytes).toFixed(2)}x model; ${formatBytes(r.read.readBytes)} from the device), peak RSS ${formatBytes(r.peakRss)}`;
+    const line = (label: string, r: ChildFigures) =>
+      `  ${label.padEnd(28)} ${rate(data.bytes, r.seconds).padStart(12)} (${r.seconds.toFixed(1)} s, client CPU ${r.cpuSeconds.toFixed(1)} s), read ${formatBytes(r.read.rchar)} (${(r.read.rchar / data.bytes).toFixed(2)}x model; ${formatBytes(r.read.readBytes)} from the device), peak RSS ${formatBytes(r.peakRss)} (${formatBytes(r.startRss)} loaded)`;
     console.log(line('raw sequential PUT', best.raw!));
     console.log(line('SDK uploadFile (parallel)', best.sdk!));
     console.log(line('cold sync (plan + upload)', best.sync!));
     const peer = Math.min(best.raw!.seconds, best.sdk!.seconds);
-    console.log(`  cold sync throughput / best peer: ${ratio(peer, best.sync!.seconds)} (goal >= 0.95x); bytes read / model size: ${(best.sync!.read.rchar / data.bytes).toFixed(2)} (goal 1.00); peak RSS ${formatBytes(best.sync!.peakRss)} (goal <= 300 MB)`);
+    console.log(`  cold sync throughput / best peer: ${ratio(peer, best.sync!.seconds)} (goal >= 0.95x); bytes read / model size: ${(best.sync!.read.rchar / data.bytes).toFixed(2)} (goal 1.00); peak RSS ${formatBytes(best.sync!.peakRss)} = ${(best.sync!.peakRss / 1e6).toFixed(0)} MB (goal <= 300 MB)`);
   }
   return target!;
 }
 
+/**
+ * Fingerprinting (a fresh runner's manifest of the whole directory) on one core (a child process pinned to CPU
+ * 0 with one hashing thread) vs every core (a child with one thread per core) vs `b2sum`, same files, same page
+ * cache.
+ */
 async function fingerprintFigures(data: DataSet, rounds: number): Promise<void> {
-  const files = data.files.map((f) => f.abs);
-  const one = new HashPool(1);
-  const all = new HashPool(os.availableParallelism());
+  const cores = os.availableParallelism();
   const best = { one: Infinity, all: Infinity, b2sum: Infinity };
+  let oneCpu = 0;
   let allCpu = 0;
-  const hashAll = async (pool: HashPool) => {
-    for (const f of data.files) await crc64OfFile(f.abs, f.size, pool);
-  };
-  try {
-    await hashAll(all); // warm: threads started, files in the page cache as far as it holds them
-    for (let round = 0; round < rounds; round++) {
-      best.one = Math.min(best.one, (await measure(() => hashAll(one))).seconds);
-      const r = await measure(() => hashAll(all));
-      if (r.seconds < best.all) allCpu = r.cpuSeconds;
-      best.all = Math.min(best.all, r.seconds);
-      best.b2sum = Math.min(best.b2sum, await b2sumSeconds(files));
-    }
-  } finally {
-    await Promise.all([one.close(), all.close()]);
+  for (let round = 0; round < rounds; round++) {
+    const one = await inChild<FingerprintJob, FingerprintFigures>('fingerprint-child.js', { dir: data.dir, threads: 1, rounds: 2 }, { pinToCpu: 0 });
+    if (one.seconds < best.one) [best.one, oneCpu] = [one.seconds, one.cpuSeconds];
+    const all = await inChild<FingerprintJob, FingerprintFigures>('fingerprint-child.js', { dir: data.dir, threads: cores, rounds: 2 });
+    if (all.seconds < best.all) [best.all, allCpu] = [all.seconds, all.cpuSeconds];
+    best.b2sum = Math.min(best.b2sum, await b2sumSeconds(data.files.map((f) => f.abs)));
   }
   const largest = data.files.reduce((a, b) => (b.size > a.size ? b : a));
-  const usable = await usableCores(largest.abs, all.size);
-  console.log(`  cores this process can get now: ${usable.toFixed(2)} of ${all.size} (${all.size} b2sum at once vs one alone); the threads ratio cannot exceed it`);
-  console.log(`  fingerprint, 1 thread:        ${rate(data.bytes, best.one).padStart(12)} (${best.one.toFixed(2)} s)`);
-  console.log(`  fingerprint, ${String(all.size).padEnd(2)} threads:      ${rate(data.bytes, best.all).padStart(12)} (${best.all.toFixed(2)} s, CPU/wall ${(allCpu / best.all).toFixed(2)}) -> ${ratio(best.one, best.all)} one thread (goal >= 1.8x)`);
+  const usable = await usableCores(largest.abs, cores);
+  console.log(`  cores this process can get now: ${usable.toFixed(2)} of ${cores} (${cores} b2sum at once vs one alone); the cores ratio cannot exceed it`);
+  console.log(`  fingerprint, one core:        ${rate(data.bytes, best.one).padStart(12)} (${best.one.toFixed(2)} s, CPU/wall ${(oneCpu / best.one).toFixed(2)}; 1 thread, pinned to CPU 0)`);
+  console.log(`  fingerprint, ${String(cores).padEnd(2)} cores:       ${rate(data.bytes, best.all).padStart(12)} (${best.all.toFixed(2)} s, CPU/wall ${(allCpu / best.all).toFixed(2)}; ${cores} threads) -> ${ratio(best.one, best.all)} one core (goal >= 1.8x)`);
   console.log(`  b2sum:                        ${rate(data.bytes, best.b2sum).padStart(12)} (${best.b2sum.toFixed(2)} s) -> fingerprint is ${ratio(best.b2sum, best.all)} b2sum's speed (goal >= 2x)`);
 }
 
@@ -166,61 +144,6 @@ async function previewFigures(storage: TosStorage, data: DataSet, target: SyncTa
   await planSync(target, warm);
   const again = await measure(() => planSync(target, warm));
   console.log(`  warm re-plan (stat cache):    ${(again.seconds * 1000).toFixed(0)} ms, read ${formatBytes(again.read.rchar)}`);
-}
-
-/**
- * ark-local ingest per CPU-second. The hashing ark-local does on every byte (CRC64 + MD5), before (the
- * JavaScript CRC64) and after (WebAssembly), on the same buffer; then a real PUT into the child ark-local,
- * whose CPU time per byte is today's figure, and what it was with the old CRC64 (the measured PUT cost plus
- * the measured difference in CRC64 cost per byte).
- */
-async function ingestFigures(arkLocal: ChildArkLocal, storage: TosStorage, data: DataSet, rounds: number): Promise<void> {
-  const buf = randomBytes(256 * MiB);
-  const cpu = (fn: () => void) => {
-    const c0 = process.cpuUsage();
-    fn();
-    const c = process.cpuUsage(c0);
-    return (c.user + c.system) / 1e6;
-  };
-  const chunks = (fn: (chunk: Buffer) => void) => {
-    for (let at = 0; at < buf.length; at += 64 * 1024) fn(buf.subarray(at, at + 64 * 1024));
-  };
-  let before = Infinity;
-  let after = Infinity;
-  for (let round = 0; round < Math.max(2, rounds); round++) {
-    before = Math.min(before, cpu(() => {
-      const md5 = createHash('md5');
-      let crc = '0';
-      chunks((c) => {
-        md5.update(c);
-        crc = baselineCrc64(c, crc);
-      });
-      md5.digest();
-    }));
-    after = Math.min(after, cpu(() => {
-      const md5 = createHash('md5');
-      const crc = new Crc64();
-      chunks((c) => {
-        md5.update(c);
-        crc.update(c);
-      });
-      md5.digest();
-      crc.value();
-    }));
-  }
-  const largest = data.files.reduce((a, b) => (b.size > a.size ? b : a));
-  let putCpu = Infinity;
-  for (let round = 0; round < Math.max(2, rounds); round++) {
-    const c0 = await arkLocal.cpuSeconds();
-    await storage.sdk.putObjectFromFile({ bucket: 'bench', key: 'ingest/shard', filePath: largest.abs });
-    putCpu = Math.min(putCpu, (await arkLocal.cpuSeconds()) - c0);
-    await storage.deleteKeys('bench', ['ingest/shard']);
-  }
-  const perByteBefore = putCpu / largest.size + (before - after) / buf.length;
-  console.log(`\n== ark-local ingest (CRC64 + MD5 of every byte), per CPU-second`);
-  console.log(`  hashing, JS CRC64 (before):   ${rate(buf.length, before).padStart(12)}`);
-  console.log(`  hashing, WASM CRC64 (after):  ${rate(buf.length, after).padStart(12)} -> ${ratio(before, after)}`);
-  console.log(`  PUT into ark-local, after:    ${rate(largest.size, putCpu).padStart(12)} of server CPU (${formatBytes(largest.size)} shard); before (derived): ${rate(1, perByteBefore)} -> ${ratio(perByteBefore, putCpu / largest.size)} (goal >= 2x)`);
 }
 
 async function deletePrefix(storage: TosStorage, prefix: string): Promise<void> {
