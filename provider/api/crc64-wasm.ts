@@ -32,11 +32,8 @@ const SLICES = 16;
 const TABLE_BYTES = SLICES * 256 * 8;
 /** Bytes one call can hash; 1 MiB keeps a file read per call few and the instance small. */
 export const INPUT_BYTES = 1024 * 1024;
-/**
- * Input areas: a hashing thread reads the next chunk of a file into one while it hashes another, and keeps a
- * third for bytes that arrive in buffers of their own (upload streams).
- */
-export const INPUT_AREAS = 3;
+/** Input areas: a hashing thread reads the next chunk of a file into one while it hashes the other. */
+export const INPUT_AREAS = 2;
 const INPUT_OFFSET = TABLE_BYTES;
 const PAGE = 65536;
 const PAGES = Math.ceil((INPUT_OFFSET + INPUT_AREAS * INPUT_BYTES) / PAGE);
@@ -194,12 +191,11 @@ export interface Crc64Setup {
   tablesOffset: number;
   inputOffset: number;
   inputBytes: number;
-  inputAreas: number;
 }
 
 export function crc64WorkerSetup(): Crc64Setup {
   tables ??= buildTables();
-  return { module: crc64Module(), tables, tablesOffset: 0, inputOffset: INPUT_OFFSET, inputBytes: INPUT_BYTES, inputAreas: INPUT_AREAS };
+  return { module: crc64Module(), tables, tablesOffset: 0, inputOffset: INPUT_OFFSET, inputBytes: INPUT_BYTES };
 }
 
 /**

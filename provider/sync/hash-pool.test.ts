@@ -36,21 +36,7 @@ describe('hash pool (worker threads, WebAssembly CRC64)', () => {
     expect(range.md5).toBe(createHash('md5').update(data.subarray(1000, 2_000_000)).digest('hex'));
   });
 
-  test('readRange streams the range and its CRC64, under backpressure', async () => {
-    const reader = pool.readRange(file, 5, data.length);
-    const chunks: Buffer[] = [];
-    for await (const chunk of reader.stream) {
-      chunks.push(chunk as Buffer);
-      await new Promise((r) => setTimeout(r, 1)); // a slow consumer
-    }
-    expect(Buffer.concat(chunks).equals(data.subarray(5))).toBe(true);
-    expect(await reader.crc64).toBe(sdkCrc.crc64(data.subarray(5), '0'));
-  });
-
-  test('a destroyed reader rejects its CRC and frees the thread; a file that shrank is an error', async () => {
-    const reader = pool.readRange(file, 0, data.length);
-    reader.stream.destroy(new Error('request cut'));
-    await expect(reader.crc64).rejects.toThrow(/request cut/);
+  test('a file that shrank is an error, and the thread goes on working', async () => {
     await expect(pool.hashRange(file, 0, data.length + 10)).rejects.toThrow(/found the end of the file/);
     expect((await pool.hashRange(file, 0, 10)).crc64).toBe(sdkCrc.crc64(data.subarray(0, 10), '0'));
   });

@@ -2,11 +2,11 @@ import type { BodySource, OpenUpload, TosStorage, UploadedPart } from '../client
 import { combineCrc64List } from '../api/crc64';
 import type { HashPool } from './hash-pool';
 import { mapPool } from './pool';
+import { readHashedRange, type HashedRange } from './range-reader';
 
 /**
- * Uploads of one file, fingerprinted on the way: the bytes are read once, by a hash-pool worker that CRC64s
- * them as it hands them to the request, and the CRC is checked against the one TOS reports for what it
- * received. Multipart uploads are tracked in TOS itself, so any runner can resume or clean them up:
+ * Uploads of one file, fingerprinted on the way: the bytes are read once and CRC64'd as they go to the request,
+ * and the CRC is checked against the one TOS reports for what it received. Multipart uploads are tracked in TOS itself, so any runner can resume or clean them up:
  *
  * - An upload is started with the object's owner metadata, and everything open under a managed prefix is the
  *   resource's own (create refuses a prefix with foreign objects unless adoptExisting).
@@ -172,12 +172,12 @@ async function sendParts(
 }
 
 /**
- * A request body read and hashed by a pool worker, opened afresh for each attempt. The CRC is of the last
- * attempt's bytes, which are the ones TOS kept.
+ * A request body read and hashed on its way (`range-reader.ts`), opened afresh for each attempt. The CRC is of
+ * the last attempt's bytes, which are the ones TOS kept.
  */
 class HashedBody implements BodySource {
   readonly size: number;
-  private current: ReturnType<HashPool['readRange']> | undefined;
+  private current: HashedRange | undefined;
   private readonly onAbort = () => this.current?.stream.destroy(this.ctx.signal?.reason as Error);
 
   constructor(
@@ -193,7 +193,7 @@ class HashedBody implements BodySource {
   open() {
     this.ctx.signal?.throwIfAborted();
     this.current?.stream.destroy();
-    this.current = this.ctx.pool.readRange(this.file, this.start, this.end);
+    this.current = readHashedRange(this.file, this.start, this.end);
     return this.current.stream;
   }
 
