@@ -36,6 +36,12 @@ describe('hash pool (worker threads, WebAssembly CRC64)', () => {
     expect(range.md5).toBe(createHash('md5').update(data.subarray(1000, 2_000_000)).digest('hex'));
   });
 
+  test('many more jobs than threads: each resolves with the digest of its own range', async () => {
+    const ranges = Array.from({ length: 25 }, (_, i) => [i * 1000, i * 1000 + 5000 + i] as const);
+    const digests = await Promise.all(ranges.map(([start, end]) => pool.hashRange(file, start, end)));
+    expect(digests.map((d) => d.crc64)).toEqual(ranges.map(([start, end]) => sdkCrc.crc64(data.subarray(start, end), '0')));
+  });
+
   test('a file that shrank is an error, and the thread goes on working', async () => {
     await expect(pool.hashRange(file, 0, data.length + 10)).rejects.toThrow(/found the end of the file/);
     expect((await pool.hashRange(file, 0, 10)).crc64).toBe(sdkCrc.crc64(data.subarray(0, 10), '0'));

@@ -81,11 +81,26 @@ parentPort.on('message', (m) => {
 
 /** Idle workers are stopped after this long, so a finished sync leaves no threads behind. */
 const IDLE_MS = 2000;
+/**
+ * Jobs handed to one thread at a time: the one it hashes and the next, so it never waits for a message. The
+ * rest wait in the pool's queue and go to whichever thread frees up first: a thread slowed by a neighbour (a
+ * shared CI runner) takes fewer segments instead of holding a fixed share of them.
+ */
+const JOBS_PER_THREAD = 2;
+
+interface Job {
+  id: number;
+  file: string;
+  start: number;
+  end: number;
+  md5: boolean;
+  resolve(result: RangeDigest): void;
+  reject(error: Error): void;
+}
 
 interface Pending {
   worker: WorkerSlot;
-  resolve(result: RangeDigest): void;
-  reject(error: Error): void;
+  job: Job;
 }
 
 interface WorkerSlot {
@@ -95,6 +110,7 @@ interface WorkerSlot {
 
 export class HashPool {
   private slots: WorkerSlot[] = [];
+  private readonly queue: Job[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -104,30 +120,37 @@ export class HashPool {
   /** CRC64 (and MD5 if asked) of bytes [start, end) of `file`. */
   hashRange(file: string, start: number, end: number, opts: { md5?: boolean } = {}): Promise<RangeDigest> {
     return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      const worker = this.pick();
-      this.pending.set(id, { worker, resolve, reject });
-      worker.worker.postMessage({ id, file, start, end, md5: opts.md5 === true });
+      this.queue.push({ id: this.nextId++, file, start, end, md5: opts.md5 === true, resolve, reject });
+      this.dispatch();
     });
   }
 
-  /** Stops every worker now (pending jobs fail). */
+  /** Stops every worker now (running and queued jobs fail). */
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
+    const closed = new Error('hash pool closed');
+    for (const job of this.queue.splice(0)) job.reject(closed);
     const slots = this.slots;
-    for (const slot of slots) this.failWorker(slot, new Error('hash pool closed'));
+    for (const slot of slots) this.failWorker(slot, closed);
+    clearTimeout(this.idleTimer);
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  /** The least loaded thread (a new one while fewer than `size` run and none is idle), counted busy. */
-  private pick(): WorkerSlot {
+  /** Hands queued jobs to threads with room: an idle one first, then a new one while fewer than `size` run. */
+  private dispatch(): void {
     clearTimeout(this.idleTimer);
-    const idle = this.slots.find((s) => s.load === 0);
-    const slot = !idle && this.slots.length < this.size ? this.spawn() : this.slots.reduce((a, b) => (b.load < a.load ? b : a));
-    // A thread with work keeps the process alive; an idle one never does (see settle).
-    if (slot.load === 0) slot.worker.ref();
-    slot.load += 1;
-    return slot;
+    while (this.queue.length > 0) {
+      const idle = this.slots.find((s) => s.load === 0);
+      const roomy = this.slots.filter((s) => s.load < JOBS_PER_THREAD).sort((a, b) => a.load - b.load)[0];
+      const slot = idle ?? (this.slots.length < this.size ? this.spawn() : roomy);
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      // A thread with work keeps the process alive; an idle one never does (see settle).
+      if (slot.load === 0) slot.worker.ref();
+      slot.load += 1;
+      this.pending.set(job.id, { worker: slot, job });
+      slot.worker.postMessage({ id: job.id, file: job.file, start: job.start, end: job.end, md5: job.md5 });
+    }
   }
 
   private spawn(): WorkerSlot {
@@ -137,8 +160,10 @@ export class HashPool {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.settle(m.id);
-      if (m.error !== undefined) p.reject(new Error(m.error));
-      else p.resolve({ crc64: m.crc64!, ...(m.md5 ? { md5: m.md5 } : {}) });
+      if (m.error !== undefined) p.job.reject(new Error(m.error));
+      else p.job.resolve({ crc64: m.crc64!, ...(m.md5 ? { md5: m.md5 } : {}) });
+      this.dispatch();
+      this.idleWhenDone();
     });
     worker.on('error', (error) => this.failWorker(slot, error));
     worker.on('exit', (code) => {
@@ -154,19 +179,25 @@ export class HashPool {
     this.pending.delete(id);
     p.worker.load -= 1;
     if (p.worker.load === 0) p.worker.worker.unref();
-    if (this.pending.size === 0) {
-      this.idleTimer = setTimeout(() => void this.close(), IDLE_MS);
-      this.idleTimer.unref();
-    }
   }
 
+  private idleWhenDone(): void {
+    if (this.pending.size > 0 || this.queue.length > 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.close(), IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  /** A thread that failed or exited: its jobs fail; queued jobs go to the others (or a new one). */
   private failWorker(slot: WorkerSlot, error: Error): void {
     this.slots = this.slots.filter((s) => s !== slot);
     for (const [id, p] of [...this.pending]) {
       if (p.worker !== slot) continue;
       this.settle(id);
-      p.reject(error);
+      p.job.reject(error);
     }
+    this.dispatch();
+    this.idleWhenDone();
   }
 }
 
