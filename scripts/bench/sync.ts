@@ -19,7 +19,7 @@ import { TosStorage } from '../../provider/clients/tos/client';
 import type { ProgressLog } from '../../provider/resources/controller';
 import { planSync, type SyncEnv, type SyncTarget } from '../../provider/sync/engine';
 import { formatBytes } from '../../provider/sync/progress';
-import { ensureDataSet, type DataSet } from './data';
+import { ensureDataSet, evictFromPageCache, type DataSet } from './data';
 import { ingestFigures } from './ingest';
 import { b2sumSeconds, inChild, measure, usableCores, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal } from './measure';
 import type { FingerprintFigures, FingerprintJob } from './fingerprint-child';
@@ -69,9 +69,11 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<void> {
 async function uploadFigures(storage: TosStorage, arkLocal: ChildArkLocal, data: DataSet, work: string, rounds: number, report: boolean): Promise<SyncTarget> {
   const best: Record<UploadKind, ChildFigures | undefined> = { raw: undefined, sdk: undefined, sync: undefined };
   let target: SyncTarget | undefined;
+  let evicted = true;
   const runOnce = async (kind: UploadKind, round: number) => {
     const prefix = `${kind}-${round}/`;
     const job: UploadJob = { kind, settings: arkLocal.settings, bucket: 'bench', prefix, dir: data.dir, files: data.files, cacheDir: path.join(work, `cache-cold-${round}`), tuning: TUNING };
+    evicted = (await evictFromPageCache(data)) && evicted;
     const r = await inChild<UploadJob, ChildFigures>('upload-child.js', job);
     const previous = best[kind];
     best[kind] = !previous || r.seconds < previous.seconds ? { ...r, peakRss: Math.max(r.peakRss, previous?.peakRss ?? 0) } : { ...previous, peakRss: Math.max(previous.peakRss, r.peakRss) };
@@ -89,6 +91,7 @@ async function uploadFigures(storage: TosStorage, arkLocal: ChildArkLocal, data:
   if (report) {
     const line = (label: string, r: ChildFigures) =>
       `  ${label.padEnd(28)} ${rate(data.bytes, r.seconds).padStart(12)} (${r.seconds.toFixed(1)} s, client CPU ${r.cpuSeconds.toFixed(1)} s), read ${formatBytes(r.read.rchar)} (${(r.read.rchar / data.bytes).toFixed(2)}x model; ${formatBytes(r.read.readBytes)} from the device), peak RSS ${formatBytes(r.peakRss)} (${formatBytes(r.startRss)} loaded)`;
+    console.log(`  each run starts with the model ${evicted ? 'evicted from the page cache (dd iflag=nocache)' : 'as the page cache has it (dd could not evict it)'}`);
     console.log(line('raw sequential PUT', best.raw!));
     console.log(line('SDK uploadFile (parallel)', best.sdk!));
     console.log(line('cold sync (plan + upload)', best.sync!));
