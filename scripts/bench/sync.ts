@@ -1,10 +1,11 @@
 /**
  * Sync figures of `npm run bench` (issue 13): every figure next to its peer and their ratio, compared runs
- * interleaved in one process (the machine is shared; ratios survive noise better than absolute figures).
+ * interleaved (the machine is shared; ratios survive noise better than absolute figures).
  *
- * - cold sync vs the best of a raw sequential PUT and the SDK's parallel `uploadFile` of the same bytes, with
- *   bytes read (`/proc/self/io`) next to the model size and peak RSS (goal: >= 0.95x, read once, <= 300 MB);
- * - fingerprinting on one thread vs every core vs `b2sum` (goals: >= 1.8x one thread, >= 2x b2sum);
+ * - cold sync vs the best of a raw sequential PUT and the SDK's parallel `uploadFile` of the same bytes, each in
+ *   a fresh process that starts with the model out of the page cache, with bytes read (`/proc/self/io`) next
+ *   to the model size and peak RSS (goal: >= 0.95x, read once, <= 300 MB);
+ * - fingerprinting on one core vs every core vs `b2sum` (goals: >= 1.8x one core, >= 2x b2sum);
  * - fresh-runner preview (objects in TOS, no stat cache) vs `b2sum` of the same files (goal: <= 1.0x), and
  *   a warm re-plan;
  * - ark-local ingest (CRC64 + MD5 of every byte) per CPU-second, before vs after (`ingest.ts`).
