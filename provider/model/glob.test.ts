@@ -35,14 +35,19 @@ describe('compileGlobs', () => {
     expect(globs.coversDir('docs')).toBe(false);
   });
 
-  // The bound the issue asks for (a backtracking matcher needs minutes here); generous for a shared machine.
+  // The bound issue 12 asks for. A backtracking matcher needs minutes here, a linear one about a millisecond;
+  // the best of five attempts is kept, since a loaded CI machine only ever slows an attempt down (one took 76 ms
+  // while every core was busy).
   it('matches 30 wildcards against a 100-character name in under 50 ms', () => {
     const pattern = `${'a*'.repeat(30)}b`;
     const name = 'a'.repeat(100);
     const globs = compileGlobs([pattern, `**/${pattern}`, pattern.replace(/\*/g, '**')]);
-    const started = performance.now();
-    expect(globs.matchesFile(name)).toBe(false);
-    expect(globs.matchesFile(`${name}b`)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(50);
+    const attempts = Array.from({ length: 5 }, () => {
+      const started = performance.now();
+      expect(globs.matchesFile(name)).toBe(false);
+      expect(globs.matchesFile(`${name}b`)).toBe(true);
+      return performance.now() - started;
+    });
+    expect(Math.min(...attempts)).toBeLessThan(50);
   });
 });
