@@ -55,8 +55,8 @@ export interface BodySource {
 export interface TosStorageOptions {
   retry?: RetryPolicy;
   /**
-   * Once aborted, no call starts or retries: the next attempt throws the signal's reason instead (what is in
-   * flight fails on its own when the caller destroys its body).
+   * Once aborted, no call starts or retries and a backoff sleep ends at once, with the signal's reason (what
+   * is in flight fails on its own when the caller destroys its body).
    */
   signal?: AbortSignal;
   /** Called before each backoff sleep (logs, tests). */
@@ -100,17 +100,16 @@ export class TosStorage {
   async call<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return withRetry(
       async () => {
-        this.options.signal?.throwIfAborted();
         try {
           return await call();
         } catch (error) {
-          this.options.signal?.throwIfAborted();
           throw toTosCallError(operation, error, this.endpointHint);
         }
       },
       {
         policy: this.retryPolicy,
-        classify: (error) => (this.options.signal?.aborted ? 'fail' : classifyTosError(error)),
+        signal: this.options.signal,
+        classify: classifyTosError,
         onRetry: ({ attempt, delayMs, error }) => this.options.onRetry?.({ operation, attempt, delayMs, error: error as TosCallError }),
       },
     );

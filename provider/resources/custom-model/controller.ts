@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type CustomModel, DEFAULT_PROJECT_NAME, isKnown, QUANTIZATIONS } from '../../api/ark';
 import { uploadModelRequest } from '../../api/upload-model';
-import { ArkClient } from '../../clients/ark/client';
+import { type ArkClient, arkClientFor } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
 import { findCustomModel, findEndpoint, findEndpointsUsingModel, findOwnedCustomModels, fromApiTags, toApiTags } from '../../clients/ark/finders';
@@ -51,7 +51,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
   },
 
   async create(inputs, ctx) {
-    const client = new ArkClient({ settings: ctx.settings() });
+    const client = arkClientFor(ctx);
     const base = requireBase(inputs.baseModel);
     const modelName = arkModelName(inputs);
     let id: string;
@@ -68,7 +68,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
   },
 
   async read(id, props, ctx) {
-    const client = new ArkClient({ settings: ctx.settings() });
+    const client = arkClientFor(ctx);
     const live = await findCustomModel(client, id);
     if (!live || live.Status === 'Deleting') return {};
     const outs = outputsFromLive(props, live);
@@ -76,13 +76,13 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
   },
 
   async update(id, _olds, news, ctx) {
-    const client = new ArkClient({ settings: ctx.settings() });
+    const client = arkClientFor(ctx);
     return { outs: await converge(client, id, news, requireBase(news.baseModel), ctx, 'update') };
   },
 
   async delete(id, props, ctx) {
     const settings = ctx.settings();
-    const client = new ArkClient({ settings });
+    const client = arkClientFor(ctx);
     const timeoutMs = operationTimeoutMs(ctx, 'delete', props.deleteTimeoutSeconds, DEFAULT_DELETE_TIMEOUT_SECONDS);
     const started = systemClock.now();
     const interval = pollIntervalFrom(settings.pollIntervalMs);
@@ -197,6 +197,7 @@ async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEnt
       lookup: () => findOwn(client, inputs, modelName),
       log: ctx.log,
       lookupDelayMs: ctx.settings().pollIntervalMs,
+      signal: ctx.signal,
     });
   } catch (error) {
     if (hasCode(error, 'Duplicate.Name')) {
