@@ -165,6 +165,14 @@ describe('ArkClient.call', () => {
     expect(items.map((e) => e.Id)).toEqual(['ep-1', 'ep-2', 'ep-3']);
     expect(requests.map((r) => JSON.parse(r.body).PageNumber)).toEqual([1, 2]);
   });
+
+  it('tells the caller of each page that answered, so a failure on a later page is told apart from the first', async () => {
+    const endpoint = { Id: 'ep-1', Name: 'n', ModelReference: {}, Status: 'Running', CreateTime: 't', UpdateTime: 't' };
+    const { client } = scripted([ok({ TotalCount: 2, Items: [endpoint] }), fail(403, 'AccessDenied')]);
+    const answered: number[] = [];
+    await expect(client.listAll('ListEndpoints', {}, (page) => answered.push(page))).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect(answered).toEqual([1]);
+  });
 });
 
 describe('parseResponse', () => {

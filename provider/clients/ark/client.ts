@@ -93,14 +93,19 @@ export class ArkClient {
     }) as Promise<ArkResult<A>>;
   }
 
-  /** Every item of a paged list action, fetched page by page at the largest page size. */
+  /**
+   * Every item of a paged list action, fetched page by page at the largest page size. `onPage` hears of each
+   * page that answered (the doctor tells "Ark accepted the signed call" from "a later page failed" with it).
+   */
   async listAll<A extends 'ListEndpoints' | 'ListCustomModels'>(
     action: A,
     request: Omit<ArkRequest<A>, 'PageNumber' | 'PageSize'>,
+    onPage?: (pageNumber: number) => void,
   ): Promise<ArkResult<A>['Items']> {
     const items: unknown[] = [];
     for (let page = 1; ; page++) {
       const result = await this.call(action, { ...request, PageNumber: page, PageSize: MAX_PAGE_SIZE } as ArkRequest<A>);
+      onPage?.(page);
       items.push(...result.Items);
       // Without TotalCount (optional on read), a short page is the last one.
       const total = result.TotalCount ?? (result.Items.length < MAX_PAGE_SIZE ? items.length : Infinity);
