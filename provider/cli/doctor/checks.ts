@@ -1,5 +1,6 @@
 import { CUSTOM_MODEL_STATUSES, ENDPOINT_STATUSES, type CustomModel, type Endpoint } from '../../api/ark';
 import { READ_NEEDS } from '../../api/read-needs';
+import { tosEndpointUrl } from '../../api/tos';
 import { ArkClient } from '../../clients/ark/client';
 import { ArkError, hasCode, isArkError } from '../../clients/ark/errors';
 import { nodeHttpTransport } from '../../clients/ark/transport';
@@ -178,7 +179,7 @@ async function tosCheck(storage: TosStorage, opts: CheckOptions): Promise<CheckR
   try {
     const { data, headers, statusCode } = await storage.call('ListBuckets', () => storage.sdk.listBuckets());
     opts.wire?.recordTos('ListBuckets', undefined, { status: statusCode, headers });
-    return { id: 'tos', title, status: 'pass', detail: `${tosUrl(opts.settings)} lists ${data.Buckets.length} bucket(s)` };
+    return { id: 'tos', title, status: 'pass', detail: `${tosEndpointUrl(opts.settings)} lists ${data.Buckets.length} bucket(s)` };
   } catch (error) {
     opts.wire?.recordTos('ListBuckets', undefined, tosOutcome(error));
     return { id: 'tos', title, status: 'fail', detail: (error as Error).message };
@@ -197,7 +198,7 @@ async function bucketCheck(storage: TosStorage, bucket: string, opts: CheckOptio
   } catch (error) {
     opts.wire?.recordTos('HeadBucket', bucket, tosOutcome(error));
     if (error instanceof TosCallError && error.statusCode === 404) {
-      return { id: 'bucket', title, status: 'fail', detail: `no bucket ${bucket} at ${tosUrl(opts.settings)}; create it (or let TosModelDir do so with createBucket: true)` };
+      return { id: 'bucket', title, status: 'fail', detail: `no bucket ${bucket} at ${tosEndpointUrl(opts.settings)}; create it (or let TosModelDir do so with createBucket: true)` };
     }
     return { id: 'bucket', title, status: 'fail', detail: (error as Error).message };
   }
@@ -207,10 +208,6 @@ function tosOutcome(error: unknown): { status: number; headers: Record<string, u
   const cause = (error as { cause?: { statusCode?: number; headers?: Record<string, unknown> } }).cause;
   if (error instanceof TosCallError && error.statusCode > 0) return { status: error.statusCode, headers: cause?.headers ?? {} };
   return { error: (error as Error).message };
-}
-
-function tosUrl(settings: ProviderSettings): string {
-  return `${settings.tosSecure ? 'https' : 'http'}://${settings.tosEndpoint}`;
 }
 
 // ---------------------------------------------------------------------------------------------------- helpers

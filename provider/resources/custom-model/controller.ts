@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type CustomModel, DEFAULT_PROJECT_NAME, isKnown, QUANTIZATIONS } from '../../api/ark';
+import { tosUri } from '../../api/tos';
 import { uploadModelRequest } from '../../api/upload-model';
 import { type ArkClient, arkClientFor } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
@@ -219,7 +220,7 @@ async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, base
       `adoptExistingId ${id}: the model was imported for base ${foundBase}, but baseModel ${inputs.baseModel} expects ${base.ark.Name}/${base.ark.ModelVersion}`,
     );
   }
-  const foundLocation = live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : undefined;
+  const foundLocation = live.TosLocation ? tosUri(live.TosLocation.BucketName, live.TosLocation.ObjectKey) : undefined;
   if (foundLocation !== undefined && foundLocation !== inputs.location) {
     throw new Error(`adoptExistingId ${id}: the model was imported from ${foundLocation}, but location is ${inputs.location}`);
   }
@@ -316,7 +317,7 @@ export function outputsFromLive(stored: Outputs, live: CustomModel): Outputs {
     name: live.Name.endsWith(suffix) ? live.Name.slice(0, -suffix.length) : live.Name,
     description: live.Description || undefined,
     baseModel: baseModel ?? props.baseModel,
-    location: live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : props.location,
+    location: live.TosLocation ? tosUri(live.TosLocation.BucketName, live.TosLocation.ObjectKey) : props.location,
     // An import's precision never changes (UpdateCustomModel cannot), so only a value in our own names is news;
     // an absent field or another vocabulary leaves the declared one in place instead of forcing a replacement.
     quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : props.quantization,

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { tosUri } from '../../api/tos';
 import { regionMismatch } from '../../clients/tos/bucket-region';
 import { TosStorage } from '../../clients/tos/client';
 import { resolveBaseModel } from '../../model/catalogue';
@@ -12,7 +13,6 @@ import {
   abortOpenUploads,
   executePlan,
   findForeignObjects,
-  locationOf,
   planSync,
   SyncError,
   type PlannedSync,
@@ -148,7 +148,7 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
 async function create(inputs: Inputs, ctx: ControllerContext): Promise<{ id: string; outs: Outputs }> {
   const target = targetOf(inputs);
   const env = envOf(ctx);
-  const location = locationOf(target.bucket, target.prefix);
+  const location = tosUri(target.bucket, target.prefix);
   await ensureBucket(env.storage, inputs);
   const planned = await planSync(target, env);
   if (planned.remote.length > 0 && !inputs.adoptExisting) {
@@ -202,7 +202,7 @@ async function update(_id: string, _olds: Outputs, news: Inputs, ctx: Controller
   const env = envOf(ctx);
   await ensureBucket(env.storage, news);
   const planned = await planSync(target, env);
-  return { outs: await runSync(locationOf(target.bucket, target.prefix), news, planned, env, ctx) };
+  return { outs: await runSync(tosUri(target.bucket, target.prefix), news, planned, env, ctx) };
 }
 
 // ---- delete ----------------------------------------------------------------------------------------------
