@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type CustomModel, DEFAULT_PROJECT_NAME, isKnown, QUANTIZATIONS } from '../../api/ark';
+import { type CustomModel, DEFAULT_PROJECT_NAME, QUANTIZATIONS } from '../../api/ark';
+import { isKnown } from '../../api/reader';
 import { tosUri } from '../../api/tos';
 import { uploadModelRequest } from '../../api/upload-model';
 import { type ArkClient, arkClientFor } from '../../clients/ark/client';
