@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { READ_NEEDS } from './read-needs';
+import { openEnum, readObject } from './reader';
 
 /**
  * Wire contract of the rolling model switch of an endpoint (`CreateEndpointRolling`, `GetEndpointRolling`,
@@ -8,7 +10,8 @@ import { z } from 'zod';
  * `RollingInfo` object in Get's answer are public (../shared/reference/ark-api.md §2.9). Every other field and
  * rule is decided here and listed in docs/api-assumptions.md "Rolling model switch".
  *
- * Self-contained on purpose (no import from ark.ts): ark.ts registers these actions in its table.
+ * No import from ark.ts on purpose (ark.ts registers these actions in its table); the readers are built from
+ * READ_NEEDS with reader.ts, as ark.ts's are.
  */
 
 /** `eprol-YYYYMMDDhhmmss-xxxxx` [3P]. */
@@ -23,7 +26,8 @@ export const DEFAULT_ROLLING_WAIT_MINUTES = 1;
  * (a batch failed; traffic stays where it was); Running | Failed -> (Rollback) Reverting -> Reverted;
  * Running -> (Cancel) Cancelled, all traffic back on the old model at once.
  */
-export const RollingStatusSchema = z.enum(['Running', 'Completed', 'Failed', 'Reverting', 'Reverted', 'Cancelled']);
+export const ROLLING_STATUSES = ['Running', 'Completed', 'Failed', 'Reverting', 'Reverted', 'Cancelled'] as const;
+export const RollingStatusSchema = z.enum(ROLLING_STATUSES);
 export type RollingStatus = z.infer<typeof RollingStatusSchema>;
 /** States in which a rollout still holds the endpoint (its `RollingId` is set) and no new one may start. */
 export const ACTIVE_ROLLING_STATUSES: readonly RollingStatus[] = ['Running', 'Failed', 'Reverting'];
@@ -73,30 +77,33 @@ export const RollbackEndpointRollingRequestSchema = z.object({ Id: z.string().mi
 export const CancelEndpointRollingRequestSchema = z.object({ Id: z.string().min(1) });
 
 // Readers (what the client accepts), tolerant like ark.ts's: unknown fields kept, a status the service adds
-// later is kept as a string (the waiter treats it as unexpected), only what the controller needs is required.
-const RollingModelReferenceReadSchema = z.looseObject({ CustomModelId: z.string() });
-export const RollingInfoReadSchema = z.looseObject({
-  Id: z.string(),
-  EndpointId: z.string().optional(),
-  Status: z.string() as unknown as z.ZodType<RollingStatus | (string & {})>,
-  Progress: z.number().optional(),
-  CurrentStep: z.number().optional(),
-  Step: z.number().optional(),
-  WaitDuration: z.number().optional(),
-  FromModelReference: RollingModelReferenceReadSchema.optional(),
-  ToModelReference: RollingModelReferenceReadSchema,
-  Description: z.string().optional(),
-  StatusReason: z.string().optional(),
-  CreateTime: z.string().optional(),
-  UpdateTime: z.string().optional(),
-});
+// later kept as a string (the waiter waits through it), and only what READ_NEEDS marks required is required.
+const RollingModelReferenceReadSchema = readObject({ CustomModelId: z.string() }, READ_NEEDS.RollingModelReference);
+export const RollingInfoReadSchema = readObject(
+  {
+    Id: z.string(),
+    EndpointId: z.string(),
+    Status: openEnum(ROLLING_STATUSES),
+    Progress: z.number(),
+    CurrentStep: z.number(),
+    Step: z.number(),
+    WaitDuration: z.number(),
+    FromModelReference: RollingModelReferenceReadSchema,
+    ToModelReference: RollingModelReferenceReadSchema,
+    Description: z.string(),
+    StatusReason: z.string(),
+    CreateTime: z.string(),
+    UpdateTime: z.string(),
+  },
+  READ_NEEDS.RollingInfo,
+);
 export type RollingInfoRead = z.infer<typeof RollingInfoReadSchema>;
 const empty = { result: z.object({}), read: z.looseObject({}), emptyResult: true } as const;
 
 /** The rolling actions, in the shape of ark.ts's `ArkActions` table (request, result as written, as read). */
 export const ArkRollingActions = {
-  CreateEndpointRolling: { request: CreateEndpointRollingRequestSchema, result: CreateEndpointRollingResultSchema, read: z.looseObject({ Id: z.string() }) },
-  GetEndpointRolling: { request: GetEndpointRollingRequestSchema, result: GetEndpointRollingResultSchema, read: z.looseObject({ RollingInfo: RollingInfoReadSchema }) },
+  CreateEndpointRolling: { request: CreateEndpointRollingRequestSchema, result: CreateEndpointRollingResultSchema, read: readObject({ Id: z.string() }, READ_NEEDS.IdResult) },
+  GetEndpointRolling: { request: GetEndpointRollingRequestSchema, result: GetEndpointRollingResultSchema, read: readObject({ RollingInfo: RollingInfoReadSchema }, READ_NEEDS.GetRollingResult) },
   RollbackEndpointRolling: { request: RollbackEndpointRollingRequestSchema, ...empty },
   CancelEndpointRolling: { request: CancelEndpointRollingRequestSchema, ...empty },
 } as const;

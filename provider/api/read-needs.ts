@@ -1,6 +1,6 @@
 /**
  * What the client needs from each field of an Ark answer to proceed. This one table decides how tolerant the
- * reader schemas of provider/api/ark.ts are:
+ * reader schemas of provider/api/ark.ts and provider/api/ark-rolling.ts are (built with `readObject`, reader.ts):
  *
  * - `required`: without it the client cannot do its job, so an answer lacking it (or carrying the wrong type)
  *   is an `ArkProtocolError`. Each entry says what needs it.
@@ -85,6 +85,27 @@ export const READ_NEEDS = {
     Tags: 'optional', // absent = not reported: refresh keeps the state's value (a change would replace)
     CreateTime: 'required', // output createTime
     UpdateTime: 'required', // output updateTime
+  },
+  RollingModelReference: {
+    CustomModelId: 'required', // a rollout switches between custom models: the target decides resume or refuse
+  },
+  GetRollingResult: {
+    RollingInfo: 'required', // the rollout asked for
+  },
+  RollingInfo: {
+    Id: 'required', // the rollout resumed, waited on, rolled back
+    EndpointId: 'optional', // the controller asks by rollout id and knows its endpoint
+    Status: 'required', // every wait and decision; unknown values are kept and waited through
+    Progress: 'optional', // progress lines only (absent = '?')
+    CurrentStep: 'optional',
+    Step: 'optional',
+    WaitDuration: 'optional',
+    FromModelReference: 'optional', // the failure message falls back to the endpoint's model
+    ToModelReference: 'required', // resume a rollout to the same target, refuse one to another
+    Description: 'optional',
+    StatusReason: 'optional', // the failure message falls back to the wait's own error
+    CreateTime: 'optional',
+    UpdateTime: 'optional',
   },
 } as const satisfies Record<string, Record<string, Need>>;
 

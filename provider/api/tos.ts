@@ -9,6 +9,19 @@ import { z } from 'zod';
 
 // ------------------------------------------------------------------------------------------------------ common
 
+/**
+ * `tos://bucket/key`: how pulumi-ark names an object, or a directory when `key` is a prefix ending in `/`
+ * (TosModelDir.location, CustomModel.location, every message about an object). The one place it is spelled.
+ */
+export function tosUri(bucket: string, key = ''): string {
+  return `tos://${bucket}/${key}`;
+}
+
+/** The TOS endpoint as a URL (`https://tos-cn-beijing.volces.com`, ark-local's `http://127.0.0.1:9000`), for messages. */
+export function tosEndpointUrl(settings: { tosEndpoint: string; tosSecure: boolean }): string {
+  return `${settings.tosSecure ? 'https' : 'http'}://${settings.tosEndpoint}`;
+}
+
 /** 3-63 characters of [a-z0-9-], no leading/trailing '-' (the SDK's own client-side rule). */
 export const BucketNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
 

@@ -74,6 +74,11 @@ export interface RetryOptions {
   random?: () => number;
   /** Called before each sleep; for logs and tests. */
   onRetry?(info: { attempt: number; delayMs: number; error: unknown }): void;
+  /**
+   * Once aborted (ControllerContext.signal), no attempt starts and a backoff sleep ends at once: the loop
+   * rejects with the signal's reason, so a throttled call never outlives a cancelled operation.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -85,9 +90,12 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
   // Each kind spends its own budget: a few throttles must not use up the allowance for a 5xx, or vice versa.
   const failures = { retry: 0, 'retry-throttled': 0 };
   for (let attempt = 1; ; attempt++) {
+    options.signal?.throwIfAborted();
     try {
       return await operation(attempt);
     } catch (error) {
+      // The failure of an attempt the abort cut short is the abort, not something to retry or report.
+      options.signal?.throwIfAborted();
       const decision = options.classify(error);
       if (decision === 'fail') throw error;
       failures[decision] += 1;
@@ -95,7 +103,7 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       if (failures[decision] >= budget) throw error;
       const delayMs = fullJitterDelay(attempt - 1, options.policy, options.random);
       options.onRetry?.({ attempt, delayMs, error });
-      await clock.sleep(delayMs);
+      await sleepUnlessAborted(clock, delayMs, options.signal);
     }
   }
 }

@@ -10,7 +10,7 @@ import { TosClient } from '@volcengine/tos-sdk';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { toApiTags } from '../clients/ark/finders';
-import { ArkClient } from '../clients/ark/client';
+import { ArkClient, arkClientFor } from '../clients/ark/client';
 import { TosStorage } from '../clients/tos/client';
 import { startArkLocal, type ArkLocal } from '../../emulator';
 import { META_OWNER, MIN_PART_SIZE } from '../sync/engine';
@@ -22,7 +22,7 @@ import type { Inputs as EndpointInputs } from './model-unit-endpoint/schema';
 import { tosModelDirController } from './tos-model-dir/controller';
 import { InputsSchema as DirInputsSchema } from './tos-model-dir/schema';
 
-jest.mock('../clients/ark/client', () => ({ ...jest.requireActual('../clients/ark/client'), ArkClient: jest.fn() }));
+jest.mock('../clients/ark/client', () => ({ ...jest.requireActual('../clients/ark/client'), ArkClient: jest.fn(), arkClientFor: jest.fn() }));
 jest.mock('../clients/tos/client', () => ({ ...jest.requireActual('../clients/tos/client'), TosStorage: jest.fn() }));
 const { TosStorage: RealTosStorage } = jest.requireActual<typeof import('../clients/tos/client')>('../clients/tos/client');
 
@@ -66,10 +66,12 @@ function stepsAfter(calls: readonly string[], createCall: string | RegExp): numb
 const FIRST_WRITE = /^(put|upload|create(?!Bucket)|complete)/;
 
 function arkClientFrom(script: Scripted) {
-  (ArkClient as unknown as jest.Mock).mockImplementation(() => ({
+  const scripted = () => ({
     call: (action: string, request: unknown) => script.invoke(action, request),
     listAll: async (action: string, request: unknown) => ((await script.invoke(action, request)) as { Items: unknown[] }).Items,
-  }));
+  });
+  (ArkClient as unknown as jest.Mock).mockImplementation(scripted);
+  (arkClientFor as unknown as jest.Mock).mockImplementation(scripted);
 }
 
 /** Runs `create` once per step after the create call, failing that step, and collects what each run threw. */

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 export interface DigestEntry {
   path: string;
   size: number;
-  crc64: string;
+  /** Absent (or '', as earlier versions stored it) when the content is unknown: TOS reported no CRC64. */
+  crc64?: string;
 }
 
 /**
@@ -14,6 +15,8 @@ export interface DigestEntry {
 export function contentDigest(entries: readonly DigestEntry[]): string {
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const hash = createHash('sha256');
-  for (const e of sorted) hash.update(`${e.path}\0${e.size}\0${e.crc64}\n`);
+  // An unknown CRC hashes as '': no real CRC64 is empty, so such a digest never equals one of known content,
+  // and the digests in states that stored '' for it stay what they were.
+  for (const e of sorted) hash.update(`${e.path}\0${e.size}\0${e.crc64 ?? ''}\n`);
   return `sha256:${hash.digest('hex')}`;
 }

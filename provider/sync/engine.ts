@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { tosUri } from '../api/tos';
 import type { OpenUpload, RemoteObject, TosStorage } from '../clients/tos/client';
 import { walkModelDir } from '../model/walk';
 import type { ProgressLog } from '../resources/controller';
@@ -80,10 +81,6 @@ export class SyncError extends Error {
   }
 }
 
-export function locationOf(bucket: string, prefix: string): string {
-  return `tos://${bucket}/${prefix}`;
-}
-
 /**
  * Fills in CRC64s the listing lacked, with a HEAD only where the answer matters (a local file of the same size
  * exists). Read-only.
@@ -132,7 +129,7 @@ export async function findForeignObjects(storage: TosStorage, bucket: string, re
  */
 export async function executePlan(target: SyncTarget, planned: PlannedSync, env: SyncEnv, tuning: SyncTuning): Promise<SyncStats> {
   const { plan, manifest } = planned;
-  const location = locationOf(target.bucket, target.prefix);
+  const location = tosUri(target.bucket, target.prefix);
   const totals = planTotals(plan);
   env.log.info(`sync ${formatPlan(location, plan, totals)}`);
   const stats: SyncStats = { uploadedFiles: 0, uploadedBytes: 0, partsSent: 0, partsReused: 0, abortedUploads: 0, deletedFiles: 0 };

@@ -1,5 +1,6 @@
 import type { BodySource, OpenUpload, TosStorage, UploadedPart } from '../clients/tos/client';
 import { combineCrc64List } from '../api/crc64';
+import { tosUri } from '../api/tos';
 import type { HashPool } from './hash-pool';
 import { mapPool } from './pool';
 import { readHashedRange, type HashedRange } from './range-reader';
@@ -140,7 +141,7 @@ async function sendParts(
 ): Promise<Omit<UploadOutcome, 'abortedUploads'>> {
   let partsSent = 0;
   let partsReused = 0;
-  const location = `tos://${ctx.bucket}/${up.key}`;
+  const location = tosUri(ctx.bucket, up.key);
   const done = await mapPool(layout, up.taskNum, async (part) => {
     ctx.signal?.throwIfAborted();
     const size = part.end - part.start;
@@ -212,7 +213,7 @@ class HashedBody implements BodySource {
 async function assertObjectCrc(ctx: UploadContext, key: string, local: string, reported: string | undefined): Promise<void> {
   const remote = reported ?? (await ctx.storage.head(ctx.bucket, key))?.crc64;
   if (remote !== local) {
-    throw new UploadIntegrityError(`tos://${ctx.bucket}/${key}: expected the uploaded object's CRC64 to equal that of the bytes read from the local file, ${local}, found ${remote ?? 'none'}`);
+    throw new UploadIntegrityError(`${tosUri(ctx.bucket, key)}: expected the uploaded object's CRC64 to equal that of the bytes read from the local file, ${local}, found ${remote ?? 'none'}`);
   }
 }
 

@@ -81,6 +81,8 @@ test('passes every check against ark-local, and the wire log holds no credential
   expect(log.exchanges.map((e) => `${e.service}:${e.operation}`)).toEqual(
     expect.arrayContaining(['ark:ListEndpoints', 'ark:ListCustomModels', 'ark:CreateEndpoint', 'tos:ListBuckets', 'tos:HeadBucket']),
   );
+  // One ListEndpoints serves both the credentials check and the list check.
+  expect(log.exchanges.filter((e) => e.operation === 'ListEndpoints')).toHaveLength(1);
   const list = log.exchanges.find((e) => e.operation === 'ListEndpoints')!;
   expect(list.response).toMatchObject({ status: 200, body: { Result: { Items: [] } } });
   // The dry run created nothing.

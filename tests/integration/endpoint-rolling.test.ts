@@ -206,6 +206,37 @@ describe("ModelUnitEndpoint with modelUpdate: 'rolling'", () => {
     expect((await fx.client.call('GetEndpoint', { Id: id })).ModelReference.CustomModelId).toBe(modelB.id);
   });
 
+  it('a cancelled update neither rolls back nor cancels its rollout, and the next up resumes it', async () => {
+    const { id, outs, news } = await runningEndpoint('proj/dev/ctl-cancel');
+    await fx.ark.admin.setTransitions({ mode: 'after-reads', reads: 1000 });
+    // The engine goes away once the controller reports the rollout's first progress line.
+    const engine = new AbortController();
+    const log = {
+      info: (line: string) => {
+        fx.log.info(line);
+        if (/: rollout eprol-\S+: Running /.test(line)) engine.abort(new Error('the engine cancelled the operation'));
+      },
+      warn: (line: string) => fx.log.warn(line),
+    };
+    const next: Inputs = { ...news, customModelId: modelB.id };
+    const error = await rejection(controller.update(id, outs, next, { ...fx.ctx, log, signal: engine.signal }));
+    expect(error.name).toBe('RollingInterruptedError');
+    expect(error.message).toMatch(
+      new RegExp(`^endpoint ${id}: the update was cancelled \\(the engine cancelled the operation\\) while rollout (eprol-\\S+) to ${modelB.id} was under way\\. The rollout was left running in Ark, not rolled back;.*the next \`pulumi up\` resumes`),
+    );
+    expect(fx.log.lines.filter((l) => l.startsWith('WARN'))).toEqual([]);
+    const [rolling] = (await fx.ark.admin.state()).rollings.filter((r) => r.EndpointId === id);
+    expect(rolling).toMatchObject({ Status: 'Running' });
+    expect((await fx.client.call('GetEndpoint', { Id: id })).RollingId).toBe(rolling!.Id);
+
+    // The next up (engine state: still the old model) picks the same rollout up and sees it through.
+    await fx.ark.admin.setTransitions({ mode: 'after-reads', reads: 2 });
+    await controller.update(id, outs, next, fx.ctx);
+    expect(fx.log.lines.some((l) => l.startsWith(`endpoint ${id}: resuming rollout ${rolling!.Id} to ${modelB.id}`))).toBe(true);
+    const rollings = (await fx.ark.admin.state()).rollings.filter((r) => r.EndpointId === id);
+    expect(rollings.map((r) => [r.Id, r.Status])).toEqual([[rolling!.Id, 'Completed']]);
+  });
+
   it('rolls back a rollout that outlives the update timeout', async () => {
     const { id, outs, news } = await runningEndpoint('proj/dev/ctl-timeout');
     await fx.ark.admin.setTransitions({ mode: 'after-seconds', seconds: 3600 });

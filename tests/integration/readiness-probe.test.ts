@@ -57,6 +57,16 @@ test('fails clearly on a stopped endpoint, naming HTTP status and error code', a
   expect(failure).toMatch(new RegExp(`^readiness probe of endpoint ${id} failed: HTTP 400 InvalidEndpoint\\.ClosedEndpoint: .*is Stopped`));
 });
 
+test('a cancelled operation ends the probe in flight and is no probe result', async () => {
+  const { id } = await controller.create({ ...(await inputs('proj/dev/probe-cancel')), readinessProbe: undefined }, fx.ctx);
+  // The chat answer would take a minute; the engine goes away meanwhile.
+  await fx.ark.admin.addFault({ service: 'chat', operation: 'ChatCompletions', kind: 'latency', latencyMs: 60_000, count: 1 });
+  const engine = new AbortController();
+  const probing = runReadinessProbe(fx.client, id, { prompt: 'hello?' }, fx.ctx.settings(), { signal: engine.signal });
+  setTimeout(() => engine.abort(new Error('the engine cancelled the operation')), 50);
+  await expect(probing).rejects.toThrow('the engine cancelled the operation');
+});
+
 test('a failing probe is a partial failure with lastProbe; the next up probes again and passes', async () => {
   const news = await inputs('proj/dev/probe-retry');
   await fx.ark.admin.addFault({ service: 'chat', operation: 'ChatCompletions', kind: 'server-error', count: 1 });

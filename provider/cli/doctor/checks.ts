@@ -1,5 +1,6 @@
 import { CUSTOM_MODEL_STATUSES, ENDPOINT_STATUSES, type CustomModel, type Endpoint } from '../../api/ark';
 import { READ_NEEDS } from '../../api/read-needs';
+import { tosEndpointUrl } from '../../api/tos';
 import { ArkClient } from '../../clients/ark/client';
 import { ArkError, hasCode, isArkError } from '../../clients/ark/errors';
 import { nodeHttpTransport } from '../../clients/ark/transport';
@@ -44,21 +45,24 @@ export async function runChecks(opts: CheckOptions): Promise<CheckResult[]> {
   const client = new ArkClient({ settings: opts.settings, transport, retry: DOCTOR_RETRY_POLICY, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS });
   const results: CheckResult[] = [];
 
-  const signed = await signedCall(client, opts.settings);
+  // One ListEndpoints listing serves two checks: its first page answering is the signed call the credentials
+  // check needs, and the whole listing is what the list check parses.
+  const endpointListing = await listing(client, 'ListEndpoints');
+  const signed = signedCall(endpointListing, opts.settings);
   results.push(signed);
   const arkUsable = signed.status === 'pass';
   const needsArk = (id: string, title: string): CheckResult => ({ id, title, status: 'skip', detail: 'skipped: the signed call above failed' });
 
   let endpoints: Endpoint[] = [];
   if (arkUsable) {
-    const listed = await listCheck(client, 'ListEndpoints', 'list-endpoints', 'ListEndpoints answers and parses', 'endpoint', ENDPOINT_STATUSES, READ_NEEDS.Endpoint);
+    const listed = listCheck(endpointListing, 'list-endpoints', 'ListEndpoints answers and parses', 'endpoint', ENDPOINT_STATUSES, READ_NEEDS.Endpoint);
     endpoints = listed.items as Endpoint[];
     results.push(listed.result);
   } else results.push(needsArk('list-endpoints', 'ListEndpoints answers and parses'));
 
   let models: CustomModel[] = [];
   if (arkUsable) {
-    const listed = await listCheck(client, 'ListCustomModels', 'list-custom-models', 'ListCustomModels answers and parses', 'custom model', CUSTOM_MODEL_STATUSES, READ_NEEDS.CustomModel);
+    const listed = listCheck(await listing(client, 'ListCustomModels'), 'list-custom-models', 'ListCustomModels answers and parses', 'custom model', CUSTOM_MODEL_STATUSES, READ_NEEDS.CustomModel);
     models = listed.items as CustomModel[];
     results.push(listed.result);
   } else results.push(needsArk('list-custom-models', 'ListCustomModels answers and parses'));
@@ -75,19 +79,31 @@ export async function runChecks(opts: CheckOptions): Promise<CheckResult[]> {
 
 // ---------------------------------------------------------------------------------------------------- Ark
 
-async function signedCall(client: ArkClient, settings: ProviderSettings): Promise<CheckResult> {
-  const title = 'Ark accepts the credentials and region (a signed ListEndpoints)';
+/** A whole list action read once: its items, or the error and how many pages had answered before it. */
+type Listing = { items: (Endpoint | CustomModel)[]; pagesAnswered: number } | { error: unknown; pagesAnswered: number };
+
+async function listing(client: ArkClient, action: 'ListEndpoints' | 'ListCustomModels'): Promise<Listing> {
+  let pagesAnswered = 0;
   try {
-    await client.call('ListEndpoints', { PageNumber: 1, PageSize: 1 });
-    return {
-      id: 'credentials',
-      title,
-      status: 'pass',
-      detail: `${settings.arkEndpoint} answered a request signed for region ${settings.region} with access key ${maskKey(settings.accessKeyId)}`,
-    };
+    const items = (await client.listAll(action, {}, () => void pagesAnswered++)) as (Endpoint | CustomModel)[];
+    return { items, pagesAnswered };
   } catch (error) {
-    return { id: 'credentials', title, status: 'fail', detail: explainArkFailure(error, settings) };
+    return { error, pagesAnswered };
   }
+}
+
+/** Passes when the listing's first page answered: Ark accepted a signed request. */
+function signedCall(endpoints: Listing, settings: ProviderSettings): CheckResult {
+  const title = 'Ark accepts the credentials and region (a signed ListEndpoints)';
+  if ('error' in endpoints && endpoints.pagesAnswered === 0) {
+    return { id: 'credentials', title, status: 'fail', detail: explainArkFailure(endpoints.error, settings) };
+  }
+  return {
+    id: 'credentials',
+    title,
+    status: 'pass',
+    detail: `${settings.arkEndpoint} answered a request signed for region ${settings.region} with access key ${maskKey(settings.accessKeyId)}`,
+  };
 }
 
 /** The likely cause of a failed signed call, in terms of the setting to change. */
@@ -108,31 +124,27 @@ export function explainArkFailure(error: unknown, settings: ProviderSettings): s
   return why ? `${why}. Ark said: ${error.message}` : error.message;
 }
 
-async function listCheck(
-  client: ArkClient,
-  action: 'ListEndpoints' | 'ListCustomModels',
+function listCheck(
+  listed: Listing,
   id: string,
   title: string,
   noun: string,
   knownStatuses: readonly string[],
   knownFields: Readonly<Record<string, string>>,
-): Promise<{ result: CheckResult; items: (Endpoint | CustomModel)[] }> {
-  try {
-    const items = (await client.listAll(action, {})) as (Endpoint | CustomModel)[];
-    const notes: string[] = [];
-    const statuses = tally(items.map((i) => i.Status));
-    const unknownStatuses = Object.keys(statuses).filter((s) => !knownStatuses.includes(s));
-    if (unknownStatuses.length) notes.push(`statuses pulumi-ark does not know (waited through like transitional ones): ${unknownStatuses.join(', ')}`);
-    const unknownFields = [...new Set(items.flatMap((i) => Object.keys(i)))].filter((f) => !(f in knownFields)).sort();
-    if (unknownFields.length) notes.push(`fields pulumi-ark does not know (kept, not used): ${unknownFields.join(', ')}`);
-    const counts = Object.entries(statuses).map(([s, n]) => `${n} ${s}`).join(', ');
-    return {
-      result: { id, title, status: 'pass', detail: `${items.length} ${noun}${items.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''}`, ...(notes.length ? { notes } : {}) },
-      items,
-    };
-  } catch (error) {
-    return { result: { id, title, status: 'fail', detail: (error as Error).message }, items: [] };
-  }
+): { result: CheckResult; items: (Endpoint | CustomModel)[] } {
+  if ('error' in listed) return { result: { id, title, status: 'fail', detail: (listed.error as Error).message }, items: [] };
+  const { items } = listed;
+  const notes: string[] = [];
+  const statuses = tally(items.map((i) => i.Status));
+  const unknownStatuses = Object.keys(statuses).filter((s) => !knownStatuses.includes(s));
+  if (unknownStatuses.length) notes.push(`statuses pulumi-ark does not know (waited through like transitional ones): ${unknownStatuses.join(', ')}`);
+  const unknownFields = [...new Set(items.flatMap((i) => Object.keys(i)))].filter((f) => !(f in knownFields)).sort();
+  if (unknownFields.length) notes.push(`fields pulumi-ark does not know (kept, not used): ${unknownFields.join(', ')}`);
+  const counts = Object.entries(statuses).map(([s, n]) => `${n} ${s}`).join(', ');
+  return {
+    result: { id, title, status: 'pass', detail: `${items.length} ${noun}${items.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''}`, ...(notes.length ? { notes } : {}) },
+    items,
+  };
 }
 
 /**
@@ -167,7 +179,7 @@ async function tosCheck(storage: TosStorage, opts: CheckOptions): Promise<CheckR
   try {
     const { data, headers, statusCode } = await storage.call('ListBuckets', () => storage.sdk.listBuckets());
     opts.wire?.recordTos('ListBuckets', undefined, { status: statusCode, headers });
-    return { id: 'tos', title, status: 'pass', detail: `${tosUrl(opts.settings)} lists ${data.Buckets.length} bucket(s)` };
+    return { id: 'tos', title, status: 'pass', detail: `${tosEndpointUrl(opts.settings)} lists ${data.Buckets.length} bucket(s)` };
   } catch (error) {
     opts.wire?.recordTos('ListBuckets', undefined, tosOutcome(error));
     return { id: 'tos', title, status: 'fail', detail: (error as Error).message };
@@ -186,7 +198,7 @@ async function bucketCheck(storage: TosStorage, bucket: string, opts: CheckOptio
   } catch (error) {
     opts.wire?.recordTos('HeadBucket', bucket, tosOutcome(error));
     if (error instanceof TosCallError && error.statusCode === 404) {
-      return { id: 'bucket', title, status: 'fail', detail: `no bucket ${bucket} at ${tosUrl(opts.settings)}; create it (or let TosModelDir do so with createBucket: true)` };
+      return { id: 'bucket', title, status: 'fail', detail: `no bucket ${bucket} at ${tosEndpointUrl(opts.settings)}; create it (or let TosModelDir do so with createBucket: true)` };
     }
     return { id: 'bucket', title, status: 'fail', detail: (error as Error).message };
   }
@@ -196,10 +208,6 @@ function tosOutcome(error: unknown): { status: number; headers: Record<string, u
   const cause = (error as { cause?: { statusCode?: number; headers?: Record<string, unknown> } }).cause;
   if (error instanceof TosCallError && error.statusCode > 0) return { status: error.statusCode, headers: cause?.headers ?? {} };
   return { error: (error as Error).message };
-}
-
-function tosUrl(settings: ProviderSettings): string {
-  return `${settings.tosSecure ? 'https' : 'http'}://${settings.tosEndpoint}`;
 }
 
 // ---------------------------------------------------------------------------------------------------- helpers

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRollingRequest } from '../../api/ark-rolling';
 import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN } from '../../api/ids';
+import { tosEndpointUrl, tosUri } from '../../api/tos';
 import { uploadModelRequest } from '../../api/upload-model';
 import { toApiTags } from '../../clients/ark/finders';
 import { resolveBaseModel, supportedBaseList } from '../../model/catalogue';
@@ -194,7 +195,6 @@ function configCheck(source: StackConfigSource): CheckResult {
 
 function settingsCheck(s: ProviderSettings): CheckResult {
   const src = s.sources;
-  const tos = `${s.tosSecure ? 'https' : 'http'}://${s.tosEndpoint}`;
   return {
     id: 'settings',
     title: 'settings resolve',
@@ -202,7 +202,7 @@ function settingsCheck(s: ProviderSettings): CheckResult {
     detail: [
       `region ${s.region} (${src?.region})`,
       `Ark ${s.arkEndpoint} (${src?.arkEndpoint})`,
-      `TOS ${tos} (${src?.tosEndpoint})`,
+      `TOS ${tosEndpointUrl(s)} (${src?.tosEndpoint})`,
       `Chat ${s.chatBaseUrl} (${src?.chatBaseUrl})`,
       `credentials from ${src?.credentials}`,
     ].join('; '),
@@ -259,7 +259,7 @@ async function printUploadRequest(args: DoctorArgs, upload: UploadArgs, io: Doct
   }
   const digest = upload.contentDigest ?? (await localContentDigest(upload.dir, upload.exclude));
   const prefix = normalizePrefix(upload.prefix!);
-  const location = `tos://${args.bucket}/${prefix}`;
+  const location = tosUri(args.bucket!, prefix);
   const quantization = report.detected.quantization;
   const owner = upload.owner ?? 'PROJECT/STACK/RESOURCE';
   const body = uploadModelRequest({

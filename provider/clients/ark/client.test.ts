@@ -124,6 +124,30 @@ describe('ArkClient.call', () => {
     expect(error.message).toContain('127.0.0.1:1');
   });
 
+  it('ends a throttling backoff at once when its signal aborts, and sends nothing after it', async () => {
+    const requests: HttpRequest[] = [];
+    const engine = new AbortController();
+    const client = new ArkClient({
+      settings,
+      signal: engine.signal,
+      transport: async (request) => {
+        requests.push(request);
+        return fail(429, 'FlowLimitExceeded');
+      },
+      // A backoff that would never end by itself: only the abort can end the call.
+      clock: { now: () => 0, sleep: () => new Promise<void>(() => undefined) },
+      retry: { maxAttempts: 3, maxThrottleAttempts: 20, baseDelayMs: 1, maxDelayMs: 1 },
+      random: () => 0.5,
+    });
+    const call = client.call('GetEndpoint', { Id: 'ep-x' });
+    while (requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    engine.abort(new Error('the engine cancelled the operation'));
+    await expect(call).rejects.toThrow('the engine cancelled the operation');
+    await expect(client.call('GetEndpoint', { Id: 'ep-x' })).rejects.toThrow('the engine cancelled the operation');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.signal).toBe(engine.signal);
+  });
+
   it('pages through list actions until TotalCount items are read', async () => {
     const endpoint = (i: number) => ({
       Id: `ep-${i}`,
@@ -140,6 +164,14 @@ describe('ArkClient.call', () => {
     const items = await client.listAll('ListEndpoints', { Filter: { Name: 'n' } });
     expect(items.map((e) => e.Id)).toEqual(['ep-1', 'ep-2', 'ep-3']);
     expect(requests.map((r) => JSON.parse(r.body).PageNumber)).toEqual([1, 2]);
+  });
+
+  it('tells the caller of each page that answered, so a failure on a later page is told apart from the first', async () => {
+    const endpoint = { Id: 'ep-1', Name: 'n', ModelReference: {}, Status: 'Running', CreateTime: 't', UpdateTime: 't' };
+    const { client } = scripted([ok({ TotalCount: 2, Items: [endpoint] }), fail(403, 'AccessDenied')]);
+    const answered: number[] = [];
+    await expect(client.listAll('ListEndpoints', {}, (page) => answered.push(page))).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect(answered).toEqual([1]);
   });
 });
 

@@ -2,7 +2,7 @@ import Signer, { queryParamsToString } from '@volcengine/openapi/lib/base/sign';
 import { z } from 'zod';
 import { ArkActions, type ArkAction, type ArkRequest, type ArkResult, hasEmptyResult, MAX_PAGE_SIZE } from '../../api/ark';
 import { ARK_API_VERSION, ARK_SERVICE, ErrorEnvelopeSchema, readEnvelopeSchema } from '../../api/envelope';
-import type { ProviderSettings } from '../../resources/controller';
+import type { ControllerContext, ProviderSettings } from '../../resources/controller';
 import {
   type Clock,
   DEFAULT_RETRY_POLICY,
@@ -46,6 +46,16 @@ export interface ArkClientOptions {
   random?: () => number;
   /** Per attempt, not per call. */
   attemptTimeoutMs?: number;
+  /**
+   * ControllerContext.signal: once aborted, no request is sent, the one in flight is cut off and a throttling
+   * backoff ends at once; calls reject with the signal's reason.
+   */
+  signal?: AbortSignal;
+}
+
+/** The client a controller call uses: its settings, and its signal so nothing outlives a cancelled operation. */
+export function arkClientFor(ctx: Pick<ControllerContext, 'settings' | 'signal'>): ArkClient {
+  return new ArkClient({ settings: ctx.settings(), signal: ctx.signal });
 }
 
 export class ArkClient {
@@ -78,18 +88,24 @@ export class ArkClient {
       policy: this.retry,
       clock: this.clock,
       random: this.options.random,
+      signal: this.options.signal,
       classify: (error) => retryDecision(error, idempotent),
     }) as Promise<ArkResult<A>>;
   }
 
-  /** Every item of a paged list action, fetched page by page at the largest page size. */
+  /**
+   * Every item of a paged list action, fetched page by page at the largest page size. `onPage` hears of each
+   * page that answered (the doctor tells "Ark accepted the signed call" from "a later page failed" with it).
+   */
   async listAll<A extends 'ListEndpoints' | 'ListCustomModels'>(
     action: A,
     request: Omit<ArkRequest<A>, 'PageNumber' | 'PageSize'>,
+    onPage?: (pageNumber: number) => void,
   ): Promise<ArkResult<A>['Items']> {
     const items: unknown[] = [];
     for (let page = 1; ; page++) {
       const result = await this.call(action, { ...request, PageNumber: page, PageSize: MAX_PAGE_SIZE } as ArkRequest<A>);
+      onPage?.(page);
       items.push(...result.Items);
       // Without TotalCount (optional on read), a short page is the last one.
       const total = result.TotalCount ?? (result.Items.length < MAX_PAGE_SIZE ? items.length : Infinity);
@@ -106,7 +122,14 @@ export class ArkClient {
     const url = new URL(`/?${queryParamsToString(signer.request.params)}`, settings.arkEndpoint);
     let response: HttpResponse;
     try {
-      response = await this.transport({ url, method: 'POST', headers: signer.request.headers, body, timeoutMs: this.attemptTimeoutMs });
+      response = await this.transport({
+        url,
+        method: 'POST',
+        headers: signer.request.headers,
+        body,
+        timeoutMs: this.attemptTimeoutMs,
+        ...(this.options.signal && { signal: this.options.signal }),
+      });
     } catch (error) {
       const network = classifyNetworkError(error);
       if (!network) throw error;

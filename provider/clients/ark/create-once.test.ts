@@ -28,6 +28,19 @@ describe('createOnce', () => {
     expect(sleep.mock.calls).toEqual([[50], [50]]);
   });
 
+  it('ends the pause between lookups when its signal aborts, creating nothing more', async () => {
+    const create = jest.fn().mockRejectedValueOnce(lostAnswer()).mockResolvedValue('ep-2');
+    const engine = new AbortController();
+    const lookup = jest.fn(async () => {
+      engine.abort(new Error('the engine is gone'));
+      return undefined;
+    });
+    const forever = { now: Date.now, sleep: () => new Promise<void>(() => undefined) };
+    await expect(createOnce({ what: 'endpoint', create, lookup, log, clock: forever, signal: engine.signal })).rejects.toThrow('the engine is gone');
+    expect(lookup).toHaveBeenCalledTimes(1);
+    expect(create).toHaveBeenCalledTimes(1);
+  });
+
   it('adopts a resource that a lagging listing shows only on a later lookup', async () => {
     const create = jest.fn().mockRejectedValueOnce(lostAnswer()).mockResolvedValue('ep-2');
     const lookup = jest.fn().mockResolvedValueOnce(undefined).mockResolvedValue('ep-1');

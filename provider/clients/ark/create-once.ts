@@ -1,5 +1,5 @@
 import type { ProgressLog } from '../../resources/controller';
-import { systemClock, type Clock } from '../retry';
+import { sleepUnlessAborted, systemClock, type Clock } from '../retry';
 import { isAmbiguousFailure } from './client';
 
 /**
@@ -28,6 +28,8 @@ export interface CreateOnceOptions {
   /** Pause between those lookups (default 3 s). */
   lookupDelayMs?: number;
   clock?: Clock;
+  /** ControllerContext.signal: the pause between lookups ends at once when it aborts. */
+  signal?: AbortSignal;
 }
 
 export async function createOnce(options: CreateOnceOptions): Promise<string> {
@@ -54,6 +56,6 @@ async function settledLookup(options: CreateOnceOptions): Promise<string | undef
   for (let lookup = 1; ; lookup++) {
     const existing = await options.lookup();
     if (existing || lookup >= attempts) return existing;
-    await clock.sleep(options.lookupDelayMs ?? DEFAULT_LOOKUP_DELAY_MS);
+    await sleepUnlessAborted(clock, options.lookupDelayMs ?? DEFAULT_LOOKUP_DELAY_MS, options.signal);
   }
 }

@@ -11,6 +11,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** Aborting it destroys the request (the caller turns that into the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -40,6 +42,7 @@ export const nodeHttpTransport: HttpTransport = (request) =>
         method: request.method,
         headers: { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) },
         agent: secure ? httpsAgent : httpAgent,
+        signal: request.signal,
       },
       (res) => {
         const chunks: Buffer[] = [];

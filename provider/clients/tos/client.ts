@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { TosClient } from '@volcengine/tos-sdk';
+import { tosEndpointUrl, tosUri } from '../../api/tos';
 import type { ProviderSettings } from '../../resources/controller';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry';
 import { BUCKET_REGION_HEADER } from './bucket-region';
@@ -55,8 +56,8 @@ export interface BodySource {
 export interface TosStorageOptions {
   retry?: RetryPolicy;
   /**
-   * Once aborted, no call starts or retries: the next attempt throws the signal's reason instead (what is in
-   * flight fails on its own when the caller destroys its body).
+   * Once aborted, no call starts or retries and a backoff sleep ends at once, with the signal's reason (what
+   * is in flight fails on its own when the caller destroys its body).
    */
   signal?: AbortSignal;
   /** Called before each backoff sleep (logs, tests). */
@@ -93,24 +94,23 @@ export class TosStorage {
       enableCRC: false,
     });
     this.retryPolicy = options.retry ?? DEFAULT_RETRY_POLICY;
-    this.endpointHint = { url: `${settings.tosSecure ? 'https' : 'http'}://${settings.tosEndpoint}`, source: settings.sources?.tosEndpoint };
+    this.endpointHint = { url: tosEndpointUrl(settings), source: settings.sources?.tosEndpoint };
   }
 
   /** Runs `call` with backoff retries; errors leave as TosCallError naming `operation`. */
   async call<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return withRetry(
       async () => {
-        this.options.signal?.throwIfAborted();
         try {
           return await call();
         } catch (error) {
-          this.options.signal?.throwIfAborted();
           throw toTosCallError(operation, error, this.endpointHint);
         }
       },
       {
         policy: this.retryPolicy,
-        classify: (error) => (this.options.signal?.aborted ? 'fail' : classifyTosError(error)),
+        signal: this.options.signal,
+        classify: classifyTosError,
         onRetry: ({ attempt, delayMs, error }) => this.options.onRetry?.({ operation, attempt, delayMs, error: error as TosCallError }),
       },
     );
@@ -143,7 +143,7 @@ export class TosStorage {
     do {
       // Never pass an explicit undefined query option: the SDK would sign `continuation-token=undefined`.
       const input = { bucket, prefix, maxKeys: 1000, listOnlyOnce: true, ...(continuationToken ? { continuationToken } : {}) };
-      const { data } = await this.call(`list tos://${bucket}/${prefix}`, () => this.sdk.listObjectsType2(input));
+      const { data } = await this.call(`list ${tosUri(bucket, prefix)}`, () => this.sdk.listObjectsType2(input));
       for (const item of data.Contents) {
         out.push({
           key: item.Key,
@@ -161,7 +161,7 @@ export class TosStorage {
   /** HEAD of one object; undefined when it does not exist. */
   async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
     try {
-      const { data } = await this.call(`HEAD tos://${bucket}/${key}`, () => this.sdk.headObject({ bucket, key }));
+      const { data } = await this.call(`HEAD ${tosUri(bucket, key)}`, () => this.sdk.headObject({ bucket, key }));
       const meta: Record<string, string> = {};
       for (const [name, value] of Object.entries(data)) {
         if (name.startsWith('x-tos-meta-') && typeof value === 'string') meta[name.slice('x-tos-meta-'.length)] = value;
@@ -184,12 +184,12 @@ export class TosStorage {
   async deleteKeys(bucket: string, keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      const { data } = await this.call(`delete ${batch.length} objects in tos://${bucket}/`, () =>
+      const { data } = await this.call(`delete ${batch.length} objects in ${tosUri(bucket)}`, () =>
         this.sdk.deleteMultiObjects({ bucket, objects: batch.map((key) => ({ key })), quiet: false }),
       );
       if (data.Error.length > 0) {
         const failures = data.Error.map((e) => `${e.Key}: ${e.Code} ${e.Message}`).join('; ');
-        throw new TosCallError(`delete objects in tos://${bucket}/`, data.Error[0].Code, 200, undefined, `expected every object deleted, found failures: ${failures}`);
+        throw new TosCallError(`delete objects in ${tosUri(bucket)}`, data.Error[0].Code, 200, undefined, `expected every object deleted, found failures: ${failures}`);
       }
     }
   }
@@ -199,7 +199,7 @@ export class TosStorage {
    * `onBytes` sees every byte sent, retries included.
    */
   async putObject(bucket: string, key: string, body: BodySource, meta: Record<string, string>, onBytes: (delta: number) => void): Promise<UploadResult> {
-    const { data } = await this.call(`PUT tos://${bucket}/${key}`, () =>
+    const { data } = await this.call(`PUT ${tosUri(bucket, key)}`, () =>
       this.sdk.putObject({
         bucket,
         key,
@@ -217,13 +217,13 @@ export class TosStorage {
 
   /** Starts a multipart upload; `meta` becomes the finished object's metadata. */
   async createMultipartUpload(bucket: string, key: string, meta: Record<string, string>): Promise<string> {
-    const { data } = await this.call(`create multipart upload tos://${bucket}/${key}`, () => this.sdk.createMultipartUpload({ bucket, key, meta }));
+    const { data } = await this.call(`create multipart upload ${tosUri(bucket, key)}`, () => this.sdk.createMultipartUpload({ bucket, key, meta }));
     return data.UploadId;
   }
 
   /** Sends one part; each attempt opens `body` again. */
   async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: BodySource, onBytes: (delta: number) => void): Promise<{ etag: string; crc64?: string }> {
-    const { data } = await this.call(`upload part ${partNumber} of tos://${bucket}/${key}`, () =>
+    const { data } = await this.call(`upload part ${partNumber} of ${tosUri(bucket, key)}`, () =>
       this.sdk.uploadPart({
         bucket,
         key,
@@ -240,7 +240,7 @@ export class TosStorage {
   }
 
   async completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<UploadResult> {
-    const { data } = await this.call(`complete multipart upload tos://${bucket}/${key}`, () =>
+    const { data } = await this.call(`complete multipart upload ${tosUri(bucket, key)}`, () =>
       this.sdk.completeMultipartUpload({ bucket, key, uploadId, parts: parts.map((p) => ({ partNumber: p.partNumber, eTag: p.etag })) }),
     );
     return { crc64: data.HashCrc64ecma ? String(data.HashCrc64ecma) : undefined, etag: data.ETag };
@@ -249,7 +249,7 @@ export class TosStorage {
   /** Aborts an upload; one that is already gone (completed, aborted, expired) is not an error. */
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
     try {
-      await this.call(`abort multipart upload ${uploadId} of tos://${bucket}/${key}`, () => this.sdk.abortMultipartUpload({ bucket, key, uploadId }));
+      await this.call(`abort multipart upload ${uploadId} of ${tosUri(bucket, key)}`, () => this.sdk.abortMultipartUpload({ bucket, key, uploadId }));
     } catch (error) {
       if (error instanceof TosCallError && (error.code === 'NoSuchUpload' || error.statusCode === 404)) return;
       throw error;
@@ -262,7 +262,7 @@ export class TosStorage {
     let markers: { keyMarker: string; uploadIdMarker: string } | undefined;
     do {
       const input = { bucket, prefix, maxUploads: 1000, ...(markers ?? {}) };
-      const { data } = await this.call(`list multipart uploads tos://${bucket}/${prefix}`, () => this.sdk.listMultipartUploads(input));
+      const { data } = await this.call(`list multipart uploads ${tosUri(bucket, prefix)}`, () => this.sdk.listMultipartUploads(input));
       for (const u of data.Uploads ?? []) out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated });
       markers = data.IsTruncated ? { keyMarker: data.NextKeyMarker, uploadIdMarker: data.NextUploadIdMarker } : undefined;
     } while (markers);
@@ -275,7 +275,7 @@ export class TosStorage {
     let partNumberMarker: number | undefined;
     do {
       const input = { bucket, key, uploadId, maxParts: 1000, ...(partNumberMarker !== undefined ? { partNumberMarker } : {}) };
-      const { data } = await this.call(`list parts of upload ${uploadId} of tos://${bucket}/${key}`, () => this.sdk.listParts(input));
+      const { data } = await this.call(`list parts of upload ${uploadId} of ${tosUri(bucket, key)}`, () => this.sdk.listParts(input));
       for (const p of data.Parts ?? []) {
         const crc = (p as { HashCrc64ecma?: string | number }).HashCrc64ecma;
         out.push({ partNumber: p.PartNumber, size: Number(p.Size), etag: p.ETag.replace(/"/g, '').toLowerCase(), ...(crc !== undefined && crc !== '' ? { crc64: String(crc) } : {}) });

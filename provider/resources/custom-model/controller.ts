@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type CustomModel, DEFAULT_PROJECT_NAME, isKnown, QUANTIZATIONS } from '../../api/ark';
+import { type CustomModel, DEFAULT_PROJECT_NAME, QUANTIZATIONS } from '../../api/ark';
+import { isKnown } from '../../api/reader';
+import { tosUri } from '../../api/tos';
 import { uploadModelRequest } from '../../api/upload-model';
-import { ArkClient } from '../../clients/ark/client';
+import { type ArkClient, arkClientFor } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
 import { findCustomModel, findEndpoint, findEndpointsUsingModel, findOwnedCustomModels, fromApiTags, toApiTags } from '../../clients/ark/finders';
@@ -51,7 +53,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
   },
 
   async create(inputs, ctx) {
-    const client = new ArkClient({ settings: ctx.settings() });
+    const client = arkClientFor(ctx);
     const base = requireBase(inputs.baseModel);
     const modelName = arkModelName(inputs);
     let id: string;
@@ -68,7 +70,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
   },
 
   async read(id, props, ctx) {
-    const client = new ArkClient({ settings: ctx.settings() });
+    const client = arkClientFor(ctx);
     const live = await findCustomModel(client, id);
     if (!live || live.Status === 'Deleting') return {};
     const outs = outputsFromLive(props, live);
@@ -76,13 +78,13 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
   },
 
   async update(id, _olds, news, ctx) {
-    const client = new ArkClient({ settings: ctx.settings() });
+    const client = arkClientFor(ctx);
     return { outs: await converge(client, id, news, requireBase(news.baseModel), ctx, 'update') };
   },
 
   async delete(id, props, ctx) {
     const settings = ctx.settings();
-    const client = new ArkClient({ settings });
+    const client = arkClientFor(ctx);
     const timeoutMs = operationTimeoutMs(ctx, 'delete', props.deleteTimeoutSeconds, DEFAULT_DELETE_TIMEOUT_SECONDS);
     const started = systemClock.now();
     const interval = pollIntervalFrom(settings.pollIntervalMs);
@@ -197,6 +199,7 @@ async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEnt
       lookup: () => findOwn(client, inputs, modelName),
       log: ctx.log,
       lookupDelayMs: ctx.settings().pollIntervalMs,
+      signal: ctx.signal,
     });
   } catch (error) {
     if (hasCode(error, 'Duplicate.Name')) {
@@ -218,7 +221,7 @@ async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, base
       `adoptExistingId ${id}: the model was imported for base ${foundBase}, but baseModel ${inputs.baseModel} expects ${base.ark.Name}/${base.ark.ModelVersion}`,
     );
   }
-  const foundLocation = live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : undefined;
+  const foundLocation = live.TosLocation ? tosUri(live.TosLocation.BucketName, live.TosLocation.ObjectKey) : undefined;
   if (foundLocation !== undefined && foundLocation !== inputs.location) {
     throw new Error(`adoptExistingId ${id}: the model was imported from ${foundLocation}, but location is ${inputs.location}`);
   }
@@ -315,7 +318,7 @@ export function outputsFromLive(stored: Outputs, live: CustomModel): Outputs {
     name: live.Name.endsWith(suffix) ? live.Name.slice(0, -suffix.length) : live.Name,
     description: live.Description || undefined,
     baseModel: baseModel ?? props.baseModel,
-    location: live.TosLocation ? `tos://${live.TosLocation.BucketName}/${live.TosLocation.ObjectKey}` : props.location,
+    location: live.TosLocation ? tosUri(live.TosLocation.BucketName, live.TosLocation.ObjectKey) : props.location,
     // An import's precision never changes (UpdateCustomModel cannot), so only a value in our own names is news;
     // an absent field or another vocabulary leaves the declared one in place instead of forcing a replacement.
     quantization: isKnown(QUANTIZATIONS, live.Quantization) ? live.Quantization : props.quantization,

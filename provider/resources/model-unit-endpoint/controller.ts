@@ -1,11 +1,11 @@
 import { type CreateEndpointRequest, DEFAULT_PROJECT_NAME, type Endpoint, type UpdateEndpointRequest } from '../../api/ark';
-import { ArkClient } from '../../clients/ark/client';
+import { type ArkClient, arkClientFor } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
 import { findEndpoint, findOwnedEndpoints, fromApiTags, plainTags, toApiTags } from '../../clients/ark/finders';
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
-import { systemClock } from '../../clients/retry';
+import { sleepUnlessAborted, systemClock } from '../../clients/retry';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
 import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, isImportRead, pickInputs, sameValue } from '../properties';
@@ -51,7 +51,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
   },
 
   async create(inputs, ctx) {
-    const client = new ArkClient({ settings: ctx.settings() });
+    const client = arkClientFor(ctx);
     let id: string;
     if (inputs.adoptExistingId) {
       id = await adoptExisting(client, inputs.adoptExistingId, inputs, ctx);
@@ -69,14 +69,14 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 
   async read(id, props, ctx) {
     const settings = ctx.settings();
-    const live = await findEndpoint(new ArkClient({ settings }), id);
+    const live = await findEndpoint(arkClientFor(ctx), id);
     if (!live || live.Status === 'Deleting') return {};
     const outs = outputsFromLive(props, live, settings);
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
 
   async update(id, olds, news, ctx) {
-    const client = new ArkClient({ settings: ctx.settings() });
+    const client = arkClientFor(ctx);
     // Only a new model needs the rollout (a refresh puts the model the endpoint really serves into the state,
     // and a failed rollout leaves the old one there, so both still differ from `news` and roll).
     if (news.modelUpdate === 'rolling' && news.customModelId !== olds.customModelId) {
@@ -90,7 +90,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 
   async delete(id, props, ctx) {
     const settings = ctx.settings();
-    const client = new ArkClient({ settings });
+    const client = arkClientFor(ctx);
     const timeoutMs = operationTimeoutMs(ctx, 'delete', props.deleteTimeoutSeconds, DEFAULT_DELETE_TIMEOUT_SECONDS);
     const interval = pollIntervalFrom(settings.pollIntervalMs);
     const started = systemClock.now();
@@ -130,7 +130,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
             if (isNotFound(error)) return;
             if (!hasCode(error, 'OperationDenied.EndpointStatus')) throw error;
             // Someone started it again meanwhile: go round and stop it.
-            await systemClock.sleep(interval.initialMs);
+            await sleepUnlessAborted(systemClock, interval.initialMs, ctx.signal);
             continue;
           }
           await wait('deleted', ENDPOINT_GONE);

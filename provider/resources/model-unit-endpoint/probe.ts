@@ -22,7 +22,8 @@ export async function runReadinessProbe(
   endpointId: string,
   probe: ReadinessProbe,
   settings: ProviderSettings,
-  now: () => number = Date.now,
+  /** `signal`: ControllerContext.signal. A cancelled operation ends the probe at once and is no probe result. */
+  { now = Date.now, signal }: { now?: () => number; signal?: AbortSignal } = {},
 ): Promise<ProbeOutcome> {
   const { ApiKey } = await client.call('GetApiKey', { DurationSeconds: PROBE_KEY_SECONDS, ResourceType: 'endpoint', ResourceIds: [endpointId] });
   const started = now();
@@ -38,10 +39,11 @@ export async function runReadinessProbe(
       method: 'POST',
       headers: { authorization: `Bearer ${ApiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutSeconds * 1000),
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutSeconds * 1000)]) : AbortSignal.timeout(timeoutSeconds * 1000),
     });
     text = await response.text();
   } catch (error) {
+    signal?.throwIfAborted();
     const code = networkCode(error);
     const lastProbe: LastProbe = { time, latencyMs: now() - started, passed: false, errorCode: code };
     return { lastProbe, failure: `${what} got no answer from ${url} (${code}: ${(error as Error).message})` };
@@ -82,7 +84,7 @@ function networkCode(error: unknown): string {
  */
 export async function probeWhenAsked(client: ArkClient, id: string, outs: Outputs, inputs: Inputs, ctx: ControllerContext): Promise<Outputs> {
   if (!inputs.readinessProbe) return outs;
-  const { lastProbe, failure } = await runReadinessProbe(client, id, inputs.readinessProbe, ctx.settings());
+  const { lastProbe, failure } = await runReadinessProbe(client, id, inputs.readinessProbe, ctx.settings(), { signal: ctx.signal });
   const probed: Outputs = { ...outs, lastProbe };
   if (failure) throw new PartialFailureError(id, probed, `${failure}. The endpoint stays in the state; the next \`pulumi up\` probes it again.`);
   ctx.log.info(`endpoint ${id}: readiness probe answered in ${lastProbe.latencyMs} ms (HTTP ${lastProbe.httpStatus}, model ${lastProbe.servedModel})`);

@@ -14,7 +14,9 @@ import { DEFAULT_ROLLING_TIMEOUT_SECONDS, type Inputs } from './schema';
  * clients stay. The endpoint's `RollingId` is the only record of a rollout in progress: a run killed mid-rollout
  * finds it there and resumes waiting, and never starts a second one. A rollout that fails or outlives the update
  * timeout is rolled back, and the update fails with the service's reason: the engine then keeps the old state,
- * which still names the old model, so the next `pulumi up` tries again.
+ * which still names the old model, so the next `pulumi up` tries again. A cancelled update (ctx.signal: the
+ * engine went away or sent Cancel) is neither: the rollout is left running untouched, no further request is
+ * sent, and the next `pulumi up` resumes it through that `RollingId`.
  */
 
 const ROLLING_COMPLETED: Acceptors = { success: ['Completed'], failure: ['Failed', 'Cancelled', 'Reverting', 'Reverted', GONE], pending: ['Running'] };
@@ -32,9 +34,23 @@ export class RollingFailedError extends Error {
   }
 }
 
+/** The update was cancelled while a rollout (or its rollback) was under way; Ark carries on with it. */
+export class RollingInterruptedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RollingInterruptedError';
+  }
+}
+
+/** Why the signal aborted, in words. */
+function abortReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'the operation was cancelled');
+}
+
 /**
  * Makes endpoint `id` serve `inputs.customModelId` through a rollout, resuming one already under way; returns
- * once it does. Throws RollingFailedError after rolling a failed or timed-out rollout back.
+ * once it does. Throws RollingFailedError after rolling a failed or timed-out rollout back, and
+ * RollingInterruptedError, leaving the rollout alone, when ctx.signal aborts.
  */
 export async function rollToModel(client: ArkClient, id: string, inputs: Inputs, ctx: ControllerContext): Promise<void> {
   const target = inputs.customModelId;
@@ -81,6 +97,7 @@ export async function rollToModel(client: ArkClient, id: string, inputs: Inputs,
       lookup: () => rolloutTo(client, id, target),
       log: ctx.log,
       lookupDelayMs: ctx.settings().pollIntervalMs,
+      signal: ctx.signal,
     });
     ctx.log.info(`endpoint ${id}: started rollout ${rollingId} from ${from ?? 'its model'} to ${target}`);
   }
@@ -89,6 +106,15 @@ export async function rollToModel(client: ArkClient, id: string, inputs: Inputs,
     await waitRolling(client, id, rollingId, 'Completed', ROLLING_COMPLETED, timeoutMs, ctx);
     ctx.log.info(`endpoint ${id}: rollout ${rollingId} completed; it serves ${target}`);
   } catch (error) {
+    // Cancelled, not failed: rolling back would undo the user's rollout because the engine went away.
+    if (ctx.signal?.aborted) {
+      throw new RollingInterruptedError(
+        `endpoint ${id}: the update was cancelled (${abortReason(ctx.signal)}) while rollout ${rollingId} to ${target} was under way. ` +
+          'The rollout was left running in Ark, not rolled back; the state keeps the old model, and the next `pulumi up` resumes ' +
+          "waiting for this rollout (through the endpoint's RollingId) instead of starting another.",
+        { cause: ctx.signal.reason },
+      );
+    }
     const rolling = await getRolling(client, rollingId).catch(() => undefined);
     if (rolling?.Status === 'Completed') return;
     const why = error instanceof WaitTimeoutError ? error.message : rolling?.StatusReason || (error as Error).message;
@@ -118,6 +144,13 @@ async function rollBack(client: ArkClient, id: string, rolling: RollingInfo, tim
     await waitRolling(client, id, rolling.Id, 'Reverted', ROLLING_REVERTED, timeoutMs, ctx);
   } catch (error) {
     if (error instanceof WaitFailedError && error.status === 'Completed') return;
+    if (ctx.signal?.aborted) {
+      throw new RollingInterruptedError(
+        `endpoint ${id}: the update was cancelled (${abortReason(ctx.signal)}) while rollout ${rolling.Id} was being rolled back; ` +
+          "Ark carries on reverting it, and the next `pulumi up` finds it through the endpoint's RollingId and waits again",
+        { cause: ctx.signal.reason },
+      );
+    }
     throw new RollingFailedError(
       `endpoint ${id}: rolling back rollout ${rolling.Id} did not finish (${(error as Error).message}); ` +
         'the next `pulumi up` finds it through the endpoint\'s RollingId and waits again',
@@ -134,6 +167,7 @@ async function waitRolling(client: ArkClient, id: string, rollingId: string, goa
     acceptors,
     timeoutMs,
     interval: pollIntervalFrom(ctx.settings().pollIntervalMs),
+    signal: ctx.signal,
     poll: async (): Promise<Observation<RollingInfo>> => {
       const rolling = await findRolling(client, rollingId);
       last = rolling;

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { tosUri } from '../../api/tos';
 import { regionMismatch } from '../../clients/tos/bucket-region';
 import { TosStorage } from '../../clients/tos/client';
 import { resolveBaseModel } from '../../model/catalogue';
@@ -12,7 +13,6 @@ import {
   abortOpenUploads,
   executePlan,
   findForeignObjects,
-  locationOf,
   planSync,
   SyncError,
   type PlannedSync,
@@ -148,7 +148,7 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
 async function create(inputs: Inputs, ctx: ControllerContext): Promise<{ id: string; outs: Outputs }> {
   const target = targetOf(inputs);
   const env = envOf(ctx);
-  const location = locationOf(target.bucket, target.prefix);
+  const location = tosUri(target.bucket, target.prefix);
   await ensureBucket(env.storage, inputs);
   const planned = await planSync(target, env);
   if (planned.remote.length > 0 && !inputs.adoptExisting) {
@@ -180,8 +180,7 @@ async function read(id: string, props: Outputs, ctx: ControllerContext) {
   for (const f of props.files) {
     const o = listed.get(keyFor(props.prefix, f.path));
     if (!o) continue;
-    const crc64 = o.crc64 ?? (await storage.head(props.bucket, o.key))?.crc64 ?? '';
-    files.push({ path: f.path, size: o.size, crc64 });
+    files.push(toManaged({ path: f.path, size: o.size, crc64: o.crc64 ?? (await storage.head(props.bucket, o.key))?.crc64 }));
   }
   if (files.length === 0 && props.files.length > 0) return {};
   return { id, props: { ...props, ...managedTotals(files) } };
@@ -203,7 +202,7 @@ async function update(_id: string, _olds: Outputs, news: Inputs, ctx: Controller
   const env = envOf(ctx);
   await ensureBucket(env.storage, news);
   const planned = await planSync(target, env);
-  return { outs: await runSync(locationOf(target.bucket, target.prefix), news, planned, env, ctx) };
+  return { outs: await runSync(tosUri(target.bucket, target.prefix), news, planned, env, ctx) };
 }
 
 // ---- delete ----------------------------------------------------------------------------------------------
@@ -287,8 +286,12 @@ async function detectModel(inputs: Inputs, files: readonly ManifestEntry[]): Pro
   return { baseModel, quantization: report.detected.quantization };
 }
 
+/**
+ * A managed file as the state holds it. A CRC64 nobody reported stays absent (unknown), never an empty-string
+ * stand-in that would look like a fingerprint: the plan re-uploads such a file (`remote checksum unknown`).
+ */
 function toManaged(f: { path: string; size: number; crc64?: string }): ManagedFile {
-  return { path: f.path, size: f.size, crc64: f.crc64 ?? '' };
+  return f.crc64 ? { path: f.path, size: f.size, crc64: f.crc64 } : { path: f.path, size: f.size };
 }
 
 function managedTotals(files: ManagedFile[]): Pick<Outputs, 'files' | 'contentDigest' | 'fileCount' | 'totalBytes'> {

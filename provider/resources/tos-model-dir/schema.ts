@@ -68,7 +68,12 @@ export type Inputs = z.infer<typeof InputsSchema>;
 export const ManagedFileSchema = z.object({
   path: z.string().describe('Path relative to the prefix.'),
   size: z.number().describe('Size in bytes.'),
-  crc64: z.string().describe('CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma).'),
+  crc64: z
+    .string()
+    .optional()
+    .describe(
+      'CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when TOS reported none: the content is unknown, so the next update re-uploads the file.',
+    ),
 });
 export type ManagedFile = z.infer<typeof ManagedFileSchema>;
 

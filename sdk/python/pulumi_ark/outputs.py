@@ -272,25 +272,18 @@ class ModelUnitEndpointReadinessProbe(dict):
 @pulumi.output_type
 class TosModelDirFilesItem(dict):
     def __init__(__self__, *,
-                 crc64: _builtins.str,
                  path: _builtins.str,
-                 size: _builtins.float):
+                 size: _builtins.float,
+                 crc64: Optional[_builtins.str] = None):
         """
-        :param _builtins.str crc64: CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma).
         :param _builtins.str path: Path relative to the prefix.
         :param _builtins.float size: Size in bytes.
+        :param _builtins.str crc64: CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when TOS reported none: the content is unknown, so the next update re-uploads the file.
         """
-        pulumi.set(__self__, "crc64", crc64)
         pulumi.set(__self__, "path", path)
         pulumi.set(__self__, "size", size)
-
-    @_builtins.property
-    @pulumi.getter
-    def crc64(self) -> _builtins.str:
-        """
-        CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma).
-        """
-        return pulumi.get(self, "crc64")
+        if crc64 is not None:
+            pulumi.set(__self__, "crc64", crc64)
 
     @_builtins.property
     @pulumi.getter
@@ -307,5 +300,13 @@ class TosModelDirFilesItem(dict):
         Size in bytes.
         """
         return pulumi.get(self, "size")
+
+    @_builtins.property
+    @pulumi.getter
+    def crc64(self) -> Optional[_builtins.str]:
+        """
+        CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when TOS reported none: the content is unknown, so the next update re-uploads the file.
+        """
+        return pulumi.get(self, "crc64")
 
 
