@@ -155,7 +155,7 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     const live = await client.call('GetEndpoint', { Id: endpointId });
     expect(live.ModelReference.CustomModelId).toBe(secondModel);
     expect(live.RollingId).toBeUndefined();
-    expect((await ark.admin.state()).rollings.at(-1)).toMatchObject({ Status: 'Reverted', Progress: 0 });
+    expect((await ark.admin.state()).rollings.at(-1)).toMatchObject({ Status: 'Reverted', Progress: 0, StatusReason: 'new replicas failed their health check' });
     for (let i = 0; i < 5; i++) expect(await chat(endpointId)).toBe(secondModel);
   });
 
