@@ -7,8 +7,11 @@
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inventory } from './ark-inventory';
 import { readTree } from './cli-harness';
 import { PROJECT, startQuickstart, type QuickstartFixture } from './harness';
+import { until } from './poll';
+import { descendants, killQuietly, processTable } from './processes';
 
 jest.setTimeout(600_000);
 
@@ -20,50 +23,12 @@ afterAll(async () => {
   await f?.close();
 });
 
-/** Parent pid of every process, from /proc (Linux; the CI runs there). */
-function processTable(): { pid: number; ppid: number; cmdline: string }[] {
-  const rows = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      rows.push({ pid: Number(entry), ppid, cmdline });
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return rows;
-}
-
-function descendants(root: number, table = processTable()): number[] {
-  const children = table.filter((p) => p.ppid === root).map((p) => p.pid);
-  return children.flatMap((pid) => [pid, ...descendants(pid, table)]);
-}
-
 /** SIGKILLs this stack's `pulumi up` and everything it started (the dynamic provider), like a crash would. */
 function crashPulumiUp(): void {
   const table = processTable();
-  const cli = descendants(process.pid, table)
-    .map((pid) => table.find((p) => p.pid === pid)!)
-    .find((p) => /bin\/pulumi up /.test(p.cmdline) && p.cmdline.includes(`--stack ${f.stack.name}`));
+  const cli = descendants(process.pid, table).find((p) => /bin\/pulumi up /.test(p.cmdline) && p.cmdline.includes(`--stack ${f.stack.name}`));
   if (!cli) throw new Error(`no running "pulumi up --stack ${f.stack.name}" below pid ${process.pid}`);
-  for (const pid of [cli.pid, ...descendants(cli.pid, table)]) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  for (const pid of [cli.pid, ...descendants(cli.pid, table).map((p) => p.pid)]) killQuietly(pid);
 }
 
 /** Runs `up`, crashes it as soon as `when` holds, and returns the failure the Automation API saw. */
@@ -72,7 +37,7 @@ async function crashedUp(when: string, condition: () => Promise<boolean>): Promi
     () => 'up completed before the crash',
     (err: Error) => err.message,
   );
-  await until(when, condition);
+  await until(when, condition, { timeoutMs: 120_000 });
   crashPulumiUp();
   return running;
 }
@@ -89,22 +54,17 @@ function removeStaleLocks(): number {
   return files.length;
 }
 
-async function inventory() {
-  const state = await f.ark.admin.state();
-  return { endpoints: state.endpoints, customModels: state.customModels, objects: state.tos.buckets.reduce((n, b) => n + b.objects, 0) };
-}
-
 describe('an interrupted pulumi up', () => {
   it('resumes after a crash mid-upload and a crash mid-endpoint-create, leaving exactly one of each', async () => {
     // 1. Crash while the 900 MiB weights file is still uploading (the small files are already there).
-    const firstCrash = await crashedUp('the first objects in TOS', async () => (await inventory()).objects > 0);
+    const firstCrash = await crashedUp('the first objects in TOS', async () => (await inventory(f.ark)).objects > 0);
     expect(firstCrash).not.toBe('up completed before the crash');
-    expect((await inventory()).customModels).toEqual([]);
+    expect((await inventory(f.ark)).customModels).toEqual([]);
     removeStaleLocks();
 
     // 2. Crash right after CreateEndpoint: GetEndpoint answers slowly, so the waiter is still waiting.
     await f.ark.admin.addFault({ service: 'ark', operation: 'GetEndpoint', kind: 'latency', latencyMs: 60_000 });
-    const secondCrash = await crashedUp('an endpoint in Ark', async () => (await inventory()).endpoints.length > 0);
+    const secondCrash = await crashedUp('an endpoint in Ark', async () => (await inventory(f.ark)).endpoints.length > 0);
     expect(secondCrash).not.toBe('up completed before the crash');
     await f.ark.admin.clearFaults();
     removeStaleLocks();
@@ -112,10 +72,7 @@ describe('an interrupted pulumi up', () => {
     // 3. The re-run completes and adopts what the crashed runs made.
     const up = await f.stack.up();
     expect(up.outputs.endpointStatus?.value).toBe('Running');
-    const after = await inventory();
-    expect(after.endpoints.map((e) => e.Id)).toEqual([up.outputs.endpointId?.value]);
-    expect(after.customModels.map((m) => m.Id)).toEqual([up.outputs.customModelId?.value]);
-    expect(after.objects).toBe(7);
+    expect(await inventory(f.ark)).toEqual({ endpoints: [`${up.outputs.endpointId?.value} Running`], customModels: [up.outputs.customModelId?.value], objects: 7 });
     expect((await f.stack.preview()).changeSummary).toEqual({ same: 4 });
   });
 
@@ -128,11 +85,6 @@ describe('an interrupted pulumi up', () => {
 
   it('destroys to an empty ark-local', async () => {
     await f.stack.destroy();
-    const left = await inventory();
-    expect({ endpoints: left.endpoints.length, customModels: left.customModels.length, objects: left.objects }).toEqual({
-      endpoints: 0,
-      customModels: 0,
-      objects: 0,
-    });
+    expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
   });
 });
