@@ -22,16 +22,9 @@ cp "$REPO_DIR/package.json" "$REPO_DIR/package-lock.json" "$REPO_DIR/schema.json
 (cd "$STAGE" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 rm "$STAGE/package-lock.json"
 
-# The engine executes `pulumi-resource-ark` in the plugin directory; it finds the code beside itself.
-cat > "$STAGE/pulumi-resource-ark" <<'LAUNCHER'
-#!/usr/bin/env node
-require(require('path').join(__dirname, 'dist', 'provider', 'native', 'main.js'))
-  .main(process.argv.slice(2))
-  .catch((error) => {
-    process.stderr.write(`pulumi-resource-ark: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
-LAUNCHER
+# The engine executes `pulumi-resource-ark` in the plugin directory. It is bin/'s launcher itself, not a copy of
+# its text: require-built.js, beside it at the root, takes that directory (it holds package.json) as the root.
+cp "$REPO_DIR/bin/pulumi-resource-ark" "$REPO_DIR/bin/require-built.js" "$STAGE/"
 chmod +x "$STAGE/pulumi-resource-ark"
 
 tar -czf "$ARCHIVE" -C "$STAGE" .

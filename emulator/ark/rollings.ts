@@ -168,31 +168,36 @@ export class Rollings {
     });
   }
 
-  /** One batch forward (Running) or back (Reverting). */
+  /**
+   * One batch forward (Running) or back (Reverting). Status changes go through stampStatus like every other
+   * resource's; the caller (advanceOnRead, or rollback) dates the progress of the state entered.
+   */
   private step(record: RollingRecord): void {
     const r = record.rolling;
-    const now = rfc3339(this.store.now());
+    const now = this.store.now();
     if (r.Status === 'Running') {
       r.CurrentStep += 1;
       r.Progress = percentAt(r.CurrentStep, r.Step);
-      r.UpdateTime = now;
       if (record.failAtPercent !== undefined && r.Progress >= record.failAtPercent) {
-        r.Status = 'Failed';
-        r.StatusReason = record.failReason ?? `batch ${r.CurrentStep} of ${r.Step} did not become healthy`;
+        stampStatus(r, 'Failed', now, record.failReason ?? `batch ${r.CurrentStep} of ${r.Step} did not become healthy`);
       } else if (r.CurrentStep >= r.Step) {
-        r.Status = 'Completed';
+        stampStatus(r, 'Completed', now);
         const endpoint = this.deps.endpoints.find(r.EndpointId)?.endpoint;
         if (endpoint) endpoint.ModelReference = { CustomModelId: r.ToModelReference.CustomModelId };
         this.release(record);
+      } else {
+        stampStatus(r, 'Running', now);
       }
       return;
     }
     r.CurrentStep = Math.max(0, r.CurrentStep - 1);
     r.Progress = percentAt(r.CurrentStep, r.Step);
-    r.UpdateTime = now;
+    // A rollback walks back a failure: Reverting and Reverted keep the reason the rollout failed with.
     if (r.CurrentStep === 0) {
-      r.Status = 'Reverted';
+      stampStatus(r, 'Reverted', now, r.StatusReason);
       this.release(record);
+    } else {
+      stampStatus(r, 'Reverting', now, r.StatusReason);
     }
   }
 

@@ -10,14 +10,14 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TosClient } from '@volcengine/tos-sdk';
-import { startArkLocal } from '../../emulator';
-import { openExample, repoTempDir, uniqueCredential } from './cli-harness';
+import { inventory as arkInventory } from './ark-inventory';
+import { startExampleStack } from './example-stack';
+import { sleep, until } from './poll';
+import { killQuietly, processesOfRun } from './processes';
 
 /** The issue's bound: no provider of the cancelled run may be running this long after the kill. */
 export const PROVIDER_EXIT_BOUND_MS = 10_000;
 const BUCKET = 'models';
-const BASE_MODEL = 'Qwen2.5-0.5B';
 
 export interface CancelTrialOptions {
   /** A synthetic model directory (writeSyntheticModel), shared between trials. */
@@ -51,39 +51,26 @@ export interface CancelTrialResult {
 
 export async function cancelTrial(opts: CancelTrialOptions): Promise<CancelTrialResult> {
   const log = opts.log ?? (() => undefined);
-  const dataDir = repoTempDir(`${opts.name}-data`);
-  const credential = uniqueCredential();
-  const ark = await startArkLocal({ dataDir: path.join(dataDir, 'ark-local'), credentials: [credential], transitions: { mode: 'immediate' } });
-  const run = await openExample({ example: 'examples/quickstart', name: opts.name, ark: { ark, credential, via: 'config' } });
+  // e2e-* stack names: .gitignore covers the Pulumi.<stack>.yaml a killed run leaves in the example.
+  const f = await startExampleStack({ example: 'examples/quickstart', name: opts.name, stack: `e2e-cancel-${randomBytes(3).toString('hex')}`, modelDir: opts.modelDir });
+  const run = f.run;
   const home = path.join(run.stateDir, 'home');
-  const tos = new TosClient({ accessKeyId: credential.accessKeyId, accessKeySecret: credential.secretAccessKey, region: ark.region, endpoint: ark.tosEndpoint, secure: false });
   const openUploads = async () => {
     try {
-      return ((await tos.listMultipartUploads({ bucket: BUCKET })).data.Uploads ?? []).length;
+      return ((await f.tos().listMultipartUploads({ bucket: BUCKET })).data.Uploads ?? []).length;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return 0;
       throw error;
     }
   };
   const inventory = async (): Promise<Inventory> => {
-    const state = await ark.admin.state();
-    return {
-      openUploads: await openUploads(),
-      objects: state.tos.buckets.reduce((n, b) => n + b.objects, 0),
-      customModels: state.customModels.length,
-      endpoints: state.endpoints.length,
-    };
+    const { objects, customModels, endpoints } = await arkInventory(f.ark);
+    return { openUploads: await openUploads(), objects, customModels: customModels.length, endpoints: endpoints.length };
   };
 
   try {
-    const stack = `e2e-cancel-${randomBytes(3).toString('hex')}`;
-    const modelUnitId = (await ark.admin.createModelUnit({ name: stack })).Id;
-    await run.pulumiOk(['stack', 'init', stack]);
-    const config = { baseModel: BASE_MODEL, bucket: BUCKET, createBucket: 'true', modelDir: opts.modelDir, modelUnitId };
-    await run.pulumiOk(['config', 'set-all', ...Object.entries(config).flatMap(([k, v]) => ['--plaintext', `${k}=${v}`]), ...run.arkConfigArgs()]);
-
     // Slow parts keep the window "multipart upload under way" open long enough to land the kill in it.
-    await ark.admin.addFault({ service: 'tos', operation: 'UploadPart', kind: 'latency', latencyMs: 500 });
+    await f.ark.admin.addFault({ service: 'tos', operation: 'UploadPart', kind: 'latency', latencyMs: 500 });
     const up = run.spawnPulumi(['up', '--yes', '--skip-preview']);
     let exited = false;
     void up.result.then(() => (exited = true));
@@ -106,8 +93,8 @@ export async function cancelTrial(opts: CancelTrialOptions): Promise<CancelTrial
     // Whatever outlived the bound (and any other plugin of the dead engine) must not keep working for the next run.
     for (const pid of processesOfRun(home)) killQuietly(pid);
 
-    await ark.admin.clearFaults();
-    removeStaleLocks(run.stateDir);
+    await f.ark.admin.clearFaults();
+    run.removeLocks();
     await run.pulumiOk(['up', '--yes', '--skip-preview']);
     const afterRerun = await inventory();
     await run.pulumiOk(['destroy', '--yes', '--skip-preview']);
@@ -116,25 +103,8 @@ export async function cancelTrial(opts: CancelTrialOptions): Promise<CancelTrial
     return { providersAtKill, survivors, exitMs, afterRerun, afterDestroy };
   } finally {
     for (const pid of processesOfRun(home)) killQuietly(pid);
-    await run.close();
-    await ark.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await f.close();
   }
-}
-
-/** Processes whose environment carries this run's PULUMI_HOME: the CLI and every plugin it started (Linux /proc). */
-function processesOfRun(home: string): number[] {
-  const marker = `PULUMI_HOME=${home}\0`;
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (`${fs.readFileSync(`/proc/${entry}/environ`, 'utf8')}\0`.includes(marker)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return pids;
 }
 
 /** The pulumi-ark provider processes of this run: Pulumi's dynamic-provider host and its shell wrapper. */
@@ -149,27 +119,3 @@ export function providerProcesses(home: string): number[] {
   });
 }
 
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** A killed CLI leaves the file:// backend's lock; `pulumi cancel` does not exist there, so the operator deletes it. */
-function removeStaleLocks(stateDir: string): void {
-  fs.rmSync(path.join(stateDir, 'backend', '.pulumi', 'locks'), { recursive: true, force: true });
-}
-
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

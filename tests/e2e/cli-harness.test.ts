@@ -14,6 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { openExample, type ExampleRun } from './cli-harness';
+import { until } from './poll';
+import { descendants, killQuietly, processTable, type ProcessRow } from './processes';
 
 jest.setTimeout(300_000);
 
@@ -24,35 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await run?.close();
 });
-
-interface ProcessRow {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  cmdline: string;
-}
-
-/** Every process, from /proc (Linux; the CI runs there). */
-function processTable(): ProcessRow[] {
-  const rows: ProcessRow[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      rows.push({ pid: Number(entry), ppid: Number(fields[1]), pgid: Number(fields[2]), cmdline });
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return rows;
-}
-
-function descendants(root: number, table = processTable()): ProcessRow[] {
-  const children = table.filter((p) => p.ppid === root);
-  return children.flatMap((child) => [child, ...descendants(child.pid, table)]);
-}
 
 const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
 
@@ -70,25 +43,18 @@ describe('cli-harness', () => {
     const preview = run.spawnPulumi(['preview', '--stack', 'e2e-harness']);
     const pid = preview.child.pid!;
     // Wait until the engine has started the Node language host (the program fails later, on missing config).
-    const deadline = Date.now() + 120_000;
     let started: ProcessRow[] = [];
-    while (!started.some((p) => p.cmdline.includes('pulumi-language-nodejs'))) {
-      if (Date.now() > deadline || preview.child.exitCode !== null) throw new Error(`pulumi exited or started no language host: ${started.map((p) => p.cmdline).join(' | ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await until('the Node language host', () => {
+      if (preview.child.exitCode !== null) throw new Error(`pulumi exited before starting a language host: ${started.map((p) => p.cmdline).join(' | ')}`);
       started = descendants(pid);
-    }
+      return started.some((p) => p.cmdline.includes('pulumi-language-nodejs'));
+    }, { timeoutMs: 120_000, intervalMs: 50 });
     expect(processTable().find((p) => p.pid === pid)?.pgid).toBe(pid);
     expect(started.find((p) => p.cmdline.includes('pulumi-language-nodejs'))?.pgid).not.toBe(pid);
 
     preview.signalGroup('SIGINT');
     const result = await preview.result;
     expect(result.code ?? result.signal).not.toBe(0);
-    for (const plugin of started.filter((p) => p.pgid !== pid && alive(p.pid))) {
-      try {
-        process.kill(-plugin.pgid, 'SIGKILL');
-      } catch {
-        // it ended between the check and the kill
-      }
-    }
+    for (const plugin of started.filter((p) => p.pgid !== pid && alive(p.pid))) killQuietly(-plugin.pgid);
   });
 });

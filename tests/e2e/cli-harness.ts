@@ -79,6 +79,11 @@ export interface ExampleRun {
   spawnPulumi(args: readonly string[], opts?: RunOptions): SpawnedCli;
   /** `--plaintext k=v ... --secret k=v ...` pointing the provider at ark-local (needs `ark.via: 'config'`). */
   arkConfigArgs(): string[];
+  /**
+   * Deletes the file:// backend's lock a killed CLI leaves behind: `pulumi cancel` does not exist for DIY
+   * backends, so the operator removes it (docs/pulumi-cli.md).
+   */
+  removeLocks(): void;
   /** Removes the state directory, the copy, and the Pulumi.<stack>.yaml files this run's stacks left in `dir`. */
   close(): Promise<void>;
 }
@@ -189,6 +194,9 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
         ...['--plaintext', `ark:chatBaseUrl=${ark.chatBaseUrl}`, '--plaintext', `ark:region=${ark.region}`],
         ...['--secret', `ark:accessKey=${credential.accessKeyId}`, '--secret', `ark:secretKey=${credential.secretAccessKey}`],
       ];
+    },
+    removeLocks() {
+      fs.rmSync(path.join(stateDir, 'backend', '.pulumi', 'locks'), { recursive: true, force: true });
     },
     async close() {
       for (const stack of stacks) {

@@ -2,137 +2,83 @@
  * A `pulumi up` that dies (SIGKILL of the CLI and the provider: a crashed CI runner) in the middle of the
  * upload, and again in the middle of the endpoint creation, then runs again: the re-run must finish the job
  * with exactly one custom model and one endpoint (adopted through their owner tags, not created twice), and
- * destroy must leave ark-local empty. Credentials come from the environment here and must not reach state.
+ * destroy must leave ark-local empty. The real `pulumi` binary runs in examples/quickstart, as users run it;
+ * credentials come from its environment here and must not reach state.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readTree } from './cli-harness';
-import { PROJECT, startQuickstart, type QuickstartFixture } from './harness';
+import { inventory } from './ark-inventory';
+import { readTree, type CliResult } from './cli-harness';
+import { startExampleStack, type ExampleStack } from './example-stack';
+import { until } from './poll';
+import { descendants, killQuietly } from './processes';
 
 jest.setTimeout(600_000);
 
-let f: QuickstartFixture;
+const PROJECT = 'ark-quickstart';
+
+let f: ExampleStack;
 beforeAll(async () => {
-  f = await startQuickstart({ name: 'interrupted', credentials: 'env' });
+  f = await startExampleStack({ example: 'examples/quickstart', name: 'interrupted', via: 'env' });
 });
 afterAll(async () => {
   await f?.close();
 });
 
-/** Parent pid of every process, from /proc (Linux; the CI runs there). */
-function processTable(): { pid: number; ppid: number; cmdline: string }[] {
-  const rows = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      rows.push({ pid: Number(entry), ppid, cmdline });
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return rows;
-}
-
-function descendants(root: number, table = processTable()): number[] {
-  const children = table.filter((p) => p.ppid === root).map((p) => p.pid);
-  return children.flatMap((pid) => [pid, ...descendants(pid, table)]);
-}
-
-/** SIGKILLs this stack's `pulumi up` and everything it started (the dynamic provider), like a crash would. */
-function crashPulumiUp(): void {
-  const table = processTable();
-  const cli = descendants(process.pid, table)
-    .map((pid) => table.find((p) => p.pid === pid)!)
-    .find((p) => /bin\/pulumi up /.test(p.cmdline) && p.cmdline.includes(`--stack ${f.stack.name}`));
-  if (!cli) throw new Error(`no running "pulumi up --stack ${f.stack.name}" below pid ${process.pid}`);
-  for (const pid of [cli.pid, ...descendants(cli.pid, table)]) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Runs `up`, crashes it as soon as `when` holds, and returns the failure the Automation API saw. */
-async function crashedUp(when: string, condition: () => Promise<boolean>): Promise<string> {
-  const running = f.stack.up().then(
-    () => 'up completed before the crash',
-    (err: Error) => err.message,
-  );
-  await until(when, condition);
-  crashPulumiUp();
-  return running;
-}
-
 /**
- * A killed CLI leaves the DIY backend's lock behind; `pulumi cancel` does not exist for file:// backends, so the
- * operator deletes the lock file (docs/pulumi-cli.md says so). Returns how many were removed.
+ * Runs `up` detached, and as soon as `condition` holds SIGKILLs it with everything it started, like a crash:
+ * the CLI's process group, and the plugins (the dynamic provider, the language host), which the engine starts
+ * in process groups of their own. Resolves with how the CLI ended; an `up` that finished first resolves too.
  */
-function removeStaleLocks(): number {
-  const locks = path.join(f.stateDir, 'backend', '.pulumi', 'locks');
-  if (!fs.existsSync(locks)) return 0;
-  const files = fs.readdirSync(locks, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  fs.rmSync(locks, { recursive: true, force: true });
-  return files.length;
+async function crashedUp(when: string, condition: () => Promise<boolean>): Promise<CliResult> {
+  const up = f.run.spawnPulumi(['up', '--yes', '--skip-preview']);
+  let exited = false;
+  void up.result.then(() => (exited = true));
+  await until(when, async () => exited || (await condition()), { timeoutMs: 120_000 });
+  const plugins = descendants(up.child.pid!).map((p) => p.pid);
+  up.signalGroup('SIGKILL');
+  for (const pid of plugins) killQuietly(pid);
+  return up.result;
 }
 
-async function inventory() {
-  const state = await f.ark.admin.state();
-  return { endpoints: state.endpoints, customModels: state.customModels, objects: state.tos.buckets.reduce((n, b) => n + b.objects, 0) };
+/** How a crashed `up` ended, with its output when it was not the kill (for the failure message). */
+function ending(result: CliResult): string {
+  return result.signal === 'SIGKILL' ? 'killed' : `exited ${result.code}:\n${result.stdout}\n${result.stderr}`;
 }
 
 describe('an interrupted pulumi up', () => {
   it('resumes after a crash mid-upload and a crash mid-endpoint-create, leaving exactly one of each', async () => {
     // 1. Crash while the 900 MiB weights file is still uploading (the small files are already there).
-    const firstCrash = await crashedUp('the first objects in TOS', async () => (await inventory()).objects > 0);
-    expect(firstCrash).not.toBe('up completed before the crash');
-    expect((await inventory()).customModels).toEqual([]);
-    removeStaleLocks();
+    const firstCrash = await crashedUp('the first objects in TOS', async () => (await inventory(f.ark)).objects > 0);
+    expect(ending(firstCrash)).toBe('killed');
+    expect((await inventory(f.ark)).customModels).toEqual([]);
+    f.run.removeLocks();
 
     // 2. Crash right after CreateEndpoint: GetEndpoint answers slowly, so the waiter is still waiting.
     await f.ark.admin.addFault({ service: 'ark', operation: 'GetEndpoint', kind: 'latency', latencyMs: 60_000 });
-    const secondCrash = await crashedUp('an endpoint in Ark', async () => (await inventory()).endpoints.length > 0);
-    expect(secondCrash).not.toBe('up completed before the crash');
+    const secondCrash = await crashedUp('an endpoint in Ark', async () => (await inventory(f.ark)).endpoints.length > 0);
+    expect(ending(secondCrash)).toBe('killed');
     await f.ark.admin.clearFaults();
-    removeStaleLocks();
+    f.run.removeLocks();
 
     // 3. The re-run completes and adopts what the crashed runs made.
-    const up = await f.stack.up();
-    expect(up.outputs.endpointStatus?.value).toBe('Running');
-    const after = await inventory();
-    expect(after.endpoints.map((e) => e.Id)).toEqual([up.outputs.endpointId?.value]);
-    expect(after.customModels.map((m) => m.Id)).toEqual([up.outputs.customModelId?.value]);
-    expect(after.objects).toBe(7);
-    expect((await f.stack.preview()).changeSummary).toEqual({ same: 4 });
+    await f.pulumiOk(['up', '--yes', '--skip-preview']);
+    const outputs = await f.outputs();
+    expect(outputs.endpointStatus).toBe('Running');
+    expect(await inventory(f.ark)).toEqual({ endpoints: [`${outputs.endpointId} Running`], customModels: [outputs.customModelId], objects: 7 });
+    expect((await f.pulumiOk(['preview', '--expect-no-changes'])).stdout).toMatch(/Resources:\s+4 unchanged/);
   });
 
-  it('kept the credentials (from the environment) out of the state', () => {
-    const stored = readTree(path.join(f.stateDir, 'backend')) + readTree(path.join(f.stateDir, 'workspace'));
+  it('kept the credentials (from the environment) out of the state and the stack config file', () => {
+    const stored = readTree(path.join(f.run.stateDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${f.stack}.yaml`), 'utf8');
     expect(stored).toContain(PROJECT);
-    expect(stored).not.toContain(f.secretAccessKey);
-    expect(stored).not.toContain(f.accessKeyId);
+    expect(stored).not.toContain(f.credential.secretAccessKey);
+    expect(stored).not.toContain(f.credential.accessKeyId);
   });
 
   it('destroys to an empty ark-local', async () => {
-    await f.stack.destroy();
-    const left = await inventory();
-    expect({ endpoints: left.endpoints.length, customModels: left.customModels.length, objects: left.objects }).toEqual({
-      endpoints: 0,
-      customModels: 0,
-      objects: 0,
-    });
+    await f.pulumiOk(['destroy', '--yes', '--skip-preview']);
+    expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
   });
 });

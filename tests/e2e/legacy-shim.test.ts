@@ -8,38 +8,21 @@
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startArkLocal, type ArkLocal } from '../../emulator';
-import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { openExample, repoTempDir, type ExampleRun, uniqueCredential, requireBuiltPackage } from './cli-harness';
+import { inventory } from './ark-inventory';
+import { startExampleStack, type ExampleStack } from './example-stack';
 
 jest.setTimeout(600_000);
 
-const STACK = 'e2e-legacy-shim';
 const LEGACY_DIR = path.join(REPO_ROOT, 'provider', 'resources', 'legacy-shims');
 const DYNAMIC = 'pulumi-nodejs:dynamic/ark:';
 
-let ark: ArkLocal;
-let run: ExampleRun;
-let dataDir: string;
-const credential = uniqueCredential();
-
+let f: ExampleStack;
 beforeAll(async () => {
-  requireBuiltPackage();
-  dataDir = repoTempDir('legacy-shim-data');
-  ark = await startArkLocal({ dataDir: path.join(dataDir, 'ark-local'), credentials: [credential], transitions: { mode: 'immediate' } });
-  const modelDir = path.join(dataDir, 'model');
-  await writeSyntheticModel(modelDir, { base: 'Qwen2.5-0.5B', fill: 'sparse' });
-  const unit = await ark.admin.createModelUnit({ name: 'legacy-shim' });
-  run = await openExample({ example: 'examples/quickstart', name: 'legacy-shim', ark: { ark, credential, via: 'config' } });
-  await run.pulumiOk(['stack', 'init', STACK]);
-  const example = { modelDir, baseModel: 'Qwen2.5-0.5B', bucket: 'models', createBucket: 'true', modelUnitId: unit.Id };
-  await run.pulumiOk(['config', 'set-all', '--stack', STACK, ...run.arkConfigArgs(), ...Object.entries(example).flatMap(([k, v]) => ['--plaintext', `${k}=${v}`])]);
+  f = await startExampleStack({ example: 'examples/quickstart', name: 'legacy-shim' });
 });
 afterAll(async () => {
-  await run?.close();
-  await ark?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await f?.close();
 });
 
 interface StateResource {
@@ -53,8 +36,8 @@ interface Exported {
 }
 
 async function exportState(): Promise<Exported> {
-  const file = path.join(run.stateDir, 'export.json');
-  await run.pulumiOk(['stack', 'export', '--stack', STACK, '--file', file]);
+  const file = path.join(f.run.stateDir, 'export.json');
+  await f.pulumiOk(['stack', 'export', '--stack', f.stack, '--file', file]);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Exported;
 }
 
@@ -64,7 +47,7 @@ function providersIn(state: Exported): Record<string, unknown> {
 }
 
 it('a state holding 0.1.0 shims previews as a no-op, refreshes and destroys', async () => {
-  await run.pulumiOk(['up', '--stack', STACK, '--yes', '--skip-preview']);
+  await f.pulumiOk(['up', '--stack', f.stack, '--yes', '--skip-preview']);
 
   // Make the state what a 0.1.0 deployment left: its shim text in every ark resource's inputs and outputs.
   const state = await exportState();
@@ -77,22 +60,17 @@ it('a state holding 0.1.0 shims previews as a no-op, refreshes and destroys', as
     resource.outputs = { ...resource.outputs, __provider: legacy[kind] };
   }
   expect(Object.keys(legacy).sort()).toEqual(['CustomModel', 'ModelUnitEndpoint', 'TosModelDir']);
-  const edited = path.join(run.stateDir, 'legacy.json');
+  const edited = path.join(f.run.stateDir, 'legacy.json');
   fs.writeFileSync(edited, JSON.stringify(state));
-  await run.pulumiOk(['stack', 'import', '--stack', STACK, '--file', edited]);
+  await f.pulumiOk(['stack', 'import', '--stack', f.stack, '--file', edited]);
 
   // The current program sends the new shim text; diff ignores __provider, so nothing changes.
-  await run.pulumiOk(['preview', '--stack', STACK, '--expect-no-changes']);
+  await f.pulumiOk(['preview', '--stack', f.stack, '--expect-no-changes']);
 
   // Refresh reads through the stored (0.1.0) providers, and the runtime keeps them in the refreshed state.
-  await run.pulumiOk(['refresh', '--stack', STACK, '--yes']);
+  await f.pulumiOk(['refresh', '--stack', f.stack, '--yes']);
   expect(providersIn(await exportState())).toEqual(legacy);
 
-  await run.pulumiOk(['destroy', '--stack', STACK, '--yes']);
-  const left = await ark.admin.state();
-  expect({ endpoints: left.endpoints.length, customModels: left.customModels.length, objects: left.tos.buckets.reduce((n, b) => n + b.objects, 0) }).toEqual({
-    endpoints: 0,
-    customModels: 0,
-    objects: 0,
-  });
+  await f.pulumiOk(['destroy', '--stack', f.stack, '--yes']);
+  expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
 });

@@ -11,8 +11,10 @@ import { ArkClient } from '../../provider/clients/ark/client';
 import { resolveBaseModel } from '../../provider/model/catalogue';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
+import { inventory } from './ark-inventory';
 import { readTree } from './cli-harness';
-import { BASE_MODEL, inventory, ok, startPluginStack, type PluginStack } from './plugin-harness';
+import { BASE_MODEL } from './example-stack';
+import { startPluginStack, type PluginStack } from './plugin-harness';
 
 export function describePluginExample(example: 'yaml' | 'python'): void {
   const weightsPrefix = `${example}/e2e-plugin-${example}/`;
@@ -28,7 +30,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
   const arkClient = () => new ArkClient({ settings: f.ark.providerSettings() });
 
   it('refuses a LoRA adapter directory and an unknown base model at preview: one line per problem, no stack trace', async () => {
-    const loraDir = path.join(f.workDir, 'lora');
+    const loraDir = path.join(f.run.stateDir, 'lora');
     await writeSyntheticModel(loraDir, { base: BASE_MODEL, variant: 'lora-adapter', fill: 'sparse' });
     for (const [overrides, problem] of [
       [{ modelDir: loraDir }, /TosModelDir resource 'weights': property source .* has a problem: .*a LORA adapter .*Ark needs merged full weights/],
@@ -48,7 +50,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
   });
 
   it('up creates one custom model and one Running endpoint; a second preview changes nothing', async () => {
-    const up = ok(await f.pulumi(['up', '--yes']));
+    const up = await f.pulumiOk(['up', '--yes']);
     expect(up.stdout).toMatch(/\+ 4 created/);
     const state = await inventory(f.ark);
     expect(state.customModels).toHaveLength(1);
@@ -58,19 +60,19 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     expect(up.stdout).toMatch(/ark:index:ModelUnitEndpoint\s+chat\s+created \([\d.]+s\) endpoint "\S+": created ep-/);
     expect(output(up)).not.toMatch(/\[ark /);
 
-    ok(await f.pulumi(['preview', '--expect-no-changes']));
+    await f.pulumiOk(['preview', '--expect-no-changes']);
   });
 
   it('keeps the credentials out of the state and the stack config file', async () => {
-    const stored = readTree(path.join(f.workDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${f.stack}.yaml`), 'utf8');
+    const stored = readTree(path.join(f.run.stateDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${f.stack}.yaml`), 'utf8');
     expect(stored).toContain('ark:index:ModelUnitEndpoint');
-    expect(stored).not.toContain(f.secretAccessKey);
-    expect(stored).not.toContain(f.accessKeyId);
+    expect(stored).not.toContain(f.credential.secretAccessKey);
+    expect(stored).not.toContain(f.credential.accessKeyId);
   });
 
   it('plans a rate-limit change as an in-place update naming rateLimit', async () => {
     await f.configure({ rpm: '900' });
-    const preview = ok(await f.pulumi(['preview', '--diff']));
+    const preview = await f.pulumiOk(['preview', '--diff']);
     expect(preview.stdout).toMatch(/~ ark:index:ModelUnitEndpoint: \(update\)/);
     expect(preview.stdout).toMatch(/~ rateLimit\s*: \{\s*~ rpm: 600 => 900/);
     expect(preview.stdout).not.toMatch(/\(replace\)/);
@@ -82,7 +84,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     const original = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(original), temperature: 0.3 }, null, 2));
     try {
-      const preview = ok(await f.pulumi(['preview']));
+      const preview = await f.pulumiOk(['preview']);
       expect(preview.stdout).toMatch(/~\s+ark:index:TosModelDir\s+weights\s+update\s+\[diff: ~source\]/);
       expect(preview.stdout).toMatch(/\+-\s+ark:index:CustomModel\s+model\s+replace\s+\[diff: ~contentDigest/);
       expect(preview.stdout).toMatch(/\+-\s+ark:index:ModelUnitEndpoint\s+chat\s+replace\s+\[diff: ~customModelId\]/);
@@ -95,12 +97,12 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     const [endpoint] = (await inventory(f.ark)).endpoints;
     const id = endpoint!.split(' ')[0]!;
     await arkClient().call('StopEndpoint', { Id: id });
-    const refresh = ok(await f.pulumi(['refresh', '--yes']));
+    const refresh = await f.pulumiOk(['refresh', '--yes']);
     expect(refresh.stdout).toMatch(/~\s+ark:index:ModelUnitEndpoint\s+chat\s+updated/);
     expect((await inventory(f.ark)).endpoints).toEqual([`${id} Stopped`]);
-    ok(await f.pulumi(['up', '--yes']));
+    await f.pulumiOk(['up', '--yes']);
     expect((await inventory(f.ark)).endpoints).toEqual([`${id} Running`]);
-    ok(await f.pulumi(['preview', '--expect-no-changes']));
+    await f.pulumiOk(['preview', '--expect-no-changes']);
   });
 
   it('imports a custom model and an endpoint made through the Ark API; up with the generated program changes nothing', async () => {
@@ -124,30 +126,30 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     await client.call('GetEndpoint', { Id: endpointId }); // immediate transitions advance on a read
 
     // A YAML project of its own; credentials and endpoints from the environment fallbacks.
-    const project = path.join(f.workDir, 'import');
+    const project = path.join(f.run.stateDir, 'import');
     fs.mkdirSync(project);
     const header = `name: ark-import\nruntime: yaml\nplugins:\n  providers:\n    - name: ark\n      path: ${path.join(REPO_ROOT, 'bin')}\n`;
     fs.writeFileSync(path.join(project, 'Pulumi.yaml'), header);
     const other = await f.openProject(project);
-    ok(await other.pulumi(['stack', 'init', 'e2e-imported']));
+    await other.pulumiOk(['stack', 'init', 'e2e-imported']);
     const resources = [
       { type: 'ark:index:CustomModel', name: 'model', id: modelId },
       { type: 'ark:index:ModelUnitEndpoint', name: 'chat', id: endpointId },
     ];
     fs.writeFileSync(path.join(project, 'import.json'), JSON.stringify({ resources }));
     const generated = path.join(project, 'generated.yaml');
-    const imported = ok(await other.pulumi(['import', '--file', path.join(project, 'import.json'), '--out', generated, '--protect=false', '--yes']));
+    const imported = await other.pulumiOk(['import', '--file', path.join(project, 'import.json'), '--out', generated, '--protect=false', '--yes']);
     expect(imported.stdout).toMatch(/= 2 imported/);
     const code = fs.readFileSync(generated, 'utf8');
     expect(code).toContain(`contentDigest: imported:${modelId}`);
     expect(code).toMatch(/rpm: 30/);
 
     fs.writeFileSync(path.join(project, 'Pulumi.yaml'), header + code);
-    ok(await other.pulumi(['preview', '--expect-no-changes']));
-    const up = ok(await other.pulumi(['up', '--yes', '--expect-no-changes']));
+    await other.pulumiOk(['preview', '--expect-no-changes']);
+    const up = await other.pulumiOk(['up', '--yes', '--expect-no-changes']);
     expect(up.stdout).toMatch(/Resources:\s+3 unchanged/); // the stack and the two imported resources
 
-    ok(await other.pulumi(['destroy', '--yes']));
+    await other.pulumiOk(['destroy', '--yes']);
     const left = await inventory(f.ark);
     expect(left.endpoints.join()).not.toContain(endpointId);
     expect(left.customModels).not.toContain(modelId);
@@ -155,8 +157,8 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
 
   if (example === 'yaml') {
     it('honours customTimeouts: a create that times out keeps its id in state, and the next up resumes it', async () => {
-      const customModelId = ok(await f.pulumi(['stack', 'output', 'customModelId'])).stdout.trim();
-      const project = path.join(f.workDir, 'partial');
+      const customModelId = (await f.pulumiOk(['stack', 'output', 'customModelId'])).stdout.trim();
+      const project = path.join(f.run.stateDir, 'partial');
       fs.mkdirSync(project);
       fs.writeFileSync(
         path.join(project, 'Pulumi.yaml'),
@@ -173,7 +175,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
         ].join('\n'),
       );
       const other = await f.openProject(project);
-      ok(await other.pulumi(['stack', 'init', 'e2e-partial']));
+      await other.pulumiOk(['stack', 'init', 'e2e-partial']);
       await f.ark.admin.setTransitions({ mode: 'after-seconds', seconds: 600 });
       try {
         const failed = await other.pulumi(['up', '--yes']);
@@ -181,12 +183,12 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
         // The engine's 2 s, not the resource's default of 1800 s.
         expect(failed.stdout).toMatch(/timed out after [\d.]+s waiting for endpoint ep-\S+ to become Running: .*the limit was 2s/);
         const id = /waiting for endpoint (ep-[a-z0-9-]+) to become Running/.exec(failed.stdout)![1];
-        const state = ok(await other.pulumi(['stack', 'export'])).stdout;
+        const state = (await other.pulumiOk(['stack', 'export'])).stdout;
         expect(state).toContain(`"id": "${id}"`);
         await f.ark.admin.setTransitions({ mode: 'immediate' });
-        ok(await other.pulumi(['up', '--yes']));
+        await other.pulumiOk(['up', '--yes']);
         expect((await inventory(f.ark)).endpoints).toContain(`${id} Running`);
-        ok(await other.pulumi(['destroy', '--yes']));
+        await other.pulumiOk(['destroy', '--yes']);
       } finally {
         await f.ark.admin.setTransitions({ mode: 'immediate' });
       }
@@ -194,7 +196,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
   }
 
   it('destroy leaves ark-local empty', async () => {
-    ok(await f.pulumi(['destroy', '--yes']));
+    await f.pulumiOk(['destroy', '--yes']);
     expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
   });
 }

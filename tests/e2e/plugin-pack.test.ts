@@ -50,6 +50,10 @@ test('the packed plugin installs with `pulumi plugin install` and serves a progr
   await run.pulumiOk(['plugin', 'install', 'resource', 'ark', version, '-f', archive]);
   const installed = path.join(run.stateDir, 'home', 'plugins', `resource-ark-v${version}`, 'pulumi-resource-ark');
   expect(fs.statSync(installed).mode & 0o111).not.toBe(0);
+  // The archive carries bin/'s launcher and its loader as they are, so the two cannot drift apart.
+  for (const file of ['pulumi-resource-ark', 'require-built.js']) {
+    expect(fs.readFileSync(path.join(path.dirname(installed), file), 'utf8')).toBe(fs.readFileSync(path.join(REPO_ROOT, 'bin', file), 'utf8'));
+  }
 
   await run.pulumiOk(['stack', 'init', 'e2e-installed']);
   // The plugin answers Check: its property failure for the bad model unit id comes back as one line.

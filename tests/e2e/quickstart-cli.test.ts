@@ -8,50 +8,31 @@
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TosClient } from '@volcengine/tos-sdk';
-import { startArkLocal, type ArkLocal } from '../../emulator';
 import { ArkClient } from '../../provider/clients/ark/client';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
-import { openExample, readTree, repoTempDir, type ExampleRun, uniqueCredential, requireBuiltPackage } from './cli-harness';
-
+import { inventory } from './ark-inventory';
+import { readTree } from './cli-harness';
+import { BASE_MODEL, startExampleStack, type ExampleStack } from './example-stack';
 
 jest.setTimeout(900_000);
 
 const PROJECT = 'ark-quickstart';
 const STACK = 'e2e-quickstart';
-const BASE_MODEL = 'Qwen2.5-0.5B';
 const PREFIX = `quickstart/${STACK}/`;
 const DYNAMIC = 'pulumi-nodejs:dynamic/ark:';
 
-let ark: ArkLocal;
-let run: ExampleRun;
-let dataDir: string;
-let modelDir: string;
-/** The quickstart's own config, as the README lists it (modelUnitId once the unit exists). */
-const exampleConfig: Record<string, string> = { baseModel: BASE_MODEL, bucket: 'models', createBucket: 'true' };
-const credential = uniqueCredential();
-
+let f: ExampleStack;
 beforeAll(async () => {
-  requireBuiltPackage();
-  dataDir = repoTempDir('quickstart-cli-data');
-  // Objects on disk rather than in this process's memory: the synthetic model is ~1 GB (sparse: no disk cost).
-  ark = await startArkLocal({ dataDir: path.join(dataDir, 'ark-local'), credentials: [credential], transitions: { mode: 'immediate' } });
-  modelDir = path.join(dataDir, 'model');
-  await writeSyntheticModel(modelDir, { base: BASE_MODEL, fill: 'sparse' });
-  exampleConfig.modelDir = modelDir;
-  run = await openExample({ example: 'examples/quickstart', name: 'quickstart-cli', ark: { ark, credential, via: 'config' } });
+  // init: false: the first test initialises and configures the stack the way the README shows.
+  f = await startExampleStack({ example: 'examples/quickstart', name: 'quickstart-cli', stack: STACK, init: false });
 });
 afterAll(async () => {
-  await run?.close();
-  await ark?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await f?.close();
 });
-
-const plaintext = (config: Record<string, string>) => Object.entries(config).flatMap(([key, value]) => ['--plaintext', `${key}=${value}`]);
 
 /** `pulumi preview --json`: the op planned for each of our resources (`{ CustomModel: 'replace', ... }`). */
 async function plannedOps(): Promise<Record<string, string>> {
-  const { stdout } = await run.pulumiOk(['preview', '--json']);
+  const { stdout } = await f.pulumiOk(['preview', '--json']);
   const steps = (JSON.parse(stdout) as { steps?: { op: string; urn: string; newState?: { type: string }; oldState?: { type: string } }[] }).steps ?? [];
   const ops: Record<string, string> = {};
   for (const step of steps) {
@@ -66,45 +47,25 @@ async function plannedOps(): Promise<Record<string, string>> {
 
 /** The error output of `pulumi preview` with some config overridden (and restored afterwards). */
 async function previewFailure(overrides: Record<string, string>): Promise<string> {
-  await run.pulumiOk(['config', 'set-all', ...plaintext(overrides)]);
+  await f.configure(overrides);
   try {
-    const result = await run.pulumi(['preview']);
+    const result = await f.pulumi(['preview']);
     return result.code === 0 ? 'succeeded' : result.stdout + result.stderr;
   } finally {
-    const added = Object.keys(overrides).filter((key) => !(key in exampleConfig));
-    if (added.length) await run.pulumiOk(['config', 'rm-all', ...added]);
-    await run.pulumiOk(['config', 'set-all', ...plaintext(exampleConfig)]);
+    await f.configure({});
   }
-}
-
-async function inventory() {
-  const state = await ark.admin.state();
-  return {
-    endpoints: state.endpoints.map((e) => `${e.Id} ${e.Status}`),
-    customModels: state.customModels.map((m) => m.Id),
-    objects: state.tos.buckets.reduce((n, b) => n + b.objects, 0),
-  };
-}
-
-async function stackOutputs(): Promise<Record<string, string>> {
-  return JSON.parse((await run.pulumiOk(['stack', 'output', '--json'])).stdout) as Record<string, string>;
-}
-
-function tos(): TosClient {
-  return new TosClient({ accessKeyId: credential.accessKeyId, accessKeySecret: credential.secretAccessKey, region: ark.region, endpoint: ark.tosEndpoint, secure: false });
 }
 
 describe('pulumi in examples/quickstart', () => {
   it('initialises a stack and takes its config as the README shows', async () => {
-    exampleConfig.modelUnitId = (await ark.admin.createModelUnit({ name: 'e2e-quickstart-cli' })).Id;
-    await run.pulumiOk(['stack', 'init', STACK]);
-    for (const [key, value] of Object.entries(exampleConfig)) await run.pulumiOk(['config', 'set', key, value]);
-    await run.pulumiOk(['config', 'set-all', ...run.arkConfigArgs()]);
-    expect(fs.existsSync(path.join(run.dir, `Pulumi.${STACK}.yaml`))).toBe(true);
+    await f.pulumiOk(['stack', 'init', STACK]);
+    for (const [key, value] of Object.entries(f.defaults)) await f.pulumiOk(['config', 'set', key, value]);
+    await f.pulumiOk(['config', 'set-all', ...f.run.arkConfigArgs()]);
+    expect(fs.existsSync(path.join(f.run.dir, `Pulumi.${STACK}.yaml`))).toBe(true);
   });
 
   it('refuses invalid inputs at preview with a readable message, creating nothing', async () => {
-    const loraDir = path.join(run.stateDir, 'lora');
+    const loraDir = path.join(f.run.stateDir, 'lora');
     await writeSyntheticModel(loraDir, { base: BASE_MODEL, variant: 'lora-adapter', fill: 'sparse' });
 
     expect(await previewFailure({ baseModel: 'Qwen9-1T' })).toMatch(
@@ -116,56 +77,54 @@ describe('pulumi in examples/quickstart', () => {
     expect(await previewFailure({ bucket: 'no-such-bucket', createBucket: 'false' })).toMatch(
       /property bucket .* has a problem: expected an existing TOS bucket no-such-bucket, found none; create it, or set createBucket: true/,
     );
-    expect(await inventory()).toEqual({ endpoints: [], customModels: [], objects: 0 });
+    expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
   });
 
   it('up --yes creates exactly the three resources, and ark-local holds them', async () => {
-    const up = await run.pulumiOk(['up', '--yes']);
+    const up = await f.pulumiOk(['up', '--yes']);
     expect(up.stdout).toMatch(/\+ 4 created/); // the stack and our three resources
-    const outputs = await stackOutputs();
-    expect(outputs).toMatchObject({ weightsLocation: `tos://models/${PREFIX}`, endpointStatus: 'Running', chatBaseUrl: ark.chatBaseUrl });
+    const outputs = await f.outputs();
+    expect(outputs).toMatchObject({ weightsLocation: `tos://models/${PREFIX}`, endpointStatus: 'Running', chatBaseUrl: f.ark.chatBaseUrl });
 
-    const state = await ark.admin.state();
-    expect(state.customModels.map((m) => m.Id)).toEqual([outputs.customModelId]);
-    expect(state.endpoints.map((e) => `${e.Id} ${e.Status}`)).toEqual([`${outputs.endpointId} Running`]);
-    const listed = await tos().listObjectsType2({ bucket: 'models', prefix: PREFIX });
+    expect(await inventory(f.ark)).toMatchObject({ customModels: [outputs.customModelId], endpoints: [`${outputs.endpointId} Running`] });
+    const listed = await f.tos().listObjectsType2({ bucket: 'models', prefix: PREFIX });
     expect((listed.data.Contents ?? []).map((o) => o.Key.slice(PREFIX.length)).sort()).toEqual(
-      fs.readdirSync(modelDir).filter((name) => !name.startsWith('.')).sort(),
+      fs.readdirSync(f.modelDir).filter((name) => !name.startsWith('.')).sort(),
     );
   });
 
   it('then previews no change', async () => {
-    const preview = await run.pulumiOk(['preview']);
+    const preview = await f.pulumiOk(['preview']);
     expect(preview.stdout).toMatch(/Resources:\s+4 unchanged/);
   });
 
   it('keeps the credentials out of the state, its history and the stack config file', () => {
-    const stored = readTree(path.join(run.stateDir, 'backend')) + fs.readFileSync(path.join(run.dir, `Pulumi.${STACK}.yaml`), 'utf8');
+    const stored = readTree(path.join(f.run.stateDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${STACK}.yaml`), 'utf8');
     expect(stored).toContain(PROJECT); // the grep below looks at real state
-    expect(stored).not.toContain(credential.secretAccessKey);
-    expect(stored).not.toContain(credential.accessKeyId);
+    expect(stored).not.toContain(f.credential.secretAccessKey);
+    expect(stored).not.toContain(f.credential.accessKeyId);
   });
 
   it('shows a rate-limit change as one in-place update with `preview --diff`', async () => {
-    await run.pulumiOk(['config', 'set', 'rpm', '900']);
-    await run.pulumiOk(['config', 'set', 'endpointDescription', 'support bot']);
+    await f.pulumiOk(['config', 'set', 'rpm', '900']);
+    await f.pulumiOk(['config', 'set', 'endpointDescription', 'support bot']);
     try {
-      const { stdout } = await run.pulumiOk(['preview', '--diff']);
+      const { stdout } = await f.pulumiOk(['preview', '--diff']);
       expect(stdout).toMatch(/~ pulumi-nodejs:dynamic\/ark:ModelUnitEndpoint: \(update\)/);
       expect(stdout).toMatch(/~ rateLimit\s*: \{\s*~ rpm: 600 => 900/);
       expect(stdout).toMatch(/\+ description\s*: "support bot"/);
       expect(stdout).toMatch(/~ 1 to update/);
     } finally {
-      await run.pulumiOk(['config', 'rm-all', 'rpm', 'endpointDescription']);
+      await f.pulumiOk(['config', 'rm-all', 'rpm', 'endpointDescription']);
     }
   });
 
   it('shows new weights as a TosModelDir update that replaces the custom model, then the endpoint', async () => {
-    const file = path.join(modelDir, 'generation_config.json');
+    const file = path.join(f.modelDir, 'generation_config.json');
     const original = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(original), temperature: 0.3 }, null, 2));
     try {
-      const { stdout } = await run.pulumiOk(['preview', '--diff']);
+      const { stdout } = await f.pulumiOk(['preview', '--diff']);
       expect(stdout).toMatch(/~ pulumi-nodejs:dynamic\/ark:TosModelDir: \(update\)/);
       expect(stdout).toMatch(/\+-pulumi-nodejs:dynamic\/ark:CustomModel: \(replace\)/);
       expect(stdout).toMatch(/\+-pulumi-nodejs:dynamic\/ark:ModelUnitEndpoint: \(replace\)/);
@@ -177,49 +136,49 @@ describe('pulumi in examples/quickstart', () => {
   });
 
   it('plans a bucket change as a replacement of the uploaded directory, changing nothing', async () => {
-    await run.pulumiOk(['config', 'set', 'bucket', 'models-v2']);
+    await f.pulumiOk(['config', 'set', 'bucket', 'models-v2']);
     try {
       expect((await plannedOps()).TosModelDir).toBe('replace');
     } finally {
-      await run.pulumiOk(['config', 'set', 'bucket', 'models']);
+      await f.pulumiOk(['config', 'set', 'bucket', 'models']);
     }
-    expect((await inventory()).objects).toBe(7);
+    expect((await inventory(f.ark)).objects).toBe(7);
   });
 
   it('finds out-of-band changes with refresh and repairs them with the next up', async () => {
-    const { endpointId } = await stackOutputs();
-    await tos().deleteObject({ bucket: 'models', key: `${PREFIX}config.json` });
-    await new ArkClient({ settings: ark.providerSettings() }).call('StopEndpoint', { Id: endpointId });
+    const { endpointId } = await f.outputs();
+    await f.tos().deleteObject({ bucket: 'models', key: `${PREFIX}config.json` });
+    await new ArkClient({ settings: f.ark.providerSettings() }).call('StopEndpoint', { Id: endpointId });
 
-    const refresh = await run.pulumiOk(['refresh', '--yes']);
+    const refresh = await f.pulumiOk(['refresh', '--yes']);
     expect(refresh.stdout).toMatch(/~ 2 updated/);
-    const exported = JSON.parse((await run.pulumiOk(['stack', 'export'])).stdout) as { deployment: { resources: { type: string; outputs?: { status?: string } }[] } };
+    const exported = JSON.parse((await f.pulumiOk(['stack', 'export'])).stdout) as { deployment: { resources: { type: string; outputs?: { status?: string } }[] } };
     expect(exported.deployment.resources.find((r) => r.type === `${DYNAMIC}ModelUnitEndpoint`)?.outputs?.status).toBe('Stopped');
 
-    const up = await run.pulumiOk(['up', '--yes']);
+    const up = await f.pulumiOk(['up', '--yes']);
     expect(up.stdout).toMatch(/~ 2 updated/);
-    expect((await stackOutputs()).endpointStatus).toBe('Running');
-    await expect(tos().headObject({ bucket: 'models', key: `${PREFIX}config.json` })).resolves.toBeDefined();
-    expect((await inventory()).endpoints).toEqual([`${endpointId} Running`]);
+    expect((await f.outputs()).endpointStatus).toBe('Running');
+    await expect(f.tos().headObject({ bucket: 'models', key: `${PREFIX}config.json` })).resolves.toBeDefined();
+    expect((await inventory(f.ark)).endpoints).toEqual([`${endpointId} Running`]);
   });
 
   it('drops an endpoint deleted out of band on refresh and recreates it on the next up', async () => {
-    const oldId = (await stackOutputs()).endpointId!;
-    const client = new ArkClient({ settings: ark.providerSettings() });
+    const oldId = (await f.outputs()).endpointId!;
+    const client = new ArkClient({ settings: f.ark.providerSettings() });
     await client.call('StopEndpoint', { Id: oldId });
     await client.call('DeleteEndpoint', { Id: oldId });
 
-    const refresh = await run.pulumiOk(['refresh', '--yes']);
+    const refresh = await f.pulumiOk(['refresh', '--yes']);
     expect(refresh.stdout).toMatch(/- 1 deleted/);
-    await run.pulumiOk(['up', '--yes']);
-    const newId = (await stackOutputs()).endpointId;
+    await f.pulumiOk(['up', '--yes']);
+    const newId = (await f.outputs()).endpointId;
     expect(newId).not.toBe(oldId);
-    expect((await inventory()).endpoints).toEqual([`${newId} Running`]);
+    expect((await inventory(f.ark)).endpoints).toEqual([`${newId} Running`]);
   });
 
   it('destroy --yes leaves ark-local empty', async () => {
-    await run.pulumiOk(['destroy', '--yes']);
-    expect(await inventory()).toEqual({ endpoints: [], customModels: [], objects: 0 });
-    await run.pulumiOk(['stack', 'rm', '--yes', STACK]);
+    await f.pulumiOk(['destroy', '--yes']);
+    expect(await inventory(f.ark)).toEqual({ endpoints: [], customModels: [], objects: 0 });
+    await f.pulumiOk(['stack', 'rm', '--yes', STACK]);
   });
 });

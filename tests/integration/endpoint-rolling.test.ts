@@ -99,7 +99,8 @@ describe('ark-local rollouts', () => {
     expect(await rejection(fx.client.call('CancelEndpointRolling', { Id: rollingId }))).toMatchObject({ code: 'OperationDenied.RollingStatus' });
     await fx.client.call('RollbackEndpointRolling', { Id: rollingId });
     const reverted = (await pollUntil(rollingId, (s) => s !== 'Reverting')).RollingInfo;
-    expect(reverted).toMatchObject({ Status: 'Reverted', Progress: 0 });
+    // Reverted says why the rollout was walked back: the failure's reason survives the rollback.
+    expect(reverted).toMatchObject({ Status: 'Reverted', Progress: 0, StatusReason: 'replica OOMKilled' });
     expect(await fx.client.call('GetEndpoint', { Id: id })).toMatchObject({ ModelReference: { CustomModelId: modelA.id }, Status: 'Running' });
     expect(new Set(await servedModels(id, 4))).toEqual(new Set([modelA.id]));
 
@@ -164,7 +165,7 @@ describe("ModelUnitEndpoint with modelUpdate: 'rolling'", () => {
     expect(live).toMatchObject({ ModelReference: { CustomModelId: modelA.id }, Status: 'Running' });
     expect(live.RollingId).toBeUndefined();
     const rollings = (await fx.ark.admin.state()).rollings.filter((r) => r.EndpointId === id);
-    expect(rollings.map((r) => r.Status)).toEqual(['Reverted']);
+    expect(rollings.map((r) => [r.Status, r.StatusReason])).toEqual([['Reverted', 'readiness check of the new replicas failed']]);
     // Deleting the model the endpoint still serves is refused clearly.
     expect((await rejection(customModelController.delete(modelA.id, modelA.outs, fx.ctx))).message).toMatch(new RegExp(`endpoint\\(s\\) .*${id}.* still use it`));
     // The next up tries again (nothing armed now) and succeeds.
