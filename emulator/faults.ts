@@ -91,7 +91,9 @@ export async function runWithFaults(
   if (!fault) return handle();
   switch (fault.kind) {
     case 'latency':
-      await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+      // Handled after the delay even if the client gave up meanwhile (a request can succeed with its answer
+      // lost); unref'd, so a pending delay never keeps a finished test run or a closed ark-local alive.
+      await new Promise((resolve) => setTimeout(resolve, fault.latencyMs).unref());
       return handle();
     case 'throttle':
     case 'server-error':
