@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HashPool } from '../../provider/sync/hash-pool';
 import { buildManifest } from '../../provider/sync/manifest';
-import { measure } from './measure';
+import { answerParent, measure } from './measure';
 
 export interface FingerprintJob {
   /** The model directory. */
@@ -43,9 +43,4 @@ async function run(job: FingerprintJob): Promise<FingerprintFigures> {
   }
 }
 
-process.once('message', (m: { job: FingerprintJob }) => {
-  run(m.job).then(
-    (figures) => process.send!({ figures }, () => process.exit(0)),
-    (error: unknown) => process.send!({ error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1)),
-  );
-});
+answerParent(run);

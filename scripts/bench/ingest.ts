@@ -4,14 +4,13 @@
  * in a child process; the same bytes are PUT to each in turn and the server's CPU per byte compared. Then a
  * real PUT into the bench's ark-local (routing, signature check, store) gives the whole server's figure.
  */
-import { fork } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { TosStorage } from '../../provider/clients/tos/client';
 import { formatBytes } from '../../provider/sync/progress';
 import type { DataSet } from './data';
-import { rate, ratio, type ChildArkLocal } from './measure';
+import { rate, ratio, startChild, type ChildArkLocal } from './measure';
 
 /** The child's routes (a child module runs on import, so they are named here). */
 export const INGEST_ROUTES = ['before', 'after', 'md5'] as const;
@@ -32,18 +31,14 @@ function putTo(port: number, route: IngestRoute, file: string, size: number): Pr
 
 export async function ingestFigures(arkLocal: ChildArkLocal, storage: TosStorage, data: DataSet, work: string, rounds: number): Promise<void> {
   const largest = data.files.reduce((a, b) => (b.size > a.size ? b : a));
-  const child = fork(path.join(__dirname, 'ingest-child.js'), [path.join(work, 'ingest')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { child, ready } = await startChild<{ port: number }>('ingest-child.js', [path.join(work, 'ingest')]);
   const best: Record<IngestRoute, number> = { before: Infinity, after: Infinity, md5: Infinity };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (m: { port: number }) => resolve(m.port));
-      child.once('exit', (code) => reject(new Error(`bench ingest server exited with code ${code} before it was ready`)));
-    });
+    const { port } = ready;
     for (let round = 0; round < Math.max(2, rounds); round++) {
       for (const route of INGEST_ROUTES) best[route] = Math.min(best[route], await putTo(port, route, largest.abs, largest.size));
     }
   } finally {
-    child.removeAllListeners('exit');
     child.disconnect();
   }
   let server = Infinity;

@@ -88,6 +88,34 @@ export function inChild<Job, Figures>(script: string, job: Job, opts: { pinToCpu
   });
 }
 
+/** The child side of `inChild`: takes the job, runs it, answers with its figures (or the error) and exits. */
+export function answerParent<Job, Figures>(run: (job: Job) => Promise<Figures>): void {
+  process.once('message', (m: { job: Job }) => {
+    run(m.job).then(
+      (figures) => process.send!({ figures }, () => process.exit(0)),
+      (error: unknown) => process.send!({ error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1)),
+    );
+  });
+}
+
+/**
+ * Starts a long-lived child (`script` with `args`) and resolves with its first message, its "ready"; rejects if
+ * it exits first. The caller ends it with `child.disconnect()`.
+ */
+export async function startChild<Ready>(script: string, args: string[]): Promise<{ child: ChildProcess; ready: Ready }> {
+  const child = fork(path.join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    const early = (code: number | null) => reject(new Error(`bench child ${script} exited with code ${code} before it was ready`));
+    child.once('error', reject);
+    child.once('exit', early);
+    child.once('message', (m: Ready) => {
+      child.off('exit', early);
+      resolve(m);
+    });
+  });
+  return { child, ready };
+}
+
 export interface ChildArkLocal {
   settings: ProviderSettings;
   /** CPU time (user + system) the ark-local process has used so far, in seconds. */
@@ -96,14 +124,9 @@ export interface ChildArkLocal {
 }
 
 export async function startChildArkLocal(dataDir: string): Promise<ChildArkLocal> {
-  const child: ChildProcess = fork(path.join(__dirname, 'ark-local-child.js'), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const settings = await new Promise<ProviderSettings>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`bench ark-local exited with code ${code} before it was ready`)));
-    child.once('message', (m: { op: string; settings: ProviderSettings }) => resolve(m.settings));
-  });
+  const { child, ready } = await startChild<{ settings: ProviderSettings }>('ark-local-child.js', [dataDir]);
   return {
-    settings,
+    settings: ready.settings,
     cpuSeconds: () =>
       new Promise((resolve) => {
         child.once('message', (m: { micros: number }) => resolve(m.micros / 1e6));
@@ -111,7 +134,6 @@ export async function startChildArkLocal(dataDir: string): Promise<ChildArkLocal
       }),
     close: () =>
       new Promise((resolve) => {
-        child.removeAllListeners('exit');
         child.once('exit', () => resolve());
         child.disconnect();
       }),

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ProviderSettings } from '../../provider/resources/controller';
 import { TosStorage } from '../../provider/clients/tos/client';
 import { executePlan, planSync, type SyncEnv } from '../../provider/sync/engine';
-import { measure, type RunFigures } from './measure';
+import { answerParent, measure, type RunFigures } from './measure';
 
 export type UploadKind = 'raw' | 'sdk' | 'sync';
 
@@ -57,9 +57,4 @@ async function run(job: UploadJob): Promise<ChildFigures> {
   return { ...figures, peakRss: statusBytes('VmHWM'), startRss };
 }
 
-process.once('message', (m: { job: UploadJob }) => {
-  run(m.job).then(
-    (figures) => process.send!({ figures }, () => process.exit(0)),
-    (error: unknown) => process.send!({ error: error instanceof Error ? error.stack : String(error) }, () => process.exit(1)),
-  );
-});
+answerParent(run);
