@@ -140,9 +140,9 @@ export class HashPool {
   private dispatch(): void {
     clearTimeout(this.idleTimer);
     while (this.queue.length > 0) {
-      const idle = this.slots.find((s) => s.load === 0);
-      const roomy = this.slots.filter((s) => s.load < JOBS_PER_THREAD).sort((a, b) => a.load - b.load)[0];
-      const slot = idle ?? (this.slots.length < this.size ? this.spawn() : roomy);
+      const slot =
+        this.slots.find((s) => s.load === 0) ??
+        (this.slots.length < this.size ? this.spawn() : this.slots.find((s) => s.load < JOBS_PER_THREAD));
       if (!slot) return;
       const job = this.queue.shift()!;
       // A thread with work keeps the process alive; an idle one never does (see settle).
