@@ -1,12 +1,19 @@
 /**
  * ark-local in a process of its own for the bench: the client under test does not share its event loop or
  * its CPU accounting, peak RSS is the client's alone, and the server's CPU time per byte ingested can be read.
- * Messages: parent -> `{ op: 'cpu' }`; child -> `{ op: 'ready', settings }`, `{ op: 'cpu', micros }`.
+ * Arguments: the data directory, then optionally the root of another build (`ark-local-before.ts`) to run
+ * instead of this checkout's. Messages: parent -> `{ op: 'cpu' }`; child -> `{ op: 'ready', settings }`,
+ * `{ op: 'cpu', micros }`.
  */
-import { startArkLocal } from '../../emulator';
+import * as path from 'node:path';
+import * as current from '../../emulator';
+
+type Emulator = Pick<typeof current, 'startArkLocal'>;
 
 async function main(): Promise<void> {
-  const arkLocal = await startArkLocal({ dataDir: process.argv[2], quiet: true });
+  const [dataDir, otherBuild] = process.argv.slice(2);
+  const emulator: Emulator = otherBuild ? require(path.join(otherBuild, 'dist', 'emulator')) : current;
+  const arkLocal = await emulator.startArkLocal({ dataDir, quiet: true });
   process.on('message', (m: { op: string }) => {
     if (m.op === 'cpu') {
       const u = process.cpuUsage();

@@ -123,8 +123,8 @@ export interface ChildArkLocal {
   close(): Promise<void>;
 }
 
-export async function startChildArkLocal(dataDir: string): Promise<ChildArkLocal> {
-  const { child, ready } = await startChild<{ settings: ProviderSettings }>('ark-local-child.js', [dataDir]);
+export async function startChildArkLocal(dataDir: string, otherBuild?: string): Promise<ChildArkLocal> {
+  const { child, ready } = await startChild<{ settings: ProviderSettings }>('ark-local-child.js', otherBuild ? [dataDir, otherBuild] : [dataDir]);
   return {
     settings: ready.settings,
     cpuSeconds: () =>
