@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ServiceName } from './service';
 
@@ -17,20 +18,28 @@ import type { ServiceName } from './service';
  * - `drop-response`: the request IS handled (state changes), then the socket is destroyed instead of
  *   answering: the lost-response case that must never create a second endpoint.
  * - `latency`: the request is delayed by `latencyMs`, then handled normally.
+ * - `corrupt-body` (TOS only): one bit of the request body is flipped on its way in, as a faulty link or proxy
+ *   would; the request is then handled normally, so TOS stores the damaged bytes and reports their CRC64 (a
+ *   client that declared a checksum gets BadDigest instead). What a client's own end-to-end CRC check must catch.
  */
-export const FaultKindSchema = z.enum(['throttle', 'server-error', 'drop-connection', 'drop-response', 'latency']);
+export const FaultKindSchema = z.enum(['throttle', 'server-error', 'drop-connection', 'drop-response', 'latency', 'corrupt-body']);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
-export const FaultRuleInputSchema = z.strictObject({
-  service: z.enum(['ark', 'tos', 'chat', '*']).default('*'),
-  operation: z.string().min(1).default('*'),
-  kind: FaultKindSchema,
-  rate: z.number().min(0).max(1).default(1),
-  count: z.number().int().positive().optional(),
-  /** Matching requests let through untouched before the rule starts firing ("fail after N parts"). */
-  after: z.number().int().min(0).default(0),
-  latencyMs: z.number().int().min(0).max(600_000).default(0),
-});
+export const FaultRuleInputSchema = z
+  .strictObject({
+    service: z.enum(['ark', 'tos', 'chat', '*']).default('*'),
+    operation: z.string().min(1).default('*'),
+    kind: FaultKindSchema,
+    rate: z.number().min(0).max(1).default(1),
+    count: z.number().int().positive().optional(),
+    /** Matching requests let through untouched before the rule starts firing ("fail after N parts"). */
+    after: z.number().int().min(0).default(0),
+    latencyMs: z.number().int().min(0).max(600_000).default(0),
+  })
+  .refine((rule) => rule.kind !== 'corrupt-body' || rule.service === 'tos', {
+    message: 'corrupt-body damages object and part bodies: expected service "tos"',
+    path: ['service'],
+  });
 export type FaultRuleInput = z.input<typeof FaultRuleInputSchema>;
 export type FaultRule = z.infer<typeof FaultRuleInputSchema> & { id: string; fired: number; passed: number };
 
@@ -76,7 +85,8 @@ export type FaultErrorRenderer = (res: ServerResponse, kind: 'throttle' | 'serve
 
 /**
  * Runs `handle` under whatever fault the injector picks for (service, operation). Services call this once they
- * know the operation name, so faults can target one action precisely.
+ * know the operation name, so faults can target one action precisely. `handle` reads the request body from
+ * the stream it is given when one is (a fault changed the body), else from `req`.
  */
 export async function runWithFaults(
   faults: FaultInjector,
@@ -85,7 +95,7 @@ export async function runWithFaults(
   req: IncomingMessage,
   res: ServerResponse,
   renderError: FaultErrorRenderer,
-  handle: () => Promise<void>,
+  handle: (body?: Readable) => Promise<void>,
 ): Promise<void> {
   const fault = faults.pick(service, operation);
   if (!fault) return handle();
@@ -105,7 +115,25 @@ export async function runWithFaults(
     case 'drop-response':
       swallowResponse(req, res);
       return handle();
+    case 'corrupt-body':
+      return handle(withFirstBitFlipped(req));
   }
+}
+
+/** `req`'s body with the lowest bit of its first byte flipped; an error or abort of `req` ends it too. */
+function withFirstBitFlipped(req: IncomingMessage): Readable {
+  let flipped = false;
+  const flip = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (flipped || chunk.length === 0) return done(null, chunk);
+      flipped = true;
+      const damaged = Buffer.from(chunk);
+      damaged[0] = damaged[0]! ^ 1;
+      done(null, damaged);
+    },
+  });
+  pipeline(req, flip, () => undefined);
+  return flip;
 }
 
 /** Makes `res` discard everything it is given and destroy the connection when the handler ends it. */

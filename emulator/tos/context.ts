@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { Crc64Schema, TosHeaders } from '../../provider/api/tos';
 import { BodyTooLargeError, readBody } from '../http';
@@ -10,6 +11,8 @@ import type { ObjectStore } from './store';
 /** Everything a TOS operation handler needs about one request. */
 export interface TosContext {
   req: IncomingMessage;
+  /** The request body: `req` itself unless an injected fault changed it. */
+  body: Readable;
   res: ServerResponse;
   target: TosTarget;
   store: ObjectStore;

@@ -27,7 +27,7 @@ export async function uploadPart(ctx: TosContext): Promise<void> {
   if (partNumber < MIN_PART_NUMBER || partNumber > MAX_PART_NUMBER) {
     throw new TosError('InvalidArgument', `partNumber must be ${MIN_PART_NUMBER}-${MAX_PART_NUMBER}; found ${JSON.stringify(ctx.target.query.get('partNumber') ?? null)}.`);
   }
-  const part = await ctx.store.uploadPart(bucketOf(ctx), keyOf(ctx), uploadId, partNumber, ctx.req, declaredDigests(ctx.req));
+  const part = await ctx.store.uploadPart(bucketOf(ctx), keyOf(ctx), uploadId, partNumber, ctx.body, declaredDigests(ctx.req));
   sendEmpty(ctx, 200, { etag: part.etag, [TosHeaders.crc64]: part.crc64 });
 }
 

@@ -26,7 +26,7 @@ export async function putObject(ctx: TosContext): Promise<void> {
   if (ctx.req.headers['x-tos-copy-source'] !== undefined) {
     throw new TosError('UnImplemented', `CopyObject (x-tos-copy-source on PUT /${bucket}/${key}) is not emulated.`);
   }
-  const object = await ctx.store.putObject(bucket, key, ctx.req, objectAttributes(ctx.req), declaredDigests(ctx.req));
+  const object = await ctx.store.putObject(bucket, key, ctx.body, objectAttributes(ctx.req), declaredDigests(ctx.req));
   sendEmpty(ctx, 200, { etag: object.etag, [TosHeaders.crc64]: object.crc64 });
 }
 

@@ -66,11 +66,11 @@ export function createTosService(opts: TosServiceOptions): EmulatorService {
         const operation = operationOf(method, target);
         const renderFault = (faultRes: ServerResponse, kind: 'throttle' | 'server-error'): void =>
           sendTosError(faultRes, new TosError(kind === 'throttle' ? 'TooManyRequests' : 'ServiceUnavailable', `Injected by an ark-local fault rule on ${operation}.`), requestId, method);
-        await runWithFaults(opts.faults, 'tos', operation, req, res, renderFault, async () => {
+        await runWithFaults(opts.faults, 'tos', operation, req, res, renderFault, async (body) => {
           try {
             const auth = verifyTosSignature({ method, rawUrl: req.url ?? '/', headers: req.headers }, opts.credentials, new Date(clock()));
             if (!auth.ok) throw new TosError(auth.code, auth.message);
-            const ctx: TosContext = { req, res, target, store: opts.store, requestId, region: auth.region };
+            const ctx: TosContext = { req, body: body ?? req, res, target, store: opts.store, requestId, region: auth.region };
             await HANDLERS[operation](ctx);
           } catch (err) {
             fail(err);
