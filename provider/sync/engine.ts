@@ -10,7 +10,7 @@ import type { StatCheck } from './stat-cache';
 import { computePlan, planTotals, type PlanItem, type RemoteFile, type SyncPlan } from './plan';
 import { mapPool } from './pool';
 import { formatPlan, ProgressReporter } from './progress';
-import { abortUploads, putMultipart, putWhole, type UploadContext, type UploadOutcome } from './upload';
+import { abortUploads, putMultipart, putWhole, UploadIntegrityError, type UploadContext, type UploadOutcome } from './upload';
 
 /** Object metadata name (sent as `x-tos-meta-<name>`): the resource that wrote the object. */
 export const META_OWNER = 'pulumi-ark-owner';
@@ -69,11 +69,18 @@ export interface SyncStats {
   deletedFiles: number;
 }
 
-/** A sync that stopped part-way; `uploaded` lists the files that did reach TOS (for partial-create state). */
+/**
+ * A sync that stopped part-way. `uploaded` lists the files that reached TOS verified; `unverified` the other
+ * objects under the prefix that may now hold bytes of this sync or still hold bytes it was to replace or delete:
+ * a replace not carried out (the old object stays), an upload whose object was written but then failed a check
+ * (a CRC64 mismatch, a file changed meanwhile), deletes not yet done. The partial state keeps both, so a destroy
+ * removes every object the sync may have left, and the next sync re-uploads what is unverified.
+ */
 export class SyncError extends Error {
   constructor(
     message: string,
     readonly uploaded: PlanItem[],
+    readonly unverified: PlanItem[],
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -134,6 +141,9 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
   env.log.info(`sync ${formatPlan(location, plan, totals)}`);
   const stats: SyncStats = { uploadedFiles: 0, uploadedBytes: 0, partsSent: 0, partsReused: 0, abortedUploads: 0, deletedFiles: 0 };
   const uploaded: PlanItem[] = [];
+  /** Uploads whose object was written, then failed a check: TOS holds bytes nobody verified. */
+  const written = new Set<PlanItem>();
+  let deletesDone = plan.deleteRemote.length === 0;
   const jobs = [...plan.upload, ...plan.replace];
   const partSize = Math.max(MIN_PART_SIZE, tuning.partSize);
   const progress = new ProgressReporter(`upload ${location}`, jobs.length, totals.uploadBytes, (line) => env.log.info(line), tuning.progressIntervalMs);
@@ -154,13 +164,21 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     };
     const startedAt = Date.now();
     const up = { key: item.key, file, size: entry.size, meta: { [META_OWNER]: tuning.owner }, onBytes };
-    const outcome: UploadOutcome =
-      entry.size <= partSize ? await putWhole(ctx, up) : await putMultipart(ctx, { ...up, partSize, taskNum, open });
+    let outcome: UploadOutcome;
+    try {
+      outcome = entry.size <= partSize ? await putWhole(ctx, up) : await putMultipart(ctx, { ...up, partSize, taskNum, open });
+    } catch (error) {
+      if (error instanceof UploadIntegrityError && error.objectWritten) written.add(item);
+      throw error;
+    }
+    // From here on the object exists in TOS, whatever a check below finds.
+    written.add(item);
     if (entry.crc64 !== undefined && outcome.crc64 !== entry.crc64) {
       throw new Error(`${file}: expected the content fingerprinted in the plan (CRC64 ${entry.crc64}), read ${outcome.crc64}: it changed during the sync; re-run`);
     }
     // Unchanged after the read too, so the fingerprint taken on the way belongs to the file as walked.
     await assertUnchangedSince(file, entry);
+    written.delete(item);
     entry.crc64 = outcome.crc64;
     manifest.cache.record(entry, outcome.crc64, startedAt);
     stats.uploadedFiles += 1;
@@ -197,12 +215,19 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     for (const key of doomed) assertInsidePrefix(target.prefix, key);
     if (doomed.length > 0) {
       await env.storage.deleteKeys(target.bucket, doomed);
+      deletesDone = true;
       stats.deletedFiles = doomed.length;
       env.log.info(`sync ${location}: deleted ${doomed.length} remote object(s) with no local file`);
     }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new SyncError(`sync of ${manifest.root} to ${location} stopped after ${uploaded.length}/${jobs.length} uploads: ${reason}`, uploaded, { cause: error });
+    const done = new Set(uploaded);
+    const unverified = [
+      ...plan.upload.filter((i) => written.has(i)),
+      ...plan.replace.filter((i) => !done.has(i)),
+      ...(deletesDone ? [] : plan.deleteRemote),
+    ];
+    throw new SyncError(`sync of ${manifest.root} to ${location} stopped after ${uploaded.length}/${jobs.length} uploads: ${reason}`, uploaded, unverified, { cause: error });
   } finally {
     await manifest.cache.save();
   }

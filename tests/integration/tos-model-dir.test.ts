@@ -231,6 +231,86 @@ describe('TosModelDir controller against ark-local', () => {
     expect(outs.files.map((f) => f.path)).toContain('extra/optimizer-state.bin');
   });
 
+  test('an object damaged on its way to TOS fails the create, stays in the partial state unverified, and is deleted by destroy', async () => {
+    const inputs = await checked();
+    await arkLocal.admin.addFault({ service: 'tos', operation: 'PutObject', kind: 'corrupt-body', count: 1 });
+    const error = await controller.create(inputs, ctx().ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PartialFailureError);
+    const partial = error as PartialFailureError;
+    expect(partial.reasons[0]).toMatch(/expected the uploaded object's CRC64 to equal that of the bytes read from the local file, \d+, found \d+/);
+    const props = partial.properties as Outputs;
+    const remote = await listAll(tos, BUCKET, prefix);
+    // Every object the failed create left under the prefix is in the state, the damaged one without a CRC64.
+    expect(props.files.map((f) => f.path).sort()).toEqual(remote.map((o) => o.key.slice(prefix.length)).sort());
+    const damaged = props.files.filter((f) => f.crc64 === undefined);
+    expect(damaged).toHaveLength(1);
+    const local = crc64(await fs.readFile(path.join(src, damaged[0]!.path)));
+    const head = await tos.headObject({ bucket: BUCKET, key: `${prefix}${damaged[0]!.path}` });
+    expect(head.data['x-tos-hash-crc64ecma']).not.toBe(local);
+
+    // The next up uploads the damaged file again...
+    const { outs } = await controller.update(partial.id, props, inputs, ctx().ctx);
+    const repaired = await tos.headObject({ bucket: BUCKET, key: `${prefix}${damaged[0]!.path}` });
+    expect(repaired.data['x-tos-hash-crc64ecma']).toBe(local);
+    expect(outs.files.every((f) => f.crc64 !== undefined)).toBe(true);
+
+    // ...and a destroy straight after the failure would have removed it with the rest.
+    await arkLocal.admin.addFault({ service: 'tos', operation: 'PutObject', kind: 'corrupt-body', count: 1 });
+    const again = await controller.create(await checked({ prefix: `${prefix}again` }), ctx().ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(again).toBeInstanceOf(PartialFailureError);
+    const againProps = (again as PartialFailureError).properties as Outputs;
+    expect(await listAll(tos, BUCKET, `${prefix}again/`)).not.toHaveLength(0);
+    await controller.delete((again as PartialFailureError).id, againProps, ctx().ctx);
+    expect(await listAll(tos, BUCKET, `${prefix}again/`)).toHaveLength(0);
+  });
+
+  test('an update that fails keeps in state the object it was replacing and the one it had yet to delete', async () => {
+    const { inputs, outs, id } = await created();
+    const [changed, removed] = outs.files.filter((f) => f.path !== 'extra/optimizer-state.bin').map((f) => f.path);
+    await writeFile(src, changed!, 'edited locally, so the object is replaced');
+    await fs.rm(path.join(src, removed!));
+    await arkLocal.admin.addFault({ service: 'tos', operation: 'PutObject', kind: 'corrupt-body', count: 1 });
+    const error = await controller.update(id, outs, inputs, ctx().ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PartialFailureError);
+    const props = (error as PartialFailureError).properties as Outputs;
+    const byPath = new Map(props.files.map((f) => [f.path, f]));
+    expect(byPath.has(changed!)).toBe(true);
+    expect(byPath.get(changed!)!.crc64).toBeUndefined();
+    expect(byPath.has(removed!)).toBe(true);
+    expect(props.files.map((f) => f.path).sort()).toEqual((await listAll(tos, BUCKET, prefix)).map((o) => o.key.slice(prefix.length)).sort());
+
+    const { outs: converged } = await controller.update(id, props, inputs, ctx().ctx);
+    expect(converged.files.map((f) => f.path)).not.toContain(removed);
+    expect((await listAll(tos, BUCKET, prefix)).map((o) => o.key)).not.toContain(`${prefix}${removed}`);
+    expect(converged.files.find((f) => f.path === changed)!.crc64).toBe(crc64(await fs.readFile(path.join(src, changed!))));
+  });
+
+  test('a part damaged on its way fails the upload at that part, before any object is made', async () => {
+    const inputs = await checked();
+    await arkLocal.admin.addFault({ service: 'tos', operation: 'UploadPart', kind: 'corrupt-body', count: 1 });
+    const error = await controller.create(inputs, ctx().ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PartialFailureError);
+    const partial = error as PartialFailureError;
+    expect(partial.reasons[0]).toMatch(/optimizer-state.bin part \d+: expected TOS to report the CRC64 of the bytes sent/);
+    const props = partial.properties as Outputs;
+    expect(props.files.map((f) => f.path)).not.toContain('extra/optimizer-state.bin');
+    expect((await listAll(tos, BUCKET, prefix)).map((o) => o.key)).not.toContain(`${prefix}extra/optimizer-state.bin`);
+    await controller.delete(partial.id, props, ctx().ctx);
+    expect(await listAll(tos, BUCKET, prefix)).toHaveLength(0);
+  });
+
   describe('check', () => {
     let full: string;
     beforeAll(async () => {

@@ -270,10 +270,12 @@ async function runSync(location: string, inputs: Inputs, planned: PlannedSync, e
     });
   } catch (error) {
     if (!(error instanceof SyncError)) throw error;
-    // The manifest entries of uploaded files carry the fingerprint taken on the way.
+    // The manifest entries of uploaded files carry the fingerprint taken on the way. Objects whose content
+    // nobody verified are kept without one: a destroy still deletes them, the next sync uploads them again.
     const byPath = new Map(planned.manifest.files.map((f) => [f.path, f]));
-    const arrived = [...planned.plan.unchanged, ...error.uploaded].map((i) => byPath.get(i.path) ?? i);
-    const partial = outputsOf(location, inputs, detected, arrived.map(toManaged));
+    const verified = [...planned.plan.unchanged, ...error.uploaded].map((i) => toManaged(byPath.get(i.path) ?? i));
+    const unverified = error.unverified.map((i): ManagedFile => ({ path: i.path, size: i.size }));
+    const partial = outputsOf(location, inputs, detected, [...verified, ...unverified]);
     throw new PartialFailureError(location, partial, `${error.message}. The objects that arrived are kept; run \`pulumi up\` again to resume.`);
   }
   ctx.log.info(`${location}: in sync (${planned.manifest.files.length} files)`);
