@@ -63,6 +63,16 @@ describe('TosModelDir controller against ark-local', () => {
     return { inputs, outs, id };
   }
 
+  /** The partial-failure error `run` must fail with. */
+  async function partialFailure(run: Promise<unknown>): Promise<PartialFailureError> {
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PartialFailureError);
+    return error as PartialFailureError;
+  }
+
   test('first sync uploads every file with owner metadata and CRC64s that match the local files', async () => {
     const { id, outs } = await created();
     expect(id).toBe(`tos://${BUCKET}/${prefix}`);
@@ -212,12 +222,7 @@ describe('TosModelDir controller against ark-local', () => {
       if (line.startsWith('sync ')) fsSync.utimesSync(big, new Date(), new Date());
       info(line);
     };
-    const error = await controller.create(inputs, c.ctx).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(PartialFailureError);
-    const partial = error as PartialFailureError;
+    const partial = await partialFailure(controller.create(inputs, c.ctx));
     expect(partial.reasons[0]).toMatch(/optimizer-state.bin: expected the file as walked .* it changed during the sync/);
     expect(partial.id).toBe(`tos://${BUCKET}/${prefix}`);
     const props = partial.properties as Outputs;
@@ -234,12 +239,7 @@ describe('TosModelDir controller against ark-local', () => {
   test('an object damaged on its way to TOS fails the create, stays in the partial state unverified, and is deleted by destroy', async () => {
     const inputs = await checked();
     await arkLocal.admin.addFault({ service: 'tos', operation: 'PutObject', kind: 'corrupt-body', count: 1 });
-    const error = await controller.create(inputs, ctx().ctx).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(PartialFailureError);
-    const partial = error as PartialFailureError;
+    const partial = await partialFailure(controller.create(inputs, ctx().ctx));
     expect(partial.reasons[0]).toMatch(/expected the uploaded object's CRC64 to equal that of the bytes read from the local file, \d+, found \d+/);
     const props = partial.properties as Outputs;
     const remote = await listAll(tos, BUCKET, prefix);
@@ -259,14 +259,10 @@ describe('TosModelDir controller against ark-local', () => {
 
     // ...and a destroy straight after the failure would have removed it with the rest.
     await arkLocal.admin.addFault({ service: 'tos', operation: 'PutObject', kind: 'corrupt-body', count: 1 });
-    const again = await controller.create(await checked({ prefix: `${prefix}again` }), ctx().ctx).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(again).toBeInstanceOf(PartialFailureError);
-    const againProps = (again as PartialFailureError).properties as Outputs;
+    const again = await partialFailure(controller.create(await checked({ prefix: `${prefix}again` }), ctx().ctx));
+    const againProps = again.properties as Outputs;
     expect(await listAll(tos, BUCKET, `${prefix}again/`)).not.toHaveLength(0);
-    await controller.delete((again as PartialFailureError).id, againProps, ctx().ctx);
+    await controller.delete(again.id, againProps, ctx().ctx);
     expect(await listAll(tos, BUCKET, `${prefix}again/`)).toHaveLength(0);
   });
 
@@ -276,12 +272,7 @@ describe('TosModelDir controller against ark-local', () => {
     await writeFile(src, changed!, 'edited locally, so the object is replaced');
     await fs.rm(path.join(src, removed!));
     await arkLocal.admin.addFault({ service: 'tos', operation: 'PutObject', kind: 'corrupt-body', count: 1 });
-    const error = await controller.update(id, outs, inputs, ctx().ctx).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(PartialFailureError);
-    const props = (error as PartialFailureError).properties as Outputs;
+    const props = (await partialFailure(controller.update(id, outs, inputs, ctx().ctx))).properties as Outputs;
     const byPath = new Map(props.files.map((f) => [f.path, f]));
     expect(byPath.has(changed!)).toBe(true);
     expect(byPath.get(changed!)!.crc64).toBeUndefined();
@@ -297,12 +288,7 @@ describe('TosModelDir controller against ark-local', () => {
   test('a part damaged on its way fails the upload at that part, before any object is made', async () => {
     const inputs = await checked();
     await arkLocal.admin.addFault({ service: 'tos', operation: 'UploadPart', kind: 'corrupt-body', count: 1 });
-    const error = await controller.create(inputs, ctx().ctx).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(PartialFailureError);
-    const partial = error as PartialFailureError;
+    const partial = await partialFailure(controller.create(inputs, ctx().ctx));
     expect(partial.reasons[0]).toMatch(/optimizer-state.bin part \d+: expected TOS to report the CRC64 of the bytes sent/);
     const props = partial.properties as Outputs;
     expect(props.files.map((f) => f.path)).not.toContain('extra/optimizer-state.bin');
