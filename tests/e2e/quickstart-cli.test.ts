@@ -2,8 +2,8 @@
  * The quickstart as its README tells users to run it: the real `pulumi` binary in examples/quickstart (the
  * Node language host runs index.ts), a file:// backend, against ark-local. One story on one stack, steps in
  * order (each CLI start costs seconds): invalid inputs stop at preview, `up` creates exactly the three
- * resources, a no-op preview, the plan for each kind of change, drift found by refresh and repaired by up,
- * destroy leaving nothing behind. Credentials are secret stack config and never appear in state.
+ * resources, a no-op preview, the plan for each kind of change, drift found by refresh and repaired by up, an
+ * up failed by an upload damaged on its way, destroy leaving nothing behind (the damaged object included). Credentials are secret stack config and never appear in state.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
@@ -174,6 +174,20 @@ describe('pulumi in examples/quickstart', () => {
     const newId = (await f.outputs()).endpointId;
     expect(newId).not.toBe(oldId);
     expect((await inventory(f.ark)).endpoints).toEqual([`${newId} Running`]);
+  });
+
+  it('fails an up whose upload arrives damaged, naming the CRC64 mismatch, and keeps the damaged object in state', async () => {
+    fs.writeFileSync(path.join(f.modelDir, 'README.md'), '# fine-tuned on our support tickets\n');
+    await f.ark.admin.addFault({ service: 'tos', operation: 'PutObject', kind: 'corrupt-body', count: 1 });
+    const up = await f.pulumi(['up', '--yes']);
+    expect(up.code).not.toBe(0);
+    expect(up.stdout + up.stderr).toMatch(/README\.md: expected the uploaded object's CRC64 to equal that of the bytes read from the local file/);
+    const exported = JSON.parse((await f.pulumiOk(['stack', 'export'])).stdout) as {
+      deployment: { resources: { type: string; outputs?: { files?: { path: string; crc64?: string }[] } }[] };
+    };
+    const files = exported.deployment.resources.find((r) => r.type === `${DYNAMIC}TosModelDir`)?.outputs?.files ?? [];
+    expect(files.find((file) => file.path === 'README.md')).toEqual({ path: 'README.md', size: expect.any(Number) });
+    // The destroy below must remove the damaged object with the others (ark-local left empty).
   });
 
   it('destroy --yes leaves ark-local empty', async () => {
