@@ -10,7 +10,7 @@ import type { StatCheck } from './stat-cache';
 import { computePlan, planTotals, type PlanItem, type RemoteFile, type SyncPlan } from './plan';
 import { mapPool } from './pool';
 import { formatPlan, ProgressReporter } from './progress';
-import { abortUploads, putMultipart, putWhole, UploadIntegrityError, type UploadContext, type UploadOutcome } from './upload';
+import { abortUploads, putMultipart, putWhole, type UploadContext, type UploadOutcome } from './upload';
 
 /** Object metadata name (sent as `x-tos-meta-<name>`): the resource that wrote the object. */
 export const META_OWNER = 'pulumi-ark-owner';
@@ -72,9 +72,10 @@ export interface SyncStats {
 /**
  * A sync that stopped part-way. `uploaded` lists the files that reached TOS verified; `unverified` the other
  * objects under the prefix that may now hold bytes of this sync or still hold bytes it was to replace or delete:
- * a replace not carried out (the old object stays), an upload whose object was written but then failed a check
- * (a CRC64 mismatch, a file changed meanwhile), deletes not yet done. The partial state keeps both, so a destroy
- * removes every object the sync may have left, and the next sync re-uploads what is unverified.
+ * an upload that was started and not verified (its object may exist: written before a check failed, or written
+ * with its answer lost), a replace not carried out (the old object stays), deletes not yet done. The partial
+ * state keeps both, so a destroy removes every object the sync may have left (deleting a key that turned out
+ * not to exist is harmless), and the next sync re-uploads what is unverified.
  */
 export class SyncError extends Error {
   constructor(
@@ -141,8 +142,8 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
   env.log.info(`sync ${formatPlan(location, plan, totals)}`);
   const stats: SyncStats = { uploadedFiles: 0, uploadedBytes: 0, partsSent: 0, partsReused: 0, abortedUploads: 0, deletedFiles: 0 };
   const uploaded: PlanItem[] = [];
-  /** Uploads whose object was written, then failed a check: TOS holds bytes nobody verified. */
-  const written = new Set<PlanItem>();
+  /** Uploads sent at least in part: from then on their object may exist, whatever the outcome. */
+  const started = new Set<PlanItem>();
   let deletesDone = plan.deleteRemote.length === 0;
   const jobs = [...plan.upload, ...plan.replace];
   const partSize = Math.max(MIN_PART_SIZE, tuning.partSize);
@@ -164,21 +165,14 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     };
     const startedAt = Date.now();
     const up = { key: item.key, file, size: entry.size, meta: { [META_OWNER]: tuning.owner }, onBytes };
-    let outcome: UploadOutcome;
-    try {
-      outcome = entry.size <= partSize ? await putWhole(ctx, up) : await putMultipart(ctx, { ...up, partSize, taskNum, open });
-    } catch (error) {
-      if (error instanceof UploadIntegrityError && error.objectWritten) written.add(item);
-      throw error;
-    }
-    // From here on the object exists in TOS, whatever a check below finds.
-    written.add(item);
+    started.add(item);
+    const outcome: UploadOutcome =
+      entry.size <= partSize ? await putWhole(ctx, up) : await putMultipart(ctx, { ...up, partSize, taskNum, open });
     if (entry.crc64 !== undefined && outcome.crc64 !== entry.crc64) {
       throw new Error(`${file}: expected the content fingerprinted in the plan (CRC64 ${entry.crc64}), read ${outcome.crc64}: it changed during the sync; re-run`);
     }
     // Unchanged after the read too, so the fingerprint taken on the way belongs to the file as walked.
     await assertUnchangedSince(file, entry);
-    written.delete(item);
     entry.crc64 = outcome.crc64;
     manifest.cache.record(entry, outcome.crc64, startedAt);
     stats.uploadedFiles += 1;
@@ -223,7 +217,7 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     const reason = error instanceof Error ? error.message : String(error);
     const done = new Set(uploaded);
     const unverified = [
-      ...plan.upload.filter((i) => written.has(i)),
+      ...plan.upload.filter((i) => started.has(i) && !done.has(i)),
       ...plan.replace.filter((i) => !done.has(i)),
       ...(deletesDone ? [] : plan.deleteRemote),
     ];

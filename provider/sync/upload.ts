@@ -56,11 +56,7 @@ export interface MultipartUpload extends FileUpload {
 }
 
 export class UploadIntegrityError extends Error {
-  constructor(
-    message: string,
-    /** The object was written (a PUT or Complete succeeded) before the check failed: TOS holds those bytes. */
-    readonly objectWritten: boolean,
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'UploadIntegrityError';
   }
@@ -217,14 +213,14 @@ class HashedBody implements BodySource {
 async function assertObjectCrc(ctx: UploadContext, key: string, local: string, reported: string | undefined): Promise<void> {
   const remote = reported ?? (await ctx.storage.head(ctx.bucket, key))?.crc64;
   if (remote !== local) {
-    throw new UploadIntegrityError(`${tosUri(ctx.bucket, key)}: expected the uploaded object's CRC64 to equal that of the bytes read from the local file, ${local}, found ${remote ?? 'none'}`, true);
+    throw new UploadIntegrityError(`${tosUri(ctx.bucket, key)}: expected the uploaded object's CRC64 to equal that of the bytes read from the local file, ${local}, found ${remote ?? 'none'}`);
   }
 }
 
 /** A part's CRC, when TOS reports one, must be that of the bytes sent. */
 function assertSameCrc(what: string, local: string, remote: string | undefined): void {
   if (remote !== undefined && remote !== local) {
-    throw new UploadIntegrityError(`${what}: expected TOS to report the CRC64 of the bytes sent, ${local}, found ${remote}`, false);
+    throw new UploadIntegrityError(`${what}: expected TOS to report the CRC64 of the bytes sent, ${local}, found ${remote}`);
   }
 }
 
