@@ -144,7 +144,6 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
   const uploaded: PlanItem[] = [];
   /** Uploads sent at least in part: from then on their object may exist, whatever the outcome. */
   const started = new Set<PlanItem>();
-  let deletesDone = plan.deleteRemote.length === 0;
   const jobs = [...plan.upload, ...plan.replace];
   const partSize = Math.max(MIN_PART_SIZE, tuning.partSize);
   const progress = new ProgressReporter(`upload ${location}`, jobs.length, totals.uploadBytes, (line) => env.log.info(line), tuning.progressIntervalMs);
@@ -209,7 +208,6 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     for (const key of doomed) assertInsidePrefix(target.prefix, key);
     if (doomed.length > 0) {
       await env.storage.deleteKeys(target.bucket, doomed);
-      deletesDone = true;
       stats.deletedFiles = doomed.length;
       env.log.info(`sync ${location}: deleted ${doomed.length} remote object(s) with no local file`);
     }
@@ -219,7 +217,8 @@ export async function executePlan(target: SyncTarget, planned: PlannedSync, env:
     const unverified = [
       ...plan.upload.filter((i) => started.has(i) && !done.has(i)),
       ...plan.replace.filter((i) => !done.has(i)),
-      ...(deletesDone ? [] : plan.deleteRemote),
+      // The deletes are the last step, so a sync that failed did not finish them (a batch may have gone).
+      ...plan.deleteRemote,
     ];
     throw new SyncError(`sync of ${manifest.root} to ${location} stopped after ${uploaded.length}/${jobs.length} uploads: ${reason}`, uploaded, unverified, { cause: error });
   } finally {

@@ -274,7 +274,7 @@ async function runSync(location: string, inputs: Inputs, planned: PlannedSync, e
     // nobody verified are kept without one: a destroy still deletes them, the next sync uploads them again.
     const byPath = new Map(planned.manifest.files.map((f) => [f.path, f]));
     const verified = [...planned.plan.unchanged, ...error.uploaded].map((i) => toManaged(byPath.get(i.path) ?? i));
-    const unverified = error.unverified.map((i): ManagedFile => ({ path: i.path, size: i.size }));
+    const unverified = error.unverified.map((i) => toManaged({ path: i.path, size: i.size }));
     const partial = outputsOf(location, inputs, detected, [...verified, ...unverified]);
     throw new PartialFailureError(location, partial, `${error.message}. The objects that arrived are kept; run \`pulumi up\` again to resume.`);
   }
