@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 export interface DigestEntry {
   path: string;
   size: number;
-  /** Absent (or '', as earlier versions stored it) when the content is unknown: TOS reported no CRC64. */
+  /** Absent (or '', as earlier versions stored it) when the content is unknown (no CRC64 reported, or unverified). */
   crc64?: string;
 }
 

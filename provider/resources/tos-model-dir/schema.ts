@@ -72,7 +72,7 @@ export const ManagedFileSchema = z.object({
     .string()
     .optional()
     .describe(
-      'CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when TOS reported none: the content is unknown, so the next update re-uploads the file.',
+      'CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when the content is unknown: TOS reported none, or a failed sync left the object unverified (damaged on its way, its file changed while sent, its answer lost). The next update re-uploads such a file.',
     ),
 });
 export type ManagedFile = z.infer<typeof ManagedFileSchema>;

@@ -278,7 +278,7 @@ class TosModelDirFilesItem(dict):
         """
         :param _builtins.str path: Path relative to the prefix.
         :param _builtins.float size: Size in bytes.
-        :param _builtins.str crc64: CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when TOS reported none: the content is unknown, so the next update re-uploads the file.
+        :param _builtins.str crc64: CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when the content is unknown: TOS reported none, or a failed sync left the object unverified (damaged on its way, its file changed while sent, its answer lost). The next update re-uploads such a file.
         """
         pulumi.set(__self__, "path", path)
         pulumi.set(__self__, "size", size)
@@ -305,7 +305,7 @@ class TosModelDirFilesItem(dict):
     @pulumi.getter
     def crc64(self) -> Optional[_builtins.str]:
         """
-        CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when TOS reported none: the content is unknown, so the next update re-uploads the file.
+        CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when the content is unknown: TOS reported none, or a failed sync left the object unverified (damaged on its way, its file changed while sent, its answer lost). The next update re-uploads such a file.
         """
         return pulumi.get(self, "crc64")
 
