@@ -7,7 +7,8 @@ import { readHashedRange, type HashedRange } from './range-reader';
 
 /**
  * Uploads of one file, fingerprinted on the way: the bytes are read once and CRC64'd as they go to the request,
- * and the CRC is checked against the one TOS reports for what it received. Multipart uploads are tracked in TOS itself, so any runner can resume or clean them up:
+ * and the CRC is checked against the one TOS reports for what it received. Multipart uploads are tracked in TOS
+ * itself, so any runner can resume or clean them up:
  *
  * - An upload is started with the object's owner metadata, and everything open under a managed prefix is the
  *   resource's own (create refuses a prefix with foreign objects unless adoptExisting).
