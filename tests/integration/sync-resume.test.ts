@@ -90,6 +90,21 @@ describe('sync engine: multipart uploads are tracked in TOS, resumed from any ru
     expect(second.lines.info.some((l) => /upload .*: 1\/1 files, 30\.0 MiB\/30\.0 MiB \(100%\)/.test(l))).toBe(true);
   });
 
+  test.each([
+    ['PutObject', 'config.json'],
+    ['CompleteMultipartUpload', KEY],
+  ] as const)('%s carried out with every answer lost: %s is unverified, its object exists, and the next run finds it unchanged', async (operation, path) => {
+    const failure = await failingSync({ service: 'tos', operation, kind: 'drop-response', count: 10 });
+    expect(failure.unverified.map((u) => u.path)).toContain(path);
+    expect(failure.uploaded.map((u) => u.path)).not.toContain(path);
+    const head = await tos.headObject({ bucket: BUCKET, key: `${target.prefix}${path}` });
+    expect(head.statusCode).toBe(200);
+
+    const { plan } = await syncDirectory(target, env(), tuning);
+    expect(plan.unchanged.map((p) => p.path)).toContain(path);
+    if (path === KEY) await expectObjectIsTheFile();
+  });
+
   test('an upload killed before its first part is found by the next run and resumed, not duplicated', async () => {
     await failingSync({ service: 'tos', operation: 'UploadPart', kind: 'server-error', count: 4 });
     const open = await openUploads();
