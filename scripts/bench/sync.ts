@@ -22,7 +22,7 @@ import { planSync, type SyncEnv, type SyncTarget } from '../../provider/sync/eng
 import { formatBytes } from '../../provider/sync/progress';
 import { ensureDataSet, evictFromPageCache, type DataSet } from './data';
 import { ingestFigures } from './ingest';
-import { b2sumSeconds, inChild, measure, usableCores, GiB, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal } from './measure';
+import { b2sumSeconds, compactionStalls, inChild, measure, usableCores, GiB, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal } from './measure';
 import type { FingerprintFigures, FingerprintJob } from './fingerprint-child';
 import type { ChildFigures, UploadJob, UploadKind } from './upload-child';
 
@@ -67,15 +67,24 @@ export async function runSyncBench(opts: SyncBenchOptions): Promise<void> {
  * a sync: peak RSS is that process's high-water mark. Returns the target of the last cold sync, left in place
  * for the preview figures. With `report` false (preview only), a single sync is run to have objects in TOS.
  */
+/** One upload run: the client's figures, and what the same run cost ark-local and the kernel. */
+interface UploadRun extends ChildFigures {
+  serverCpuSeconds: number;
+  compactionStalls?: number;
+}
+
 async function uploadFigures(storage: TosStorage, arkLocal: ChildArkLocal, data: DataSet, work: string, rounds: number, report: boolean): Promise<SyncTarget> {
-  const best: Record<UploadKind, ChildFigures | undefined> = { raw: undefined, sdk: undefined, sync: undefined };
+  const best: Record<UploadKind, UploadRun | undefined> = { raw: undefined, sdk: undefined, sync: undefined };
   let target: SyncTarget | undefined;
   let evicted = true;
   const runOnce = async (kind: UploadKind, round: number) => {
     const prefix = `${kind}-${round}/`;
     const job: UploadJob = { kind, settings: arkLocal.settings, bucket: 'bench', prefix, dir: data.dir, files: data.files, cacheDir: path.join(work, `cache-cold-${round}`), tuning: TUNING };
     evicted = (await evictFromPageCache(data)) && evicted;
-    const r = await inChild<UploadJob, ChildFigures>('upload-child.js', job);
+    const [server0, stalls0] = [await arkLocal.cpuSeconds(), compactionStalls()];
+    const client = await inChild<UploadJob, ChildFigures>('upload-child.js', job);
+    const [server1, stalls1] = [await arkLocal.cpuSeconds(), compactionStalls()];
+    const r: UploadRun = { ...client, serverCpuSeconds: server1 - server0, compactionStalls: stalls0 === undefined || stalls1 === undefined ? undefined : stalls1 - stalls0 };
     // The fastest run's figures, with the highest peak RSS of any run.
     const previous = best[kind];
     const peakRss = Math.max(r.peakRss, previous?.peakRss ?? 0);
@@ -92,8 +101,8 @@ async function uploadFigures(storage: TosStorage, arkLocal: ChildArkLocal, data:
     for (let i = 0; i < kinds.length; i++) await runOnce(kinds[(i + round) % kinds.length]!, round);
   }
   if (report) {
-    const line = (label: string, r: ChildFigures) =>
-      `  ${label.padEnd(28)} ${rate(data.bytes, r.seconds).padStart(12)} (${r.seconds.toFixed(1)} s, client CPU ${r.cpuSeconds.toFixed(1)} s), read ${formatBytes(r.read.rchar)} (${(r.read.rchar / data.bytes).toFixed(2)}x model; ${formatBytes(r.read.readBytes)} from the device), peak RSS ${formatBytes(r.peakRss)} (${formatBytes(r.startRss)} loaded)`;
+    const line = (label: string, r: UploadRun) =>
+      `  ${label.padEnd(28)} ${rate(data.bytes, r.seconds).padStart(12)} (${r.seconds.toFixed(1)} s, client CPU ${r.cpuSeconds.toFixed(1)} s, ark-local CPU ${((r.serverCpuSeconds * 1000) / (data.bytes / MiB)).toFixed(1)} ms/MiB${r.compactionStalls === undefined ? '' : `, ${r.compactionStalls} compaction stalls`}), read ${formatBytes(r.read.rchar)} (${(r.read.rchar / data.bytes).toFixed(2)}x model; ${formatBytes(r.read.readBytes)} from the device), peak RSS ${formatBytes(r.peakRss)} (${formatBytes(r.startRss)} loaded)`;
     console.log(`  each run starts with the model ${evicted ? 'evicted from the page cache (dd iflag=nocache)' : 'as the page cache has it (dd could not evict it)'}`);
     console.log(line('raw sequential PUT', best.raw!));
     console.log(line('SDK uploadFile (parallel)', best.sdk!));
