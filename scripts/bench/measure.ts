@@ -19,7 +19,7 @@ export function procIo(): ReadCounters {
 
 /**
  * The kernel's direct compaction stalls so far (`compact_stall` in `/proc/vmstat`): allocations that had to
- * defragment memory first, in the process that allocated. On this VM a 15 GiB upload run counted 500-1200 of
+ * defragment memory first, in the process that allocated. On this VM a 15 GiB upload run counted 474-1220 of
  * them (a 1 GiB run none), and the system time they cost slows every upload compared; undefined where there is
  * no such counter.
  */

@@ -3,7 +3,8 @@
  * Node language host runs index.ts), a file:// backend, against ark-local. One story on one stack, steps in
  * order (each CLI start costs seconds): invalid inputs stop at preview, `up` creates exactly the three
  * resources, a no-op preview, the plan for each kind of change, drift found by refresh and repaired by up, an
- * up failed by an upload damaged on its way, destroy leaving nothing behind (the damaged object included). Credentials are secret stack config and never appear in state.
+ * up failed by an upload damaged on its way, destroy leaving nothing behind (the damaged object included).
+ * Credentials are secret stack config and never appear in state.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
 import * as fs from 'node:fs';
