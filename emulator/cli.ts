@@ -22,6 +22,11 @@ export const USAGE = `Usage: ark-local [options]
   --region R             region in signatures and responses (default cn-beijing)
   --variance             answer like a less predictable real service: unknown fields and statuses, absent
                          optional fields, no Result for empty actions (also PUT /_ark-local/variance)
+  --unit-slots N         endpoints a model unit created without Slots can host (default 1, as Ark's units)
+  --rolling              custom-model endpoints on model units can roll to another model (default: they
+                         cannot, as Ark documents for uploaded models); a unit can also ask for it alone
+  --custom-model-status-on-get
+                         GetCustomModel answers carry Status (default: only ListCustomModels items do)
   --help                 this text
 `;
 
@@ -81,6 +86,19 @@ export function parseCliArgs(argv: readonly string[]): ArkLocalOptions | 'help' 
         break;
       case '--variance':
         opts.variance = true;
+        break;
+      case '--unit-slots': {
+        const text = value();
+        const slots = Number(text);
+        if (!Number.isInteger(slots) || slots < 1 || slots > 1000) throw new CliUsageError(`--unit-slots "${text}" is not a whole number from 1 to 1000`);
+        opts.compat = { ...opts.compat, unitSlots: slots };
+        break;
+      }
+      case '--rolling':
+        opts.compat = { ...opts.compat, rolling: true };
+        break;
+      case '--custom-model-status-on-get':
+        opts.compat = { ...opts.compat, customModelStatusOnGet: true };
         break;
       default:
         throw new CliUsageError(`unknown option "${flag}"`);

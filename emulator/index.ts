@@ -5,6 +5,7 @@ import { baseModelByArkRef, BASE_MODELS } from '../provider/model/catalogue';
 import type { ProviderSettings } from '../provider/resources/controller';
 import { ArkLocalAdmin } from './admin-client';
 import { createAdminService } from './admin/service';
+import type { ArkCompat } from './ark/compat';
 import { ArkControlPlane } from './ark/control-plane';
 import { tosModelImporter } from './ark/model-import';
 import { createArkService } from './ark/service';
@@ -19,6 +20,7 @@ import { DEFAULT_TRANSITION_POLICY, systemClock, type Clock, type TransitionPoli
 import { lockDataDir } from './state/data-dir-lock';
 
 export type { TransitionPolicy } from './state/transitions';
+export type { ArkCompat } from './ark/compat';
 export { ArkLocalAdmin } from './admin-client';
 export { DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
 export { DEFAULT_CHAT_API_KEY } from './chat/service';
@@ -43,6 +45,8 @@ export interface ArkLocalOptions {
   variance?: boolean;
   /** How long a request's headers may take to arrive before the connection is cut (default 20 s); bodies are never cut. */
   headersTimeoutMs?: number;
+  /** Permissive readings of the thin public record (emulator/ark/compat.ts); default restrictive. */
+  compat?: Partial<ArkCompat>;
 }
 
 export interface ArkLocal {
@@ -74,6 +78,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
     persistence: opts.dataDir ? filePersistence(opts.dataDir) : memoryPersistence(),
     clock,
     policy: opts.transitions ?? DEFAULT_TRANSITION_POLICY,
+    compat: opts.compat,
     bucketExists: (bucket) => store.bucketExists(bucket),
     importModel: tosModelImporter(store),
     checkFoundationModel: (ref) =>

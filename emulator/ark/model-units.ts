@@ -2,9 +2,6 @@ import { modelUnitView, type ModelUnitRecord, type ModelUnitView } from '../stat
 import { ArkApiError, notFound } from './errors';
 import { rfc3339, type ControlPlaneStore } from './store';
 
-/** Slots a model unit gets when the admin route does not say: 2, so a create-before-delete replacement fits. */
-export const DEFAULT_MODEL_UNIT_SLOTS = 2;
-
 /**
  * Model units: Ark has no public API for them (they are bought in the console), so only the admin routes create
  * and list them; endpoints take a slot on one.
@@ -18,7 +15,7 @@ export class ModelUnits {
     const unit = {
       Id: id,
       Name: input.Name ?? id,
-      Slots: input.Slots ?? DEFAULT_MODEL_UNIT_SLOTS,
+      Slots: input.Slots ?? this.store.compat.unitSlots,
       ...(input.FailWith ? { FailWith: input.FailWith } : {}),
       CreateTime: rfc3339(now),
     };

@@ -1,4 +1,5 @@
 import { newResourceId, type IdPrefix } from '../../provider/api/ids';
+import { arkCompat, type ArkCompat } from './compat';
 import { emptyControlPlaneState, type ControlPlaneState } from '../state/control-plane';
 import type { StatePersistence } from '../state/persistence';
 import type { Clock, TransitionPolicy } from '../state/transitions';
@@ -8,6 +9,8 @@ export interface ControlPlaneStoreDeps {
   clock: Clock;
   policy: TransitionPolicy;
   random?: () => number;
+  /** Permissive readings asked for (compat.ts); absent ones take the restrictive default. */
+  compat?: Partial<ArkCompat>;
 }
 
 /**
@@ -18,12 +21,14 @@ export interface ControlPlaneStoreDeps {
 export class ControlPlaneStore {
   state: ControlPlaneState;
   policy: TransitionPolicy;
+  readonly compat: ArkCompat;
   private readonly initialPolicy: TransitionPolicy;
 
   constructor(private readonly deps: ControlPlaneStoreDeps) {
     this.state = deps.persistence.load();
     this.policy = deps.policy;
     this.initialPolicy = deps.policy;
+    this.compat = arkCompat(deps.compat);
   }
 
   now(): number {
