@@ -75,6 +75,11 @@ export class ArkLocalAdmin {
     return this.call<ModelUnit>('POST', 'model-units', { Name: input.name, Slots: input.slots, FailWith: input.failWith });
   }
 
+  /** Reclaims a unit as Ark does (unsubscribed, overdue, idle): it goes away and its endpoints go Abnormal for good. */
+  async reclaimModelUnit(id: string, reason?: string): Promise<{ Id: string; EndpointIds: string[] }> {
+    return this.call('POST', `model-units/${encodeURIComponent(id)}/reclaim`, { Reason: reason });
+  }
+
   async listModelUnits(): Promise<ModelUnit[]> {
     return (await this.call<{ modelUnits: ModelUnit[] }>('GET', 'model-units')).modelUnits;
   }

@@ -10,6 +10,9 @@ export const CreateModelUnitBodySchema = z.strictObject({
 });
 export type CreateModelUnitBody = z.infer<typeof CreateModelUnitBodySchema>;
 
+/** `POST /_ark-local/model-units/{id}/reclaim`: Reason says why, as the StatusReason of its endpoints shows. */
+export const ReclaimModelUnitBodySchema = z.strictObject({ Reason: z.string().min(1).max(256).optional() });
+
 /** `POST /_ark-local/endpoints/{id}/fail`. */
 export const FailEndpointBodySchema = z.strictObject({ Reason: z.string().min(1).max(1024) });
 

@@ -8,7 +8,7 @@ import { ADMIN_PREFIX } from '../server';
 import type { EmulatorService } from '../service';
 import { formatTransitionPolicy, TransitionPolicySchema } from '../state/transitions';
 import type { ResponseVariance } from '../ark/variance';
-import { CreateModelUnitBodySchema, FailEndpointBodySchema, FailNextRollingBodySchema, VarianceBodySchema, type TosSummary } from './schemas';
+import { CreateModelUnitBodySchema, FailEndpointBodySchema, ReclaimModelUnitBodySchema, FailNextRollingBodySchema, VarianceBodySchema, type TosSummary } from './schemas';
 
 /**
  * Admin routes under `/_ark-local/`: what a user's console (model units) or a test harness (reset, faults,
@@ -19,6 +19,11 @@ export const ADMIN_ROUTES: readonly { method: string; path: string; does: string
   { method: 'GET', path: '', does: 'this list' },
   { method: 'POST', path: 'model-units', does: 'create a model unit, body {Name?, Slots?, FailWith?}; answers with its Id (mu-...)' },
   { method: 'GET', path: 'model-units', does: 'list the model units' },
+  {
+    method: 'POST',
+    path: 'model-units/{id}/reclaim',
+    does: 'reclaim a model unit as Ark does when it is unsubscribed, overdue or idle, body {Reason?}: it goes away, its endpoints go Abnormal for good',
+  },
   { method: 'GET', path: 'state', does: 'endpoints, custom models, model units, faults, transition policy, TOS summary' },
   { method: 'POST', path: 'reset', does: 'clear control-plane state, TOS objects and faults; restore the start policy' },
   { method: 'GET', path: 'transitions', does: 'the transition policy, as {policy, text}' },
@@ -74,6 +79,7 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   const cp = opts.controlPlane;
   const ok = (value: unknown, status = 200) => sendJson(res, status, value);
   const fail = route.match(/^endpoints\/([^/]+)\/fail$/);
+  const reclaim = route.match(/^model-units\/([^/]+)\/reclaim$/);
 
   if (route === '' && method === 'GET') {
     return ok({ routes: ADMIN_ROUTES.map((r) => ({ method: r.method, path: `${ADMIN_PREFIX}${r.path}`, does: r.does })) });
@@ -105,6 +111,10 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   }
   if (route === 'model-units' && method === 'GET') return ok({ modelUnits: cp.modelUnits.list() });
   if (route === 'model-units' && method === 'POST') return ok(cp.modelUnits.create(parse(CreateModelUnitBodySchema, body, 'model unit')), 201);
+  if (reclaim && method === 'POST') {
+    const { Reason } = parse(ReclaimModelUnitBodySchema, body, 'reclaim body');
+    return ok(cp.adminReclaimModelUnit(decodeURIComponent(reclaim[1]!), Reason ?? 'unsubscribed'));
+  }
   if (fail && method === 'POST') {
     const { Reason } = parse(FailEndpointBodySchema, body, 'failEndpoint body');
     return ok(cp.endpoints.adminFail(decodeURIComponent(fail[1]!), Reason));

@@ -51,6 +51,14 @@ export class ArkControlPlane {
     };
   }
 
+  /** Admin: a model unit is reclaimed (unsubscribed, overdue, idle): it goes away and its endpoints go Abnormal. */
+  adminReclaimModelUnit(id: string, why: string): { Id: string; EndpointIds: string[] } {
+    this.modelUnits.remove(id);
+    const endpointIds = this.endpoints.adminUnitReclaimed(id, why);
+    this.store.persist();
+    return { Id: id, EndpointIds: endpointIds };
+  }
+
   adminReset(): void {
     this.customModels.forgetImports();
     this.store.reset();

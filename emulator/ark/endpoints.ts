@@ -119,6 +119,9 @@ export class Endpoints {
   }
 
   async start(req: ArkRequest<'StartEndpoint'>): Promise<ArkResult<'StartEndpoint'>> {
+    const record = await this.advance(req.Id, false);
+    // An endpoint whose unit was reclaimed cannot serve again: a new endpoint on another unit is the way back.
+    if (record.endpoint.ModelUnitId) this.deps.modelUnits.get(record.endpoint.ModelUnitId);
     await this.moveTo(req.Id, STARTABLE_ENDPOINT_STATUSES, 'StartEndpoint', 'Scheduling');
     return {};
   }
@@ -158,6 +161,16 @@ export class Endpoints {
     return copy(record.endpoint);
   }
 
+  /**
+   * Admin: the endpoints on a model unit that was just reclaimed go Abnormal and stay so (Start is refused): Ark's
+   * docs say a reclaimed unit needs a new endpoint (ark-api-2026.md F2). Deleting them works as for any Abnormal one.
+   */
+  adminUnitReclaimed(modelUnitId: string, why: string): string[] {
+    const hit = this.store.state.endpoints.filter((r) => r.endpoint.ModelUnitId === modelUnitId && r.endpoint.Status !== 'Deleting');
+    for (const record of hit) this.setStatus(record, 'Abnormal', unitGoneReason(modelUnitId, why));
+    return hit.map((r) => r.endpoint.Id);
+  }
+
   /** Advances every endpoint without persisting; returns whether anything changed. */
   async advanceEach(countRead: boolean): Promise<boolean> {
     return advanceEvery(this.store.state.endpoints, (record) => this.advanceRecord(record, countRead));
@@ -194,8 +207,10 @@ export class Endpoints {
           this.store.state.endpoints = this.store.state.endpoints.filter((r) => r !== record);
           return false;
         }
-        const unit = this.deps.modelUnits.find(record.endpoint.ModelUnitId);
-        if (unit?.FailWith) this.setStatus(record, 'Abnormal', unit.FailWith);
+        const unitId = record.endpoint.ModelUnitId;
+        const unit = this.deps.modelUnits.find(unitId);
+        if (unitId && !unit) this.setStatus(record, 'Abnormal', unitGoneReason(unitId, 'it no longer exists'));
+        else if (unit?.FailWith) this.setStatus(record, 'Abnormal', unit.FailWith);
         else this.setStatus(record, 'Running');
         return true;
       },
@@ -211,4 +226,9 @@ export class Endpoints {
   private assertStatus(record: EndpointRecord, allowed: readonly EndpointStatus[], operation: string): void {
     assertStatusIn(record.endpoint, allowed, operation, { code: 'EndpointStatus', noun: 'endpoint' });
   }
+}
+
+/** StatusReason of an endpoint whose model unit went away [I: Ark's wording is not public]. */
+function unitGoneReason(modelUnitId: string, why: string): string {
+  return `ModelUnitReclaimed: the model unit ${modelUnitId} was reclaimed (${why}); this endpoint cannot serve again, create a new one on another unit.`;
 }

@@ -3,8 +3,9 @@ import { ArkApiError, notFound } from './errors';
 import { rfc3339, type ControlPlaneStore } from './store';
 
 /**
- * Model units: Ark has no public API for them (they are bought in the console), so only the admin routes create
- * and list them; endpoints take a slot on one.
+ * Model units: Ark has no public API for them (they are bought in the console), so only the admin routes create,
+ * list and reclaim them; endpoints take a slot on one. A unit hosts one endpoint unless created with more
+ * (`store.compat.unitSlots`, or `Slots` in the admin body).
  */
 export class ModelUnits {
   constructor(private readonly store: ControlPlaneStore) {}
@@ -32,9 +33,22 @@ export class ModelUnits {
     return this.store.state.modelUnits.find((u) => u.Id === id);
   }
 
+  /** The unit, or `NotFound.ModelUnit` (never ordered, or reclaimed). */
+  get(id: string): ModelUnitRecord {
+    const unit = this.find(id);
+    if (!unit) throw notFound('ModelUnit', id);
+    return unit;
+  }
+
+  /** Admin: the unit goes away, as a reclaimed or unsubscribed one does (the caller deals with its endpoints). */
+  remove(id: string): ModelUnitView {
+    const view = modelUnitView(this.store.state, this.get(id));
+    this.store.state.modelUnits = this.store.state.modelUnits.filter((u) => u.Id !== id);
+    return view;
+  }
+
   assertFreeSlot(modelUnitId: string): void {
-    const unit = this.find(modelUnitId);
-    if (!unit) throw notFound('ModelUnit', modelUnitId);
+    const unit = this.get(modelUnitId);
     const view = modelUnitView(this.store.state, unit);
     if (view.UsedSlots >= unit.Slots) {
       throw new ArkApiError(

@@ -4,10 +4,11 @@
  */
 export const ENDPOINT_ID_PATTERN = /^ep-\d{14}-[a-z0-9]{5}$/;
 export const CUSTOM_MODEL_ID_PATTERN = /^cm-\d{14}-[a-z0-9]{5}$/;
-/** Model units have no public API; ark-local invents `mu-` ids in the same shape (see docs/api-assumptions.md). */
-export const MODEL_UNIT_ID_PATTERN = /^mu-\d{14}-[a-z0-9]{5}$/;
 
-/** `eprol` ids name a rolling model switch of an endpoint (provider/api/ark-rolling.ts). */
+/**
+ * `eprol` ids name a rolling model switch of an endpoint (provider/api/ark-rolling.ts). Model units have no public
+ * API; ark-local invents `mu-` ids in the same shape, and the provider accepts any id (docs/api-assumptions.md).
+ */
 export type IdPrefix = 'ep' | 'cm' | 'mu' | 'eprol';
 
 const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';

@@ -18,6 +18,7 @@ const base: Inputs = {
   tags: { team: 'ml' },
   owner: 'proj/dev/chat',
 };
+const STANDBY = 'mu-20240303000000-stndb';
 const state: Outputs = { ...base, status: 'Running', chatBaseUrl: 'http://x/api/v3', createTime: 't', updateTime: 't' };
 
 describe('ModelUnitEndpoint diff', () => {
@@ -27,9 +28,35 @@ describe('ModelUnitEndpoint diff', () => {
     ['a new rate limit updates in place', { rateLimit: { rpm: 1, tpm: 2 } }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['moderation and tags update in place', { moderation: 'Skip', tags: { team: 'x' } }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['a longer delete timeout updates the state only', { deleteTimeoutSeconds: 60 }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
-    ['another model replaces', { customModelId: 'cm-20240202000000-zzzzz' }, {}, { changes: true, replaces: ['customModelId'], deleteBeforeReplace: false }],
-    ['another model unit replaces', { modelUnitId: 'mu-20240202000000-zzzzz' }, {}, { changes: true, replaces: ['modelUnitId'], deleteBeforeReplace: false }],
-    ['another project replaces', { projectName: 'p2' }, {}, { changes: true, replaces: ['projectName'], deleteBeforeReplace: false }],
+    // One unit hosts one endpoint: a replacement deletes first unless a standby unit or the input says otherwise.
+    ['another model replaces, deleting first', { customModelId: 'cm-20240202000000-zzzzz' }, {}, { changes: true, replaces: ['customModelId'], deleteBeforeReplace: true }],
+    ['another model unit replaces', { modelUnitId: 'mu-20240202000000-zzzzz' }, {}, { changes: true, replaces: ['modelUnitId'], deleteBeforeReplace: true }],
+    ['another project replaces', { projectName: 'p2' }, {}, { changes: true, replaces: ['projectName'], deleteBeforeReplace: true }],
+    [
+      'create-before-delete, asked for, creates first on one unit',
+      { customModelId: 'cm-20240202000000-zzzzz', replacement: 'create-before-delete' },
+      { replacement: 'create-before-delete' },
+      { changes: true, replaces: ['customModelId'], deleteBeforeReplace: false },
+    ],
+    [
+      'with a standby unit another model replaces, creating first',
+      { customModelId: 'cm-20240202000000-zzzzz', standbyModelUnitId: STANDBY },
+      { standbyModelUnitId: STANDBY },
+      { changes: true, replaces: ['customModelId'], deleteBeforeReplace: false },
+    ],
+    ['adding a standby unit changes the state only', { standbyModelUnitId: STANDBY }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    [
+      'a new modelUnitId does not move an endpoint serving on the standby unit',
+      { modelUnitId: 'mu-20240202000000-zzzzz', standbyModelUnitId: STANDBY },
+      { standbyModelUnitId: STANDBY, servingModelUnitId: STANDBY },
+      { changes: true, replaces: [], deleteBeforeReplace: false },
+    ],
+    [
+      'dropping the standby unit the endpoint serves on replaces it',
+      {},
+      { standbyModelUnitId: STANDBY, servingModelUnitId: STANDBY },
+      { changes: true, replaces: ['standbyModelUnitId'], deleteBeforeReplace: true },
+    ],
     [
       'delete-before-create replaces old first',
       { customModelId: 'cm-20240202000000-zzzzz', replacement: 'delete-before-create' },
@@ -37,7 +64,7 @@ describe('ModelUnitEndpoint diff', () => {
       { changes: true, replaces: ['customModelId'], deleteBeforeReplace: true },
     ],
     ['delete-before-create alone changes no endpoint', { replacement: 'delete-before-create' }, { replacement: 'delete-before-create' }, { changes: false, replaces: [], deleteBeforeReplace: false }],
-    ['an unknown model id during preview replaces', { customModelId: UNKNOWN }, {}, { changes: true, replaces: ['customModelId'], deleteBeforeReplace: false }],
+    ['an unknown model id during preview replaces', { customModelId: UNKNOWN }, {}, { changes: true, replaces: ['customModelId'], deleteBeforeReplace: true }],
     ['an unknown name during preview updates', { name: UNKNOWN }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['an unknown nested value counts as a change', { rateLimit: { rpm: UNKNOWN as unknown as number, tpm: 1 } }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['adoptExistingId is only read at create', { adoptExistingId: 'ep-20240101000000-abcde' }, {}, { changes: false, replaces: [], deleteBeforeReplace: false }],
@@ -46,7 +73,7 @@ describe('ModelUnitEndpoint diff', () => {
     ['a Scheduling endpoint (timed-out wait) needs an update that resumes', {}, { status: 'Scheduling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['with rolling, another model updates in place', { customModelId: 'cm-20240202000000-zzzzz', modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['with rolling, an unknown model id during preview updates in place', { customModelId: UNKNOWN, modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
-    ['with rolling, another model unit still replaces', { modelUnitId: 'mu-20240202000000-zzzzz', modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: ['modelUnitId'], deleteBeforeReplace: false }],
+    ['with rolling, another model unit still replaces', { modelUnitId: 'mu-20240202000000-zzzzz', modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: ['modelUnitId'], deleteBeforeReplace: true }],
     ['switching to rolling together with a new model rolls it', { customModelId: 'cm-20240202000000-zzzzz', modelUpdate: 'rolling' }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['a readiness probe that never passed needs an update that probes', { readinessProbe: { prompt: 'hi' } }, { readinessProbe: { prompt: 'hi' }, lastProbe: { time: 't', latencyMs: 1, passed: false, httpStatus: 400, errorCode: 'X' } }, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['a passed readiness probe is not repeated', { readinessProbe: { prompt: 'hi' } }, { readinessProbe: { prompt: 'hi' }, lastProbe: { time: 't', latencyMs: 1, passed: true, httpStatus: 200 } }, { changes: false, replaces: [], deleteBeforeReplace: false }],
@@ -67,8 +94,20 @@ describe('ModelUnitEndpoint diff', () => {
     expect(result).toMatchObject({ changed: ['customModelId'], replaces: [] });
   });
 
-  it('declares its replace list up front', () => {
-    expect(replaceOnChanges).toEqual(['customModelId', 'modelUnitId', 'projectName']);
+  it('declares its replace list up front (the unit decides by where the endpoint runs)', () => {
+    expect(replaceOnChanges).toEqual(['customModelId', 'projectName']);
+  });
+
+  it('warns at preview that a delete-first replacement takes the endpoint down until the new one runs', async () => {
+    const warnings: string[] = [];
+    const log = { info: () => undefined, warn: (m: string) => warnings.push(m) };
+    await controller.diff('ep-1', state, { ...base, customModelId: 'cm-20240202000000-zzzzz' }, { ...ctx, log });
+    expect(warnings).toEqual([expect.stringMatching(/^endpoint ep-1 will be replaced by deleting it first: it is down from its delete until the new endpoint is Running .*set standbyModelUnitId/)]);
+    warnings.length = 0;
+    await controller.diff('ep-1', state, { ...base, customModelId: 'cm-20240202000000-zzzzz', standbyModelUnitId: STANDBY }, { ...ctx, log });
+    expect(warnings).toEqual([]);
+    await controller.diff('ep-1', state, { ...base, customModelId: 'cm-20240202000000-zzzzz', replacement: 'create-before-delete' }, { ...ctx, log });
+    expect(warnings).toEqual([expect.stringMatching(/create-before-delete on the single model unit .* needs a unit with room for two endpoints/)]);
   });
 });
 
@@ -79,7 +118,8 @@ describe('ModelUnitEndpoint check', () => {
 
   it.each<[string, Record<string, unknown>, string]>([
     ['a foundation model id', { customModelId: 'doubao-seed-1-6' }, 'customModelId'],
-    ['a bad model unit id', { modelUnitId: 'unit-1' }, 'modelUnitId'],
+    ['a model unit id that cannot be one', { modelUnitId: 'unit 1' }, 'modelUnitId'],
+    ['the same unit as standby', { standbyModelUnitId: base.modelUnitId }, 'standbyModelUnitId'],
     ['a negative rpm', { rateLimit: { rpm: -1, tpm: 1 } }, 'rateLimit.rpm'],
     ['an unknown replacement mode', { replacement: 'blue-green' }, 'replacement'],
     ['a zero timeout', { createTimeoutSeconds: 0 }, 'createTimeoutSeconds'],
@@ -101,7 +141,7 @@ describe('ModelUnitEndpoint check', () => {
   it('lets unknown values through during preview and still validates the rest', async () => {
     const news = { ...base, customModelId: UNKNOWN, rateLimit: { rpm: UNKNOWN, tpm: 5 } };
     await expect(controller.check({}, news, ctx)).resolves.toEqual({ inputs: news });
-    const bad = await controller.check({}, { ...news, modelUnitId: 'nope' }, ctx);
+    const bad = await controller.check({}, { ...news, modelUnitId: '/nope' }, ctx);
     expect(bad.failures?.map((f) => f.property)).toEqual(['modelUnitId']);
   });
 });

@@ -6,11 +6,12 @@ import { findEndpoint, findOwnedEndpoints, fromApiTags, plainTags, toApiTags } f
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
 import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { sleepUnlessAborted, systemClock } from '../../clients/retry';
-import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
+import { type ControllerContext, isUnknown, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
 import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, isImportRead, pickInputs, sameValue } from '../properties';
 import { needsProbe, probeWhenAsked } from './probe';
 import { replacingInputs, rollToModel } from './rolling';
+import { createOnFreeUnit, leftItsUnits, ModelUnitGoneError, placementOrder, replacementOrder, replacementWarning, unitIsGone, unitsOf } from './units';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
   DEFAULT_DELETE_TIMEOUT_SECONDS,
@@ -21,14 +22,20 @@ import {
   type Outputs,
 } from './schema';
 
-/** Inputs UpdateEndpoint cannot change: a different model, model unit or project is a new endpoint. */
-export const replaceOnChanges = ['customModelId', 'modelUnitId', 'projectName'] as const;
+/**
+ * Inputs UpdateEndpoint cannot change: a different model or project is a new endpoint. So is a model unit the
+ * endpoint no longer may run on (`leftItsUnits`): the diff adds `modelUnitId` then, not on every change of it.
+ */
+export const replaceOnChanges = ['customModelId', 'projectName'] as const;
 /** Only read at create time. */
 const ignoreChanges = ['adoptExistingId'] as const;
 
 export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = {
   async check(_olds, news, ctx) {
     const { inputs, failures, unknown } = checkWithSchema(InputsSchema, news);
+    if (inputs?.standbyModelUnitId && !unknown.has('standbyModelUnitId') && inputs.standbyModelUnitId === inputs.modelUnitId) {
+      return { failures: [{ property: 'standbyModelUnitId', reason: `must be a second model unit, not modelUnitId again (found ${inputs.modelUnitId})` }] };
+    }
     if (inputs?.moderation && !unknown.has('moderation') && !KNOWN_MODERATION_STRATEGIES.includes(inputs.moderation)) {
       ctx.log.warn(
         `moderation "${inputs.moderation}" is none of the documented strategies (${KNOWN_MODERATION_STRATEGIES.join(', ')}); it is sent as given and Ark may refuse it`,
@@ -37,8 +44,14 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     return inputs ? { inputs } : { failures };
   },
 
-  async diff(_id, olds, news) {
+  async diff(id, olds, news, ctx) {
     const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges: replacingInputs(replaceOnChanges, news), ignore: ignoreChanges });
+    if (!isUnknown(news.modelUnitId) && !isUnknown(news.standbyModelUnitId) && leftItsUnits(olds, news)) {
+      // The unit it runs on was modelUnitId or standbyModelUnitId: name the input whose change moved it.
+      replaces.push(changed.includes('modelUnitId') ? 'modelUnitId' : 'standbyModelUnitId');
+    }
+    const warning = replaces.length > 0 ? replacementWarning(id, news) : undefined;
+    if (warning) ctx.log.warn(warning);
     // Not Running (stopped out of band, Abnormal, or a wait that timed out), or a readiness probe that has not
     // passed: update starts it, resumes waiting or probes again.
     const unfinished = olds.status !== 'Running' || needsProbe(olds, news);
@@ -46,7 +59,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
       changes: changed.length > 0 || unfinished,
       changed,
       replaces,
-      deleteBeforeReplace: replaces.length > 0 && news.replacement === 'delete-before-create',
+      deleteBeforeReplace: replaces.length > 0 && replacementOrder(news) === 'delete-before-create',
     };
   },
 
@@ -56,9 +69,10 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     if (inputs.adoptExistingId) {
       id = await adoptExisting(client, inputs.adoptExistingId, inputs, ctx);
     } else {
-      const earlier = await findOwn(client, inputs);
+      const owned = await findOwnedEndpoints(client, { name: inputs.name, owner: inputs.owner, projectName: inputs.projectName });
+      const earlier = ownMatch(owned, inputs)?.Id;
       if (earlier) ctx.log.info(`endpoint "${inputs.name}": adopting ${earlier}, which carries this resource's owner tag (made by an interrupted run, or retained by an earlier delete)`);
-      id = earlier ?? (await createEndpoint(client, inputs, ctx));
+      id = earlier ?? (await createEndpoint(client, inputs, owned, ctx));
     }
     const properties = () => ({ ...inputs, chatBaseUrl: ctx.settings().chatBaseUrl });
     const outs = await keepCreatedOnFailure({ id, what: 'endpoint', properties }, async () =>
@@ -116,7 +130,7 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
         case 'Running':
         case 'Scheduling':
           // The API deletes only Stopped or Abnormal endpoints.
-          ctx.log.info(`endpoint ${id}: stopping before delete`);
+          ctx.log.info(`endpoint ${id}: stopping before delete: down from ${clockTime()} (model unit ${live.ModelUnitId ?? props.modelUnitId})`);
           await tolerateStateRace(() => client.call('StopEndpoint', { Id: id }));
           await wait('stopped', ENDPOINT_DELETABLE);
           continue;
@@ -145,30 +159,53 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 /** An endpoint this owner made earlier with the same name, model and model unit (a killed run's leftover). */
 async function findOwn(client: ArkClient, inputs: Inputs): Promise<string | undefined> {
   const owned = await findOwnedEndpoints(client, { name: inputs.name, owner: inputs.owner, projectName: inputs.projectName });
-  // During a create-before-delete replacement the old endpoint has the same name and owner: the replace
-  // properties tell it apart, so it is never adopted as its own replacement.
-  return owned.find((e) => e.ModelReference.CustomModelId === inputs.customModelId && e.ModelUnitId === inputs.modelUnitId)?.Id;
+  return ownMatch(owned, inputs)?.Id;
 }
 
-async function createEndpoint(client: ArkClient, inputs: Inputs, ctx: ControllerContext): Promise<string> {
-  const request: CreateEndpointRequest = {
+/**
+ * The owned endpoint that already is this one: same model, on one of its units. During a create-before-delete
+ * replacement the old endpoint has the same name and owner: the replace properties (model, unit) tell it apart,
+ * so it is never adopted as its own replacement.
+ */
+function ownMatch(owned: readonly Endpoint[], inputs: Inputs): Endpoint | undefined {
+  const units = unitsOf(inputs);
+  return owned.find((e) => e.ModelReference.CustomModelId === inputs.customModelId && e.ModelUnitId !== undefined && units.includes(e.ModelUnitId));
+}
+
+/** The request fields every CreateEndpoint of these inputs carries, whichever unit it goes on. */
+function createRequest(inputs: Inputs): Omit<CreateEndpointRequest, 'ModelUnitId'> {
+  return {
     Name: inputs.name,
     ModelReference: { CustomModelId: inputs.customModelId },
-    ModelUnitId: inputs.modelUnitId,
     Description: inputs.description,
     RateLimit: inputs.rateLimit ? { Rpm: inputs.rateLimit.rpm, Tpm: inputs.rateLimit.tpm } : undefined,
     Moderation: moderationOf(inputs),
     Tags: toApiTags(inputs.tags, inputs.owner),
     ProjectName: inputs.projectName,
   };
-  const id = await createOnce({
-    what: `endpoint "${inputs.name}"`,
-    create: async () => (await client.call('CreateEndpoint', request)).Id,
-    lookup: () => findOwn(client, inputs),
-    log: ctx.log,
-    lookupDelayMs: ctx.settings().pollIntervalMs,
-  });
-  ctx.log.info(`endpoint "${inputs.name}": created ${id}`);
+}
+
+/**
+ * CreateEndpoint on a unit with room: with a standby unit, the one the endpoint being replaced (same owner) does
+ * not occupy comes first, so a create-before-delete replacement alternates between the two units.
+ */
+async function createEndpoint(client: ArkClient, inputs: Inputs, owned: readonly Endpoint[], ctx: ControllerContext): Promise<string> {
+  const busy = new Set(owned.flatMap((e) => (e.ModelUnitId ? [e.ModelUnitId] : [])));
+  const order = placementOrder(unitsOf(inputs), busy);
+  const { id, modelUnitId } = await createOnFreeUnit(
+    order,
+    (unit) =>
+      createOnce({
+        what: `endpoint "${inputs.name}"`,
+        create: async () => (await client.call('CreateEndpoint', { ...createRequest(inputs), ModelUnitId: unit })).Id,
+        lookup: () => findOwn(client, inputs),
+        log: ctx.log,
+        lookupDelayMs: ctx.settings().pollIntervalMs,
+      }),
+    inputs,
+    ctx.log,
+  );
+  ctx.log.info(`endpoint "${inputs.name}": created ${id} on model unit ${modelUnitId}`);
   return id;
 }
 
@@ -179,8 +216,8 @@ async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, ctx:
   if (model !== inputs.customModelId) {
     throw new Error(`adoptExistingId ${id}: the endpoint serves ${model}, but customModelId is ${inputs.customModelId}`);
   }
-  if (live.ModelUnitId !== inputs.modelUnitId) {
-    throw new Error(`adoptExistingId ${id}: the endpoint runs on model unit ${live.ModelUnitId ?? '(none)'}, but modelUnitId is ${inputs.modelUnitId}`);
+  if (live.ModelUnitId === undefined || !unitsOf(inputs).includes(live.ModelUnitId)) {
+    throw new Error(`adoptExistingId ${id}: the endpoint runs on model unit ${live.ModelUnitId ?? '(none)'}, but modelUnitId is ${inputs.modelUnitId}${inputs.standbyModelUnitId ? ` and standbyModelUnitId ${inputs.standbyModelUnitId}` : ''}`);
   }
   ctx.log.info(`endpoint ${id}: adopted as requested by adoptExistingId; its name, limits and tags are brought in line with the inputs`);
   return id;
@@ -204,13 +241,18 @@ async function converge(client: ArkClient, id: string, inputs: Inputs, ctx: Cont
     await client.call('UpdateEndpoint', { Id: id, ...patch });
   }
   if (live.Status === 'Abnormal') {
-    throw new PartialFailureError(id, outputsFor(inputs, live, settings), abnormalReason(id, live.StatusReason));
+    const unit = live.ModelUnitId ?? inputs.modelUnitId;
+    const reason = (await unitIsGone(client, unit, createRequest(inputs)))
+      ? new ModelUnitGoneError(unit, `endpoint ${id} is Abnormal on it: ${live.StatusReason || 'the service gave no reason'}; an endpoint whose unit is gone cannot serve again`).message
+      : abnormalReason(id, live.StatusReason);
+    throw new PartialFailureError(id, outputsFor(inputs, live, settings), reason);
   }
   if (live.Status === 'Stopped') {
     ctx.log.info(`endpoint ${id}: Stopped (outside Pulumi); starting it again`);
     await tolerateStateRace(() => client.call('StartEndpoint', { Id: id }));
   }
-  return awaitRunning(client, id, inputs, settings, ctx, operation);
+  // A create, or an endpoint that was not serving, says when it serves (again).
+  return awaitRunning(client, id, inputs, settings, ctx, operation, operation === 'create' || live.Status !== 'Running');
 }
 
 /** The fields UpdateEndpoint must change, or undefined when the endpoint already matches. */
@@ -234,6 +276,7 @@ async function awaitRunning(
   settings: ProviderSettings,
   ctx: ControllerContext,
   operation: TimedOperation,
+  announce: boolean,
 ): Promise<Outputs> {
   const timeoutMs = operationTimeoutMs(ctx, operation, inputs.createTimeoutSeconds, DEFAULT_CREATE_TIMEOUT_SECONDS);
   try {
@@ -243,7 +286,10 @@ async function awaitRunning(
       onProgress: logProgress(ctx.log, `endpoint ${id}`, 'Running', timeoutMs),
       signal: ctx.signal,
     });
-    return outputsFor(inputs, value as Endpoint, settings);
+    const running = value as Endpoint;
+    // The moment it (again) serves: the counterpart of delete's "down from" line during a replacement.
+    if (announce) ctx.log.info(`endpoint ${id}: Running on model unit ${running.ModelUnitId ?? inputs.modelUnitId} at ${clockTime()}, serving`);
+    return outputsFor(inputs, running, settings);
   } catch (error) {
     if (error instanceof WaitFailedError && error.value) {
       const live = error.value as Endpoint;
@@ -256,6 +302,11 @@ async function awaitRunning(
     }
     throw error;
   }
+}
+
+/** Wall-clock time for the log lines that say when an endpoint stopped and started serving. */
+function clockTime(): string {
+  return `${new Date(systemClock.now()).toISOString().slice(11, 19)} UTC`;
 }
 
 function abnormalReason(id: string, statusReason: string | undefined): string {
@@ -287,6 +338,7 @@ function moderationOf(inputs: Inputs): CreateEndpointRequest['Moderation'] {
 function outputsFor(inputs: Inputs, live: Endpoint, settings: ProviderSettings): Outputs {
   return {
     ...inputs,
+    servingModelUnitId: live.ModelUnitId,
     status: live.Status,
     statusReason: live.StatusReason || undefined,
     chatBaseUrl: settings.chatBaseUrl,
@@ -310,7 +362,9 @@ export function outputsFromLive(props: Outputs, live: Endpoint, settings: Provid
     name: live.Name,
     description: live.Description || undefined,
     customModelId: live.ModelReference.CustomModelId ?? props.customModelId,
-    modelUnitId: live.ModelUnitId ?? props.modelUnitId,
+    // The unit it runs on is news; modelUnitId stays the input (the endpoint may run on the standby unit).
+    modelUnitId: props.modelUnitId ?? live.ModelUnitId,
+    servingModelUnitId: live.ModelUnitId ?? props.servingModelUnitId,
     rateLimit: (importing || props.rateLimit) && live.RateLimit ? rateLimitFromLive(live.RateLimit, props.rateLimit) : props.rateLimit,
     moderation: (importing || props.moderation) && live.Moderation ? live.Moderation.Strategy : props.moderation,
     tags: live.Tags === undefined ? props.tags : Object.keys(tags).length ? tags : undefined,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EndpointStatusSchema, INT32_MAX, MODERATION_STRATEGIES } from '../../api/ark';
-import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN, MODEL_UNIT_ID_PATTERN } from '../../api/ids';
+import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN } from '../../api/ids';
 import { ownerInput, tagsInput, waitSecondsInput } from '../common-inputs';
 
 /**
@@ -15,6 +15,15 @@ export const DEFAULT_DELETE_TIMEOUT_SECONDS = 900;
 export const KNOWN_MODERATION_STRATEGIES: readonly string[] = MODERATION_STRATEGIES;
 
 export const ReplacementSchema = z.enum(['create-before-delete', 'delete-before-create']);
+export type Replacement = z.infer<typeof ReplacementSchema>;
+
+/**
+ * A model unit id as the console shows it. Units have no public API and the console calls the id an instance-group
+ * id (ark-api-2026.md F2), so no format is known: ark-local's `mu-…` is ours. Only what cannot be an id is refused.
+ */
+function modelUnitIdInput(description: string) {
+  return z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a model unit id (letters, digits, - _ .), as the Ark console shows it').describe(description);
+}
 
 /** How long a rolling model switch may take, rollback included, when neither input nor engine says. */
 export const DEFAULT_ROLLING_TIMEOUT_SECONDS = 3_600;
@@ -53,10 +62,15 @@ export const InputsSchema = z.object({
     .string()
     .regex(CUSTOM_MODEL_ID_PATTERN, 'must be a custom model id like cm-20240101000000-abcde')
     .describe('The custom model to serve (CustomModel.id). Changing it replaces the endpoint.'),
-  modelUnitId: z
-    .string()
-    .regex(MODEL_UNIT_ID_PATTERN, 'must be a model unit id like mu-20240101000000-abcde')
-    .describe('The model unit that hosts the endpoint. Changing it replaces the endpoint.'),
+  modelUnitId: modelUnitIdInput(
+    'The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). ' +
+      'Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.',
+  ),
+  standbyModelUnitId: modelUnitIdInput(
+    'A second model unit for replacements without downtime: a new endpoint (new weights, another project) goes on ' +
+      'whichever of the two units the old one does not use, and the old one is deleted once the new one is Running ' +
+      '(and answers the readinessProbe). Ark\'s units host one endpoint each, so without it a replacement deletes first.',
+  ).optional(),
   // No length limit: the 300 characters ark-cli documents are for custom models, not endpoints (ark-api.md §6).
   description: z.string().optional().describe('Free text; updates in place.'),
   rateLimit: z
@@ -78,7 +92,8 @@ export const InputsSchema = z.object({
   createTimeoutSeconds: waitSecondsInput(`How long create (and a resumed or restarting update) waits for Running; default ${DEFAULT_CREATE_TIMEOUT_SECONDS}.`),
   deleteTimeoutSeconds: waitSecondsInput(`How long delete waits for the endpoint to stop and disappear; default ${DEFAULT_DELETE_TIMEOUT_SECONDS}.`),
   replacement: ReplacementSchema.optional().describe(
-    'Order of a replacement: `create-before-delete` (default, no downtime; the model unit needs room for two endpoints) or `delete-before-create` (when it has not).',
+    'Order of a replacement: `delete-before-create` (the default on one unit: the endpoint is down from its delete until the new one runs) or ' +
+      '`create-before-delete` (the default with standbyModelUnitId: no downtime; on one unit it needs a unit with room for two endpoints).',
   ),
   adoptExistingId: z
     .string()
@@ -98,6 +113,7 @@ export type Inputs = z.infer<typeof InputsSchema>;
 export const INPUT_KEYS = Object.keys(InputsSchema.shape) as (keyof Inputs)[];
 
 export const OutputsSchema = InputsSchema.extend({
+  servingModelUnitId: z.string().optional().describe('The model unit the endpoint runs on: modelUnitId, or standbyModelUnitId after a replacement alternated to it.'),
   status: EndpointStatusSchema.describe('Scheduling, Running, Abnormal, Stopped or Deleting, as last read.'),
   statusReason: z.string().optional().describe('Why the endpoint is Abnormal, as the service reports it.'),
   chatBaseUrl: z.string().describe('Base URL of the OpenAI-compatible Chat API; call it with `model` = the endpoint id.'),
