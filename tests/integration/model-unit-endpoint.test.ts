@@ -79,7 +79,7 @@ test('create waits Running with progress, updates in place, deletes (stopping fi
   expect(await controller.diff(id, updated.outs, changed, fx.ctx)).toMatchObject({ changes: false });
 
   await controller.delete(id, updated.outs, fx.ctx);
-  expect(fx.log.lines).toContain(`endpoint ${id}: stopping before delete`);
+  expect(fx.log.lines).toContainEqual(expect.stringMatching(new RegExp(`^endpoint ${id}: stopping before delete: down from \\d\\d:\\d\\d:\\d\\d UTC \\(model unit ${mu}\\)$`)));
   expect(await controller.read(id, updated.outs, fx.ctx)).toEqual({});
   expect((await fx.ark.admin.state()).endpoints.map((e: { Id: string }) => e.Id)).not.toContain(id);
 });
@@ -149,9 +149,9 @@ test('a run killed after CreateEndpoint: the next create adopts the endpoint ins
   await controller.delete(id, outs, fx.ctx);
 });
 
-test('create-before-delete replacement: the new endpoint is created beside the old one, never adopting it', async () => {
+test('create-before-delete replacement on a unit with room for two (asked for): created beside the old one, never adopting it', async () => {
   const mu = await modelUnit({ slots: 2 });
-  const old = inputs({ modelUnitId: mu, owner: 'proj/dev/replace' });
+  const old = inputs({ modelUnitId: mu, owner: 'proj/dev/replace', replacement: 'create-before-delete' });
   const first = await controller.create(old, fx.ctx);
   const next: Inputs = { ...old, customModelId: modelB };
   expect(await controller.diff(first.id, first.outs, next, fx.ctx)).toEqual({
@@ -214,3 +214,84 @@ test('survives a throttling storm (half of all Ark calls refused) through create
   // Real full-jitter backoff (up to 10 s a wait) on half of ~50 calls: 18-50 s measured, so a long unlucky streak
   // needs more than the default 2 minutes.
 }, 300_000);
+
+// Ark's model units host one endpoint (ark-local's default): what a replacement does there, and with a standby unit.
+
+test('new weights on a one-endpoint unit: the plan deletes first, and delete then create converge on the same unit', async () => {
+  const mu = await modelUnit();
+  const old = inputs({ modelUnitId: mu, owner: 'proj/dev/one-slot' });
+  const first = await controller.create(old, fx.ctx);
+  const next: Inputs = { ...old, customModelId: modelB };
+  expect(await controller.diff(first.id, first.outs, next, fx.ctx)).toMatchObject({ replaces: ['customModelId'], deleteBeforeReplace: true });
+  expect(fx.log.lines).toContainEqual(expect.stringContaining(`endpoint ${first.id} will be replaced by deleting it first: it is down from its delete until`));
+
+  await controller.delete(first.id, first.outs, fx.ctx);
+  const second = await controller.create(next, fx.ctx);
+  expect(second.outs).toMatchObject({ status: 'Running', customModelId: modelB, servingModelUnitId: mu });
+  expect(fx.log.lines).toContainEqual(expect.stringMatching(new RegExp(`^endpoint ${second.id}: Running on model unit ${mu} at \\d\\d:\\d\\d:\\d\\d UTC, serving$`)));
+  expect((await endpointsOwnedBy('proj/dev/one-slot')).map((e) => e.Id)).toEqual([second.id]);
+  await controller.delete(second.id, second.outs, fx.ctx);
+});
+
+test('create-before-delete on a one-endpoint unit fails with what to do, creating nothing', async () => {
+  const mu = await modelUnit();
+  const old = inputs({ modelUnitId: mu, owner: 'proj/dev/cbd', replacement: 'create-before-delete' });
+  const first = await controller.create(old, fx.ctx);
+  const error = await rejection(controller.create({ ...old, customModelId: modelB }, fx.ctx));
+  expect(error.message).toMatch(/^endpoint "support-bot" has no model unit with room: .*A model unit hosts one endpoint\. replacement: create-before-delete needs a second unit: set standbyModelUnitId/);
+  expect((await endpointsOwnedBy('proj/dev/cbd')).map((e) => e.Id)).toEqual([first.id]);
+  await controller.delete(first.id, first.outs, fx.ctx);
+});
+
+test('with a standby unit, replacements alternate between the two units, the new endpoint Running before the old one goes', async () => {
+  const primary = await modelUnit();
+  const standby = await modelUnit();
+  const v1 = inputs({ modelUnitId: primary, standbyModelUnitId: standby, owner: 'proj/dev/standby' });
+  const first = await controller.create(v1, fx.ctx);
+  expect(first.outs.servingModelUnitId).toBe(primary);
+
+  const v2: Inputs = { ...v1, customModelId: modelB };
+  expect(await controller.diff(first.id, first.outs, v2, fx.ctx)).toMatchObject({ replaces: ['customModelId'], deleteBeforeReplace: false });
+  const second = await controller.create(v2, fx.ctx);
+  expect(second.outs).toMatchObject({ status: 'Running', servingModelUnitId: standby, modelUnitId: primary });
+  // Both serve until the engine deletes the old one.
+  expect((await endpointsOwnedBy('proj/dev/standby')).map((e) => `${e.Id} ${e.Status}`).sort()).toEqual([`${first.id} Running`, `${second.id} Running`].sort());
+  await controller.delete(first.id, first.outs, fx.ctx);
+
+  const third = await controller.create({ ...v2, customModelId: modelA }, fx.ctx);
+  expect(third.outs.servingModelUnitId).toBe(primary);
+  await controller.delete(second.id, second.outs, fx.ctx);
+  // Refresh keeps the input and reports where it runs.
+  expect((await controller.read(third.id, third.outs, fx.ctx)).props).toMatchObject({ modelUnitId: primary, standbyModelUnitId: standby, servingModelUnitId: primary });
+  await controller.delete(third.id, third.outs, fx.ctx);
+});
+
+test('a reclaimed unit shows on refresh, and up fails with one message, creating no endpoint; delete still works', async () => {
+  const mu = await modelUnit();
+  const news = inputs({ modelUnitId: mu, owner: 'proj/dev/reclaimed' });
+  const { id, outs } = await controller.create(news, fx.ctx);
+  expect(await fx.ark.admin.reclaimModelUnit(mu, 'no traffic for 7 days')).toEqual({ Id: mu, EndpointIds: [id] });
+
+  const read = await controller.read(id, outs, fx.ctx);
+  expect(read.props).toMatchObject({ status: 'Abnormal', statusReason: expect.stringContaining(`the model unit ${mu} was reclaimed (no traffic for 7 days)`) });
+  expect((await controller.diff(id, read.props!, news, fx.ctx)).changes).toBe(true);
+  const unitGone = new RegExp(`^model unit ${mu} does not exist in Ark \\(endpoint ${id} is Abnormal on it: .*\\)\\. Order a model unit in the Ark console, set modelUnitId to its id and run \`pulumi up\` again\\.$`);
+  for (let run = 0; run < 2; run++) {
+    const error = await rejection(controller.update(id, read.props!, news, fx.ctx));
+    expect(error).toBeInstanceOf(PartialFailureError);
+    expect(error.reasons).toEqual([expect.stringMatching(unitGone)]);
+  }
+  // A create on it (after a refresh dropped the endpoint, say) says the same, once.
+  const created = await rejection(controller.create({ ...news, owner: 'proj/dev/reclaimed-2' }, fx.ctx));
+  expect(created.message).toMatch(new RegExp(`^model unit ${mu} does not exist in Ark \\(CreateEndpoint answered NotFound\\.ModelUnit; .*set modelUnitId to its id`));
+  expect(await endpointsOwnedBy('proj/dev/reclaimed-2')).toEqual([]);
+
+  // A new unit in modelUnitId: the endpoint is replaced there (delete first, the unit hosting one endpoint).
+  const replacementUnit = await modelUnit();
+  const moved: Inputs = { ...news, modelUnitId: replacementUnit };
+  expect(await controller.diff(id, read.props!, moved, fx.ctx)).toMatchObject({ replaces: ['modelUnitId'], deleteBeforeReplace: true });
+  await controller.delete(id, read.props!, fx.ctx);
+  const next = await controller.create(moved, fx.ctx);
+  expect(next.outs).toMatchObject({ status: 'Running', servingModelUnitId: replacementUnit });
+  await controller.delete(next.id, next.outs, fx.ctx);
+});
