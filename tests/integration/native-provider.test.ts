@@ -131,7 +131,7 @@ describe('configured with secret stack config', () => {
     expect(ok.failures).toEqual([]);
     expect(ok.inputs).toMatchObject({ owner: 'proj/dev/sft', baseModel: 'Qwen2.5-0.5B' });
 
-    const bad = await check('ModelUnitEndpoint', 'chat', { name: 'x', customModelId: 'nope', modelUnitId: 'unit', rateLimit: { rpm: UNKNOWN, tpm: 1 } });
+    const bad = await check('ModelUnitEndpoint', 'chat', { name: 'x', customModelId: 'nope', modelUnitId: 'no unit', rateLimit: { rpm: UNKNOWN, tpm: 1 } });
     expect(bad.failures.map(([p]) => p)).toEqual(['customModelId', 'modelUnitId']);
     for (const [, reason] of bad.failures) expect(reason).not.toContain('\n');
 
@@ -148,7 +148,7 @@ describe('configured with secret stack config', () => {
     const epInputs = (await check('ModelUnitEndpoint', 'chat', epNews)).inputs;
     const { id, outs } = await create('ModelUnitEndpoint', 'chat', epInputs);
     expect(outs).toMatchObject({ status: 'Running', owner: 'proj/dev/chat' });
-    expect(log.lines).toContain(`[ark ModelUnitEndpoint] endpoint "bot": created ${id}`);
+    expect(log.lines).toContain(`[ark ModelUnitEndpoint] endpoint "bot": created ${id} on model unit ${modelUnitId}`);
 
     expect(await diff('ModelUnitEndpoint', 'chat', id, outs, epInputs)).toEqual({ changes: provproto.DiffResponse.DiffChanges.DIFF_NONE, replaces: [], detailed: {} });
     const faster = { ...epInputs, rateLimit: { rpm: 120, tpm: 6000 } };
