@@ -9,3 +9,4 @@ export const customModelId = outputs.customModelId;
 export const endpointId = outputs.endpointId;
 export const endpointStatus = outputs.endpointStatus;
 export const chatBaseUrl = outputs.chatBaseUrl;
+export const servingModelUnitId = outputs.servingModelUnitId;

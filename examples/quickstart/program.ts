@@ -34,9 +34,13 @@ export function quickstart() {
     name: config.get('endpointName') ?? `quickstart-${stack}`,
     customModelId: model.id,
     modelUnitId: config.require('modelUnitId'),
+    // A second unit makes a replacement (new weights) alternate units with no downtime; without it, the endpoint
+    // is deleted first (a unit hosts one endpoint).
+    standbyModelUnitId: config.get('standbyModelUnitId'),
     description: config.get('endpointDescription'),
     rateLimit: { rpm: config.getNumber('rpm') ?? 600, tpm: config.getNumber('tpm') ?? 200_000 },
     modelUpdate: config.get<'replace' | 'rolling'>('modelUpdate'),
+    readinessProbe: config.get('probePrompt') ? { prompt: config.require('probePrompt') } : undefined,
   }, {
     // Pulumi's own deletion safety (docs/resources/model-unit-endpoint.md "Safe deletes").
     protect: config.getBoolean('protectEndpoint'),
@@ -49,6 +53,7 @@ export function quickstart() {
     customModelId: model.id,
     endpointId: endpoint.id,
     endpointStatus: endpoint.status,
+    servingModelUnitId: endpoint.servingModelUnitId,
     chatBaseUrl: endpoint.chatBaseUrl,
   };
 }

@@ -2,7 +2,8 @@
  * The quickstart as its README tells users to run it: the real `pulumi` binary in examples/quickstart (the
  * Node language host runs index.ts), a file:// backend, against ark-local. One story on one stack, steps in
  * order (each CLI start costs seconds): invalid inputs stop at preview, `up` creates exactly the three
- * resources, a no-op preview, the plan for each kind of change, drift found by refresh and repaired by up, an
+ * resources, a no-op preview, the plan for each kind of change, new weights taken on the model unit's one
+ * endpoint slot (delete first, the downtime warned of and logged), drift found by refresh and repaired by up, an
  * up failed by an upload damaged on its way, destroy leaving nothing behind (the damaged object included).
  * Credentials are secret stack config and never appear in state.
  */
@@ -134,6 +135,28 @@ describe('pulumi in examples/quickstart', () => {
     } finally {
       fs.writeFileSync(file, original);
     }
+  });
+
+  it('takes new weights on its one-endpoint unit: preview warns of the downtime, up deletes first and says when it was down', async () => {
+    const { endpointId: oldId, customModelId: oldModel } = await f.outputs();
+    const file = path.join(f.modelDir, 'generation_config.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature: 0.4 }, null, 2));
+
+    const preview = await f.pulumiOk(['preview']);
+    expect(preview.stdout + preview.stderr).toMatch(new RegExp(`endpoint ${oldId} will be replaced by deleting it first: it is down from its delete until the new endpoint is Running`));
+    const up = await f.pulumiOk(['up', '--yes']);
+    const log = up.stdout + up.stderr;
+    expect(up.stdout).toMatch(/\+-2 replaced/);
+    const { endpointId: newId, customModelId: newModel, endpointStatus } = await f.outputs();
+    expect(newId).not.toBe(oldId);
+    expect(endpointStatus).toBe('Running');
+    // When it went down and when it came back, in that order.
+    const down = log.search(new RegExp(`endpoint ${oldId}: stopping before delete: down from \\d\\d:\\d\\d:\\d\\d UTC \\(model unit ${f.modelUnitId}\\)`));
+    const back = log.search(new RegExp(`endpoint ${newId}: Running on model unit ${f.modelUnitId} at \\d\\d:\\d\\d:\\d\\d UTC, serving`));
+    expect(down).toBeGreaterThanOrEqual(0);
+    expect(back).toBeGreaterThan(down);
+    expect(await inventory(f.ark)).toMatchObject({ endpoints: [`${newId} Running`], customModels: [newModel] });
+    expect(newModel).not.toBe(oldModel);
   });
 
   it('plans a bucket change as a replacement of the uploaded directory, changing nothing', async () => {

@@ -7,8 +7,10 @@ export interface ModelUnitEndpointArgs {
   name: pulumi.Input<string>;
   /** The custom model to serve (CustomModel.id). Changing it replaces the endpoint, or rolls it with `modelUpdate: 'rolling'`. */
   customModelId: pulumi.Input<string>;
-  /** The model unit hosting it (`mu-…`). Changing it replaces the endpoint. */
+  /** The model unit hosting it, as the Ark console shows its id. Changing it replaces the endpoint (unless it runs on the standby unit). */
   modelUnitId: pulumi.Input<string>;
+  /** A second unit: replacements alternate between the two, the new endpoint Running before the old one goes (no downtime). */
+  standbyModelUnitId?: pulumi.Input<string>;
   /** Up to 300 characters; updates in place. */
   description?: pulumi.Input<string>;
   /** Requests and tokens per minute; updates in place. */
@@ -23,7 +25,7 @@ export interface ModelUnitEndpointArgs {
   createTimeoutSeconds?: pulumi.Input<number>;
   /** How long delete waits for the endpoint to stop and go (default 900). */
   deleteTimeoutSeconds?: pulumi.Input<number>;
-  /** `create-before-delete` (default) or `delete-before-create` when the model unit has no room for two. */
+  /** `delete-before-create` (default on one unit, which hosts one endpoint) or `create-before-delete` (default with standbyModelUnitId). */
   replacement?: pulumi.Input<'create-before-delete' | 'delete-before-create'>;
   /** Take over an existing `ep-…` endpoint instead of creating one (only read at create). */
   adoptExistingId?: pulumi.Input<string>;
@@ -43,6 +45,9 @@ export class ModelUnitEndpoint extends ArkDynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly customModelId: pulumi.Output<string>;
   declare readonly modelUnitId: pulumi.Output<string>;
+  declare readonly standbyModelUnitId: pulumi.Output<string | undefined>;
+  /** The unit it runs on: modelUnitId, or standbyModelUnitId after a replacement alternated to it. */
+  declare readonly servingModelUnitId: pulumi.Output<string | undefined>;
   /** Scheduling, Running, Abnormal, Stopped or Deleting, as last read. */
   declare readonly status: pulumi.Output<string>;
   declare readonly statusReason: pulumi.Output<string | undefined>;
@@ -60,6 +65,7 @@ export class ModelUnitEndpoint extends ArkDynamicResource {
       {
         ...args,
         owner: ownerTagFor(name),
+        servingModelUnitId: undefined,
         status: undefined,
         statusReason: undefined,
         chatBaseUrl: undefined,
