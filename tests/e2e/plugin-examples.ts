@@ -1,7 +1,8 @@
 /**
  * The story both plugin examples (examples/yaml, examples/python) must tell through the real `pulumi` binary,
  * as one sequence on one stack (every engine start costs seconds): check failures stop at preview with one
- * line per problem, up, a no-op preview, the plan for a rate-limit change and for new weights, drift found by
+ * line per problem, up, a no-op preview, the plan for a rate-limit change, new weights taken on the model unit's
+ * one endpoint slot (delete first, the downtime warned of and logged), drift found by
  * refresh and repaired by up, `pulumi import` of resources made through the Ark API, credentials absent from
  * state, destroy leaving ark-local empty.
  */
@@ -79,18 +80,27 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     await f.configure({});
   });
 
-  it('plans new weights as the replace chain, naming the property that forces each replacement', async () => {
+  it('takes new weights on its one-endpoint model unit: the replace chain, the endpoint deleted first with the downtime warned of', async () => {
+    const [before] = (await inventory(f.ark)).endpoints;
+    const oldId = before!.split(' ')[0]!;
     const file = path.join(f.modelDir, 'generation_config.json');
-    const original = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(original), temperature: 0.3 }, null, 2));
-    try {
-      const preview = await f.pulumiOk(['preview']);
-      expect(preview.stdout).toMatch(/~\s+ark:index:TosModelDir\s+weights\s+update\s+\[diff: ~source\]/);
-      expect(preview.stdout).toMatch(/\+-\s+ark:index:CustomModel\s+model\s+replace\s+\[diff: ~contentDigest/);
-      expect(preview.stdout).toMatch(/\+-\s+ark:index:ModelUnitEndpoint\s+chat\s+replace\s+\[diff: ~customModelId\]/);
-    } finally {
-      fs.writeFileSync(file, original);
-    }
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature: 0.3 }, null, 2));
+    const preview = await f.pulumiOk(['preview']);
+    expect(preview.stdout).toMatch(/~\s+ark:index:TosModelDir\s+weights\s+update\s+\[diff: ~source\]/);
+    expect(preview.stdout).toMatch(/\+-\s+ark:index:CustomModel\s+model\s+replace\s+\[diff: ~contentDigest/);
+    expect(preview.stdout).toMatch(/\+-\s+ark:index:ModelUnitEndpoint\s+chat\s+replace\s+\[diff: ~customModelId\]/);
+    expect(output(preview)).toMatch(new RegExp(`endpoint ${oldId} will be replaced by deleting it first: it is down from its delete until the new endpoint is Running`));
+
+    const up = await f.pulumiOk(['up', '--yes']);
+    expect(up.stdout).toMatch(/\+-2 replaced/);
+    const after = await inventory(f.ark);
+    expect(after.customModels).toHaveLength(1);
+    expect(after.endpoints).toEqual([expect.stringMatching(/^ep-\S+ Running$/)]);
+    const newId = after.endpoints[0]!.split(' ')[0]!;
+    expect(newId).not.toBe(oldId);
+    expect(output(up)).toMatch(new RegExp(`endpoint ${oldId}: stopping before delete: down from \\d\\d:\\d\\d:\\d\\d UTC`));
+    expect(output(up)).toMatch(new RegExp(`endpoint ${newId}: Running on model unit ${f.modelUnitId} at \\d\\d:\\d\\d:\\d\\d UTC, serving`));
+    await f.pulumiOk(['preview', '--expect-no-changes']);
   });
 
   it('refresh finds an endpoint stopped out of band; up starts it again', async () => {
@@ -117,10 +127,12 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     let status = '';
     for (let reads = 0; reads < 10 && status !== 'Ready'; reads++) status = (await client.call('GetCustomModel', { Id: modelId })).Status;
     expect(status).toBe('Ready');
+    // A unit of its own, as the console makes one together with its endpoint (a unit hosts one endpoint).
+    const unit = await f.ark.admin.createModelUnit({ name: 'by-hand' });
     const { Id: endpointId } = await client.call('CreateEndpoint', {
       Name: 'by-hand',
       ModelReference: { CustomModelId: modelId },
-      ModelUnitId: f.modelUnitId,
+      ModelUnitId: unit.Id,
       RateLimit: { Rpm: 30, Tpm: 3000 },
     });
     await client.call('GetEndpoint', { Id: endpointId }); // immediate transitions advance on a read
@@ -158,6 +170,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
   if (example === 'yaml') {
     it('honours customTimeouts: a create that times out keeps its id in state, and the next up resumes it', async () => {
       const customModelId = (await f.pulumiOk(['stack', 'output', 'customModelId'])).stdout.trim();
+      const unit = await f.ark.admin.createModelUnit({ name: 'partial' });
       const project = path.join(f.run.stateDir, 'partial');
       fs.mkdirSync(project);
       fs.writeFileSync(
@@ -169,7 +182,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
           'resources:',
           '  slow:',
           '    type: ark:index:ModelUnitEndpoint',
-          `    properties: { name: slow, customModelId: ${customModelId}, modelUnitId: ${f.modelUnitId} }`,
+          `    properties: { name: slow, customModelId: ${customModelId}, modelUnitId: ${unit.Id} }`,
           '    options: { customTimeouts: { create: 2s } }',
           '',
         ].join('\n'),

@@ -20,7 +20,6 @@ export async function startPluginStack(opts: { example: 'yaml' | 'python'; name:
   const stack = await startExampleStack({
     example: `examples/${opts.example}`,
     name: opts.name,
-    slots: 4,
     ...(opts.example === 'python' && { runOptions: (run: ExampleRun) => ({ env: { PATH: `${pythonWithSdk(run)}${path.delimiter}${run.env.PATH}` } }) }),
   });
   const projects: ExampleRun[] = [];

@@ -35,13 +35,14 @@ class ModelUnitEndpointArgs:
                  rate_limit: pulumi.Input[Optional['ModelUnitEndpointRateLimitArgs']] = None,
                  readiness_probe: pulumi.Input[Optional['ModelUnitEndpointReadinessProbeArgs']] = None,
                  replacement: pulumi.Input[Optional['ModelUnitEndpointReplacement']] = None,
+                 standby_model_unit_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  update_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None):
         """
         The set of arguments for constructing a ModelUnitEndpoint resource.
 
         :param pulumi.Input[_builtins.str] custom_model_id: The custom model to serve (CustomModel.id). Changing it replaces the endpoint.
-        :param pulumi.Input[_builtins.str] model_unit_id: The model unit that hosts the endpoint. Changing it replaces the endpoint.
+        :param pulumi.Input[_builtins.str] model_unit_id: The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.
         :param pulumi.Input[_builtins.str] name: Endpoint name shown in the Ark console; updates in place.
         :param pulumi.Input[_builtins.str] adopt_existing_id: Take over an existing endpoint (ep-…) instead of creating one; its model and model unit must match. Only read at create.
         :param pulumi.Input[_builtins.int] create_timeout_seconds: How long create (and a resumed or restarting update) waits for Running; default 1800.
@@ -52,7 +53,8 @@ class ModelUnitEndpointArgs:
         :param pulumi.Input[_builtins.str] project_name: Ark project; the service default (`default`) when absent. Changing it replaces the endpoint.
         :param pulumi.Input['ModelUnitEndpointRateLimitArgs'] rate_limit: Request quota of the endpoint; updates in place. Removing it leaves the service's current limits.
         :param pulumi.Input['ModelUnitEndpointReadinessProbeArgs'] readiness_probe: A chat completion sent after the endpoint is Running (and after a rollout); create/update succeed only when it answers.
-        :param pulumi.Input['ModelUnitEndpointReplacement'] replacement: Order of a replacement: `create-before-delete` (default, no downtime; the model unit needs room for two endpoints) or `delete-before-create` (when it has not).
+        :param pulumi.Input['ModelUnitEndpointReplacement'] replacement: Order of a replacement: `delete-before-create` (the default on one unit: the endpoint is down from its delete until the new one runs) or `create-before-delete` (the default with standbyModelUnitId: no downtime; on one unit it needs a unit with room for two endpoints).
+        :param pulumi.Input[_builtins.str] standby_model_unit_id: A second model unit for replacements without downtime: a new endpoint (new weights, another project) goes on whichever of the two units the old one does not use, and the old one is deleted once the new one is Running (and answers the readinessProbe). Ark's units host one endpoint each, so without it a replacement deletes first.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Extra tags (the owner tag is added automatically); update in place. At most 49 (Volcengine allows 50 tags per resource, one is the owner tag); keys 1-128 characters, not starting with "volc:" or "sys:"; values up to 256 characters.
         :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
         """
@@ -79,6 +81,8 @@ class ModelUnitEndpointArgs:
             pulumi.set(__self__, "readiness_probe", readiness_probe)
         if replacement is not None:
             pulumi.set(__self__, "replacement", replacement)
+        if standby_model_unit_id is not None:
+            pulumi.set(__self__, "standby_model_unit_id", standby_model_unit_id)
         if tags is not None:
             pulumi.set(__self__, "tags", tags)
         if update_timeout_seconds is not None:
@@ -100,7 +104,7 @@ class ModelUnitEndpointArgs:
     @pulumi.getter(name="modelUnitId")
     def model_unit_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The model unit that hosts the endpoint. Changing it replaces the endpoint.
+        The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.
         """
         return pulumi.get(self, "model_unit_id")
 
@@ -232,13 +236,25 @@ class ModelUnitEndpointArgs:
     @pulumi.getter
     def replacement(self) -> pulumi.Input[Optional['ModelUnitEndpointReplacement']]:
         """
-        Order of a replacement: `create-before-delete` (default, no downtime; the model unit needs room for two endpoints) or `delete-before-create` (when it has not).
+        Order of a replacement: `delete-before-create` (the default on one unit: the endpoint is down from its delete until the new one runs) or `create-before-delete` (the default with standbyModelUnitId: no downtime; on one unit it needs a unit with room for two endpoints).
         """
         return pulumi.get(self, "replacement")
 
     @replacement.setter
     def replacement(self, value: pulumi.Input[Optional['ModelUnitEndpointReplacement']]):
         pulumi.set(self, "replacement", value)
+
+    @_builtins.property
+    @pulumi.getter(name="standbyModelUnitId")
+    def standby_model_unit_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A second model unit for replacements without downtime: a new endpoint (new weights, another project) goes on whichever of the two units the old one does not use, and the old one is deleted once the new one is Running (and answers the readinessProbe). Ark's units host one endpoint each, so without it a replacement deletes first.
+        """
+        return pulumi.get(self, "standby_model_unit_id")
+
+    @standby_model_unit_id.setter
+    def standby_model_unit_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "standby_model_unit_id", value)
 
     @_builtins.property
     @pulumi.getter
@@ -284,6 +300,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
                  rate_limit: pulumi.Input[Optional[Union['ModelUnitEndpointRateLimitArgs', 'ModelUnitEndpointRateLimitArgsDict']]] = None,
                  readiness_probe: pulumi.Input[Optional[Union['ModelUnitEndpointReadinessProbeArgs', 'ModelUnitEndpointReadinessProbeArgsDict']]] = None,
                  replacement: pulumi.Input[Optional['ModelUnitEndpointReplacement']] = None,
+                 standby_model_unit_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  update_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  __props__=None):
@@ -299,14 +316,15 @@ class ModelUnitEndpoint(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] custom_model_id: The custom model to serve (CustomModel.id). Changing it replaces the endpoint.
         :param pulumi.Input[_builtins.int] delete_timeout_seconds: How long delete waits for the endpoint to stop and disappear; default 900.
         :param pulumi.Input[_builtins.str] description: Free text; updates in place.
-        :param pulumi.Input[_builtins.str] model_unit_id: The model unit that hosts the endpoint. Changing it replaces the endpoint.
+        :param pulumi.Input[_builtins.str] model_unit_id: The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.
         :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
         :param pulumi.Input[_builtins.str] moderation: Content moderation strategy; documented: Default, Basic, Customized, Skip (others are passed on with a warning). Updates in place.
         :param pulumi.Input[_builtins.str] name: Endpoint name shown in the Ark console; updates in place.
         :param pulumi.Input[_builtins.str] project_name: Ark project; the service default (`default`) when absent. Changing it replaces the endpoint.
         :param pulumi.Input[Union['ModelUnitEndpointRateLimitArgs', 'ModelUnitEndpointRateLimitArgsDict']] rate_limit: Request quota of the endpoint; updates in place. Removing it leaves the service's current limits.
         :param pulumi.Input[Union['ModelUnitEndpointReadinessProbeArgs', 'ModelUnitEndpointReadinessProbeArgsDict']] readiness_probe: A chat completion sent after the endpoint is Running (and after a rollout); create/update succeed only when it answers.
-        :param pulumi.Input['ModelUnitEndpointReplacement'] replacement: Order of a replacement: `create-before-delete` (default, no downtime; the model unit needs room for two endpoints) or `delete-before-create` (when it has not).
+        :param pulumi.Input['ModelUnitEndpointReplacement'] replacement: Order of a replacement: `delete-before-create` (the default on one unit: the endpoint is down from its delete until the new one runs) or `create-before-delete` (the default with standbyModelUnitId: no downtime; on one unit it needs a unit with room for two endpoints).
+        :param pulumi.Input[_builtins.str] standby_model_unit_id: A second model unit for replacements without downtime: a new endpoint (new weights, another project) goes on whichever of the two units the old one does not use, and the old one is deleted once the new one is Running (and answers the readinessProbe). Ark's units host one endpoint each, so without it a replacement deletes first.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Extra tags (the owner tag is added automatically); update in place. At most 49 (Volcengine allows 50 tags per resource, one is the owner tag); keys 1-128 characters, not starting with "volc:" or "sys:"; values up to 256 characters.
         :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
         """
@@ -349,6 +367,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
                  rate_limit: pulumi.Input[Optional[Union['ModelUnitEndpointRateLimitArgs', 'ModelUnitEndpointRateLimitArgsDict']]] = None,
                  readiness_probe: pulumi.Input[Optional[Union['ModelUnitEndpointReadinessProbeArgs', 'ModelUnitEndpointReadinessProbeArgsDict']]] = None,
                  replacement: pulumi.Input[Optional['ModelUnitEndpointReplacement']] = None,
+                 standby_model_unit_id: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  update_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  __props__=None):
@@ -379,11 +398,13 @@ class ModelUnitEndpoint(pulumi.CustomResource):
             __props__.__dict__["rate_limit"] = rate_limit
             __props__.__dict__["readiness_probe"] = readiness_probe
             __props__.__dict__["replacement"] = replacement
+            __props__.__dict__["standby_model_unit_id"] = standby_model_unit_id
             __props__.__dict__["tags"] = tags
             __props__.__dict__["update_timeout_seconds"] = update_timeout_seconds
             __props__.__dict__["chat_base_url"] = None
             __props__.__dict__["create_time"] = None
             __props__.__dict__["last_probe"] = None
+            __props__.__dict__["serving_model_unit_id"] = None
             __props__.__dict__["status"] = None
             __props__.__dict__["status_reason"] = None
             __props__.__dict__["update_time"] = None
@@ -425,6 +446,8 @@ class ModelUnitEndpoint(pulumi.CustomResource):
         __props__.__dict__["rate_limit"] = None
         __props__.__dict__["readiness_probe"] = None
         __props__.__dict__["replacement"] = None
+        __props__.__dict__["serving_model_unit_id"] = None
+        __props__.__dict__["standby_model_unit_id"] = None
         __props__.__dict__["status"] = None
         __props__.__dict__["status_reason"] = None
         __props__.__dict__["tags"] = None
@@ -500,7 +523,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="modelUnitId")
     def model_unit_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The model unit that hosts the endpoint. Changing it replaces the endpoint.
+        The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.
         """
         return pulumi.get(self, "model_unit_id")
 
@@ -556,9 +579,25 @@ class ModelUnitEndpoint(pulumi.CustomResource):
     @pulumi.getter
     def replacement(self) -> pulumi.Output[Optional['ModelUnitEndpointReplacement']]:
         """
-        Order of a replacement: `create-before-delete` (default, no downtime; the model unit needs room for two endpoints) or `delete-before-create` (when it has not).
+        Order of a replacement: `delete-before-create` (the default on one unit: the endpoint is down from its delete until the new one runs) or `create-before-delete` (the default with standbyModelUnitId: no downtime; on one unit it needs a unit with room for two endpoints).
         """
         return pulumi.get(self, "replacement")
+
+    @_builtins.property
+    @pulumi.getter(name="servingModelUnitId")
+    def serving_model_unit_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The model unit the endpoint runs on: modelUnitId, or standbyModelUnitId after a replacement alternated to it.
+        """
+        return pulumi.get(self, "serving_model_unit_id")
+
+    @_builtins.property
+    @pulumi.getter(name="standbyModelUnitId")
+    def standby_model_unit_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        A second model unit for replacements without downtime: a new endpoint (new weights, another project) goes on whichever of the two units the old one does not use, and the old one is deleted once the new one is Running (and answers the readinessProbe). Ark's units host one endpoint each, so without it a replacement deletes first.
+        """
+        return pulumi.get(self, "standby_model_unit_id")
 
     @_builtins.property
     @pulumi.getter
