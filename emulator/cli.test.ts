@@ -19,6 +19,14 @@ const facts = (credential: EmulatorCredential = DEFAULT_CREDENTIAL): BannerFacts
   region: 'cn-beijing',
 });
 
+describe('ark-local options', () => {
+  it('takes the restrictive readings by default and each permissive one by its flag', () => {
+    expect(options([]).compat).toBeUndefined();
+    expect(options(['--unit-slots', '2', '--rolling', '--custom-model-status-on-get']).compat).toEqual({ unitSlots: 2, rolling: true, customModelStatusOnGet: true });
+    expect(() => options(['--unit-slots', '0'])).toThrow('--unit-slots "0" is not a whole number from 1 to 1000');
+  });
+});
+
 describe('ark-local banner', () => {
   it('prints the built-in development secret key, which is public anyway', () => {
     const text = banner(facts(), options([]));

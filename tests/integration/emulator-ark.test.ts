@@ -79,6 +79,42 @@ describe('endpoint lifecycle (after-reads:2)', () => {
     expect((await h.ok('GetEndpoint', { Id: other.Id })).StatusReason).toBeUndefined();
   });
 
+  it('a model unit hosts one endpoint unless created with more (the record shows no unit with two)', async () => {
+    const unit = await h.ark.admin.createModelUnit({});
+    expect(unit).toMatchObject({ Slots: 1 });
+    await h.ok('CreateEndpoint', { Name: 'one', ModelReference: FM, ModelUnitId: unit.Id });
+    expect(await h.fail('CreateEndpoint', { Name: 'two', ModelReference: FM, ModelUnitId: unit.Id })).toMatchObject({ status: 403, code: 'OperationDenied.ModelUnitInsufficient' });
+    const roomy = await h.ark.admin.createModelUnit({ slots: 2 });
+    await h.ok('CreateEndpoint', { Name: 'one', ModelReference: FM, ModelUnitId: roomy.Id });
+    await h.ok('CreateEndpoint', { Name: 'two', ModelReference: FM, ModelUnitId: roomy.Id });
+  });
+
+  it('a server started with compat.unitSlots gives its units that many slots (the permissive reading, asked for)', async () => {
+    const lenient = await startArkHarness({ compat: { unitSlots: 3 } });
+    try {
+      expect(await lenient.ark.admin.createModelUnit({})).toMatchObject({ Slots: 3 });
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  it('a reclaimed unit is gone: its endpoints go Abnormal for good, a create on it is NotFound.ModelUnit, delete works', async () => {
+    const unit = await h.ark.admin.createModelUnit({});
+    const { Id } = await h.ok('CreateEndpoint', { Name: 'bot', ModelReference: FM, ModelUnitId: unit.Id });
+    await status(Id);
+    expect(await h.ark.admin.reclaimModelUnit(unit.Id, 'no traffic for 30 days')).toEqual({ Id: unit.Id, EndpointIds: [Id] });
+    expect(await h.ark.admin.listModelUnits()).toEqual([]);
+    expect(await h.ok('GetEndpoint', { Id })).toMatchObject({
+      Status: 'Abnormal',
+      StatusReason: `ModelUnitReclaimed: the model unit ${unit.Id} was reclaimed (no traffic for 30 days); this endpoint cannot serve again, create a new one on another unit.`,
+    });
+    expect(await h.fail('StartEndpoint', { Id })).toMatchObject({ status: 404, code: 'NotFound.ModelUnit' });
+    expect(await h.fail('CreateEndpoint', { Name: 'again', ModelReference: FM, ModelUnitId: unit.Id })).toMatchObject({ status: 404, code: 'NotFound.ModelUnit' });
+    expect(await h.fail('CreateEndpoint', { Name: 'again', ModelReference: FM, ModelUnitId: unit.Id, DryRun: true })).toMatchObject({ status: 404, code: 'NotFound.ModelUnit' });
+    expect(await h.ok('DeleteEndpoint', { Id })).toEqual({});
+    await expect(h.ark.admin.reclaimModelUnit(unit.Id)).rejects.toMatchObject({ status: 404, code: 'NotFound.ModelUnit' });
+  });
+
   it('a model unit has a fixed number of slots', async () => {
     const mu = await h.ark.admin.createModelUnit({ slots: 1 });
     await h.ok('CreateEndpoint', { Name: 'one', ModelReference: FM, ModelUnitId: mu.Id });
