@@ -32,7 +32,8 @@ model = ark.CustomModel(
     quantization=config.get("quantization"),
 )
 
-# Serves it on your model unit; a new model replaces the endpoint (create before delete).
+# Serves it on your model unit; a new model replaces the endpoint. A unit hosts one endpoint, so the old one is
+# deleted first (down until the new one runs); standby_model_unit_id, a second unit, makes it no downtime.
 endpoint = ark.ModelUnitEndpoint(
     "chat",
     name=f"python-{stack}",
