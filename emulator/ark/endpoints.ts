@@ -231,7 +231,7 @@ export class Endpoints {
   }
 }
 
-/** A ListEndpoints item: what both official SDKs list for one (no Moderation, BatchOnly or scale tier), plus PaymentType. */
+/** A ListEndpoints item: what both official SDKs list for one (no Moderation, BatchOnly, scale tier) + PaymentType. */
 function listItem(endpoint: Endpoint): EndpointListItem {
   const { Moderation: _m, BatchOnly: _b, ScaleTierId: _s, SupportScaleTier: _t, ...item } = copy(endpoint);
   return { ...item, PaymentType: endpoint.ModelUnitId ? ARK_LOCAL_PAYMENT_TYPES.modelUnit : ARK_LOCAL_PAYMENT_TYPES.token };
