@@ -148,7 +148,7 @@ export const EndpointSchema = z.object({
 });
 
 /** Content-generation (video) quotas of an endpoint [C] F11; never set on a chat endpoint of a model unit. */
-export const ContentGenerationSchema = z.object({ ConcurrentRequests: z.number().int(), CreateTaskRpm: z.number().int() });
+const ContentGenerationSchema = z.object({ ConcurrentRequests: z.number().int(), CreateTaskRpm: z.number().int() });
 const ContentGenerationReadSchema = readObject({ ConcurrentRequests: z.number(), CreateTaskRpm: z.number() }, READ_NEEDS.ContentGeneration);
 
 /**
