@@ -1,4 +1,4 @@
-import { DEFAULT_PROJECT_NAME, type ArkRequest, type ArkResult, type Endpoint, type EndpointStatus } from '../../provider/api/ark';
+import { DEFAULT_PROJECT_NAME, type ArkRequest, type ArkResult, type Endpoint, type EndpointListItem, type EndpointStatus } from '../../provider/api/ark';
 import type { EndpointRecord } from '../state/control-plane';
 import { advanceOnRead, freshProgress, type Progress } from '../state/transitions';
 import type { CustomModels } from './custom-models';
@@ -18,6 +18,12 @@ export const STOPPABLE_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Running'
 export const STARTABLE_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Stopped', 'Abnormal'];
 /** Every state but Deleting: UpdateEndpoint and the admin failEndpoint accept these. */
 const LIVE_ENDPOINT_STATUSES: readonly EndpointStatus[] = ['Scheduling', 'Running', 'Stopped', 'Abnormal'];
+
+/**
+ * ListEndpoints items carry a `PaymentType` whose values no source documents (F11): these are ark-local's own,
+ * one for an endpoint on a model unit and one for a pay-per-token endpoint. Clients only report it.
+ */
+export const ARK_LOCAL_PAYMENT_TYPES = { modelUnit: 'ModelUnit', token: 'Token' } as const;
 
 export interface EndpointsDeps {
   customModels: CustomModels;
@@ -88,7 +94,7 @@ export class Endpoints {
     await this.deps.advanceAll(true);
     const f = req.Filter ?? {};
     const items = this.store.state.endpoints
-      .map((r) => r.endpoint)
+      .map((r) => listItem(r.endpoint))
       .filter(
         (e) =>
           inSet(e.Id, f.Ids) &&
@@ -98,6 +104,11 @@ export class Endpoints {
           inSet(e.ModelReference.CustomModelId, f.CustomModelIds) &&
           (f.FoundationModelName === undefined || e.ModelReference.FoundationModel?.Name === f.FoundationModelName) &&
           inSet(e.ModelReference.FoundationModel?.ModelVersion, f.ModelVersions) &&
+          (f.PaymentType === undefined || e.PaymentType === f.PaymentType) &&
+          (f.ModelOrServiceName === undefined || nameMatches(this.modelName(e), f.ModelOrServiceName)) &&
+          // ark-local's endpoints have no Domain and no ServiceInfo: a filter on either matches none of them.
+          f.Domain === undefined &&
+          inSet(undefined, f.ServiceInfoIds) &&
           (req.ProjectName === undefined || e.ProjectName === req.ProjectName),
       );
     return copy(listPage(items, req));
@@ -107,6 +118,7 @@ export class Endpoints {
     const record = await this.advance(req.Id, false);
     this.assertStatus(record, LIVE_ENDPOINT_STATUSES, 'UpdateEndpoint');
     assertUniqueTagKeys(req.Tags);
+    if (req.DryRun) throw dryRunPassed();
     const e = record.endpoint;
     if (req.Name !== undefined) e.Name = req.Name;
     if (req.Description !== undefined) e.Description = req.Description;
@@ -134,6 +146,12 @@ export class Endpoints {
   async delete(req: ArkRequest<'DeleteEndpoint'>): Promise<ArkResult<'DeleteEndpoint'>> {
     await this.moveTo(req.Id, DELETABLE_ENDPOINT_STATUSES, 'DeleteEndpoint', 'Deleting');
     return {};
+  }
+
+  /** What `Filter.ModelOrServiceName` matches [I]: the name of the endpoint's custom model or foundation model. */
+  private modelName(e: Endpoint): string {
+    const ref = e.ModelReference;
+    return ref.CustomModelId !== undefined ? (this.deps.customModels.find(ref.CustomModelId)?.model.Name ?? '') : (ref.FoundationModel?.Name ?? '');
   }
 
   /** The endpoint as the Chat API sees it (no read is counted: serving traffic does not advance state). */
@@ -231,4 +249,10 @@ export class Endpoints {
 /** StatusReason of an endpoint whose model unit went away [I: Ark's wording is not public]. */
 function unitGoneReason(modelUnitId: string, why: string): string {
   return `ModelUnitReclaimed: the model unit ${modelUnitId} was reclaimed (${why}); this endpoint cannot serve again, create a new one on another unit.`;
+}
+
+/** A ListEndpoints item: what both official SDKs list for one (no Moderation, BatchOnly, scale tier) + PaymentType. */
+function listItem(endpoint: Endpoint): EndpointListItem {
+  const { Moderation: _m, BatchOnly: _b, ScaleTierId: _s, SupportScaleTier: _t, ...item } = copy(endpoint);
+  return { ...item, PaymentType: endpoint.ModelUnitId ? ARK_LOCAL_PAYMENT_TYPES.modelUnit : ARK_LOCAL_PAYMENT_TYPES.token };
 }

@@ -104,7 +104,11 @@ const ModelReferenceReadSchema = readObject(
 );
 export type ModelReference = z.infer<typeof ModelReferenceReadSchema>;
 
-/** Name required [C] GO/TFCC; no length or charset rule is documented for endpoints (reference §6). */
+/**
+ * Name required [C] GO/TFCC; no length or charset rule is documented for endpoints (reference §6). Only the
+ * fields we send are listed: the newer SDK's extras (`BatchOnly`, `DataDelivery`, `DedicatedToPTU`, `Domain`,
+ * `ContentGeneration`, `ServiceInfo`, [C] F9) configure other kinds of endpoint, and ark-local ignores them.
+ */
 export const CreateEndpointRequestSchema = z.object({
   Name: z.string().min(1),
   ModelReference: ModelReferenceSchema,
@@ -143,6 +147,20 @@ export const EndpointSchema = z.object({
   BatchOnly: z.boolean().optional(),
 });
 
+/** Content-generation (video) quotas of an endpoint [C] F11; never set on a chat endpoint of a model unit. */
+const ContentGenerationSchema = z.object({ ConcurrentRequests: z.number().int(), CreateTaskRpm: z.number().int() });
+const ContentGenerationReadSchema = readObject({ ConcurrentRequests: z.number(), CreateTaskRpm: z.number() }, READ_NEEDS.ContentGeneration);
+
+/**
+ * Writer: a ListEndpoints item. Only the fields both official SDKs (Python, Go) list for an item, plus the two
+ * the newer TypeScript SDK adds (F11): the item carries no Moderation, BatchOnly or scale tier, GetEndpoint does.
+ */
+export const EndpointListItemSchema = EndpointSchema.omit({ Moderation: true, BatchOnly: true, ScaleTierId: true, SupportScaleTier: true }).extend({
+  /** Values undocumented [C field, F11]; ark-local's are `ARK_LOCAL_PAYMENT_TYPES` (emulator/ark/endpoints.ts). */
+  PaymentType: z.string().optional(),
+  ContentGeneration: ContentGenerationSchema.optional(),
+});
+
 /** Reader: what the client accepts as an endpoint. */
 export const EndpointReadSchema = readObject(
   {
@@ -170,6 +188,12 @@ export const EndpointReadSchema = readObject(
 );
 export type Endpoint = z.infer<typeof EndpointReadSchema>;
 
+/** Reader: a ListEndpoints item, an endpoint plus what only list items carry (F11). */
+export const EndpointListItemReadSchema = EndpointReadSchema.extend(
+  readObject({ PaymentType: z.string(), ContentGeneration: ContentGenerationReadSchema }, READ_NEEDS.EndpointListItem).shape,
+);
+export type EndpointListItem = z.infer<typeof EndpointListItemReadSchema>;
+
 export const ListEndpointsRequestSchema = PagingRequestSchema.extend({
   Filter: z
     .object({
@@ -182,13 +206,20 @@ export const ListEndpointsRequestSchema = PagingRequestSchema.extend({
       CustomModelIds: z.array(z.string()).optional(),
       FoundationModelName: z.string().optional(),
       ModelVersions: z.array(z.string()).optional(),
+      /** The newer SDK's filters [C] F11, semantics inferred (api-assumptions "Lists"). */
+      PaymentType: z.string().optional(),
+      ModelOrServiceName: z.string().optional(),
+      Domain: z.string().optional(),
+      ServiceInfoIds: z.array(z.string()).optional(),
     })
     .optional(),
 });
 export type ListEndpointsRequest = z.infer<typeof ListEndpointsRequestSchema>;
 
+/** `DryRun` is required in the newer SDK's generated type [C] F10: the client always sends it. */
 export const UpdateEndpointRequestSchema = z.object({
   Id: z.string().min(1),
+  DryRun: z.boolean(),
   Name: z.string().min(1).optional(),
   Description: z.string().optional(),
   RateLimit: RateLimitSchema.optional(),
@@ -332,7 +363,11 @@ const empty = { result: EmptyResultSchema, read: EmptyReadSchema, emptyResult: t
 export const ArkActions = {
   CreateEndpoint: { request: CreateEndpointRequestSchema, result: IdResultSchema, read: IdReadSchema },
   GetEndpoint: { request: IdRequestSchema, result: EndpointSchema, read: EndpointReadSchema },
-  ListEndpoints: { request: ListEndpointsRequestSchema, result: pageResultSchema(EndpointSchema), read: pageReadSchema(EndpointReadSchema) },
+  ListEndpoints: {
+    request: ListEndpointsRequestSchema,
+    result: pageResultSchema(EndpointListItemSchema),
+    read: pageReadSchema(EndpointListItemReadSchema),
+  },
   UpdateEndpoint: { request: UpdateEndpointRequestSchema, ...empty },
   DeleteEndpoint: { request: IdRequestSchema, ...empty },
   StartEndpoint: { request: IdRequestSchema, ...empty },

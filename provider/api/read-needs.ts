@@ -70,6 +70,14 @@ export const READ_NEEDS = {
     SupportScaleTier: 'optional',
     BatchOnly: 'optional',
   },
+  EndpointListItem: {
+    PaymentType: 'optional', // informational: the doctor reports it
+    ContentGeneration: 'optional',
+  },
+  ContentGeneration: {
+    ConcurrentRequests: 'optional',
+    CreateTaskRpm: 'optional',
+  },
   CustomModel: {
     Id: 'required',
     Name: 'required', // owner lookup compares exact names

@@ -100,10 +100,28 @@ test('reports what the reader tolerated: unknown statuses and fields (variance m
     expect(checks['list-endpoints']!.notes).toEqual([
       'statuses pulumi-ark does not know (waited through like transitional ones): Pending',
       'fields pulumi-ark does not know (kept, not used): ArkLocalVarianceField',
+      'PaymentType: 1 Token',
     ]);
   } finally {
     await ark.admin.setVariance(false);
   }
+});
+
+test('reports the PaymentType ListEndpoints gives each endpoint, also for those on the --model-unit', async () => {
+  // Two slots: the doctor's dry run asks for a second endpoint on the unit that already hosts one.
+  const unit = await ark.admin.createModelUnit({ slots: 2 });
+  const s = ark.providerSettings();
+  const { ArkClient } = await import('../../provider/clients/ark/client');
+  const { Id } = await new ArkClient({ settings: s }).call('CreateEndpoint', {
+    Name: 'on-unit',
+    ModelReference: { FoundationModel: { Name: 'qwen3-8b', ModelVersion: '20250429' } },
+    ModelUnitId: unit.Id,
+  });
+  const { code, checks } = await doctorJson(envFor(ark), '--model-unit', unit.Id);
+  expect(code).toBe(0);
+  // Earlier tests leave endpoints of their own (not on a unit) in this ark-local.
+  expect(checks['list-endpoints']!.notes).toContainEqual(expect.stringMatching(/^PaymentType: 1 ModelUnit \(on a model unit\)(, \d+ Token)?$/));
+  expect(checks['model-unit']!.notes).toEqual([expect.stringMatching(new RegExp(`^endpoints already on it: ${Id} \\(\\w+, PaymentType ModelUnit\\)$`))]);
 });
 
 test('a stopped ark-local: the refused connection names the URL and the setting that chose it', async () => {

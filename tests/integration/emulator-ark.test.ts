@@ -51,7 +51,7 @@ describe('endpoint lifecycle (after-reads:2)', () => {
     expect(await h.ok('StartEndpoint', { Id })).toEqual({});
     expect([await status(Id), await status(Id), await status(Id)]).toEqual(['Scheduling', 'Scheduling', 'Running']);
 
-    await h.ok('UpdateEndpoint', { Id, Description: 'v2', RateLimit: { Rpm: 10, Tpm: 20 }, Tags: [{ Key: 'team', Value: 'b' }] });
+    await h.ok('UpdateEndpoint', { Id, DryRun: false, Description: 'v2', RateLimit: { Rpm: 10, Tpm: 20 }, Tags: [{ Key: 'team', Value: 'b' }] });
     expect(await h.ok('GetEndpoint', { Id })).toMatchObject({ Description: 'v2', RateLimit: { Rpm: 10, Tpm: 20 }, Tags: [{ Key: 'team', Value: 'b' }] });
 
     await h.ok('StopEndpoint', { Id });
@@ -128,7 +128,7 @@ describe('endpoint lifecycle (after-reads:2)', () => {
 
 describe('missing resources and invalid states', () => {
   it.each(['GetEndpoint', 'UpdateEndpoint', 'StartEndpoint', 'StopEndpoint', 'DeleteEndpoint'])('%s on an unknown id -> 404 NotFound.Endpoint', async (action) => {
-    const e = await h.fail(action, { Id: 'ep-20240101000000-abcde' });
+    const e = await h.fail(action, { Id: 'ep-20240101000000-abcde', ...(action === 'UpdateEndpoint' ? { DryRun: false } : {}) });
     expect(e).toMatchObject({ status: 404, code: 'NotFound.Endpoint' });
     expect(e.message).toContain('ep-20240101000000-abcde');
   });

@@ -125,9 +125,9 @@ describe('errors: {"error":{code,message,param?,type}} and X-Request-Id', () => 
     expect(rpm).toMatchObject({ status: 429, code: 'RateLimitExceeded.EndpointRPMExceeded' });
     expect(rpm.message).toContain(limited);
     // A raised limit applies at once; a tiny TPM refuses a request whose tokens do not fit.
-    await h.ok('UpdateEndpoint', { Id: limited, RateLimit: { Rpm: 10, Tpm: 1_000_000 } });
+    await h.ok('UpdateEndpoint', { Id: limited, DryRun: false, RateLimit: { Rpm: 10, Tpm: 1_000_000 } });
     await call();
-    await h.ok('UpdateEndpoint', { Id: limited, RateLimit: { Rpm: 10, Tpm: 5 } });
+    await h.ok('UpdateEndpoint', { Id: limited, DryRun: false, RateLimit: { Rpm: 10, Tpm: 5 } });
     expect(await chatError(openai, { model: limited })).toMatchObject({ status: 429, code: 'RateLimitExceeded.EndpointTPMExceeded' });
   });
 

@@ -188,7 +188,7 @@ test('refresh reports out-of-band changes as drift, and drops an endpoint delete
   const mu = await modelUnit();
   const news = inputs({ modelUnitId: mu, owner: 'proj/dev/drift', description: 'mine' });
   const { id, outs } = await controller.create(news, fx.ctx);
-  await fx.client.call('UpdateEndpoint', { Id: id, Description: 'changed by hand', Name: 'renamed' });
+  await fx.client.call('UpdateEndpoint', { Id: id, DryRun: false, Description: 'changed by hand', Name: 'renamed' });
   const read = await controller.read(id, outs, fx.ctx);
   expect(read.inputs).toMatchObject({ name: 'renamed', description: 'changed by hand', owner: 'proj/dev/drift' });
   expect(await controller.diff(id, read.props!, news, fx.ctx)).toMatchObject({ changes: true, replaces: [] });

@@ -1,4 +1,4 @@
-import { CUSTOM_MODEL_STATUSES, ENDPOINT_STATUSES, type CustomModel, type Endpoint } from '../../api/ark';
+import { CUSTOM_MODEL_STATUSES, ENDPOINT_STATUSES, type CustomModel, type EndpointListItem } from '../../api/ark';
 import { READ_NEEDS } from '../../api/read-needs';
 import { tosEndpointUrl } from '../../api/tos';
 import { ArkClient } from '../../clients/ark/client';
@@ -53,10 +53,12 @@ export async function runChecks(opts: CheckOptions): Promise<CheckResult[]> {
   const arkUsable = signed.status === 'pass';
   const needsArk = (id: string, title: string): CheckResult => ({ id, title, status: 'skip', detail: 'skipped: the signed call above failed' });
 
-  let endpoints: Endpoint[] = [];
+  let endpoints: EndpointListItem[] = [];
   if (arkUsable) {
-    const listed = listCheck(endpointListing, 'list-endpoints', 'ListEndpoints answers and parses', 'endpoint', ENDPOINT_STATUSES, READ_NEEDS.Endpoint);
-    endpoints = listed.items as Endpoint[];
+    const known = { ...READ_NEEDS.Endpoint, ...READ_NEEDS.EndpointListItem };
+    const listed = listCheck(endpointListing, 'list-endpoints', 'ListEndpoints answers and parses', 'endpoint', ENDPOINT_STATUSES, known);
+    endpoints = listed.items as EndpointListItem[];
+    if (endpoints.length) (listed.result.notes ??= []).push(paymentTypesNote(endpoints));
     results.push(listed.result);
   } else results.push(needsArk('list-endpoints', 'ListEndpoints answers and parses'));
 
@@ -80,12 +82,12 @@ export async function runChecks(opts: CheckOptions): Promise<CheckResult[]> {
 // ---------------------------------------------------------------------------------------------------- Ark
 
 /** A whole list action read once: its items, or the error and how many pages had answered before it. */
-type Listing = { items: (Endpoint | CustomModel)[]; pagesAnswered: number } | { error: unknown; pagesAnswered: number };
+type Listing = { items: (EndpointListItem | CustomModel)[]; pagesAnswered: number } | { error: unknown; pagesAnswered: number };
 
 async function listing(client: ArkClient, action: 'ListEndpoints' | 'ListCustomModels'): Promise<Listing> {
   let pagesAnswered = 0;
   try {
-    const items = (await client.listAll(action, {}, () => void pagesAnswered++)) as (Endpoint | CustomModel)[];
+    const items = (await client.listAll(action, {}, () => void pagesAnswered++)) as (EndpointListItem | CustomModel)[];
     return { items, pagesAnswered };
   } catch (error) {
     return { error, pagesAnswered };
@@ -131,7 +133,7 @@ function listCheck(
   noun: string,
   knownStatuses: readonly string[],
   knownFields: Readonly<Record<string, string>>,
-): { result: CheckResult; items: (Endpoint | CustomModel)[] } {
+): { result: CheckResult; items: (EndpointListItem | CustomModel)[] } {
   if ('error' in listed) return { result: { id, title, status: 'fail', detail: (listed.error as Error).message }, items: [] };
   const { items } = listed;
   const notes: string[] = [];
@@ -148,14 +150,26 @@ function listCheck(
 }
 
 /**
+ * How the listed endpoints are billed, as ListEndpoints items report it (`PaymentType`, F11). Its values are not
+ * documented, so the doctor only reports them: beside `ModelUnitId` they tell a unit-backed endpoint apart.
+ */
+export function paymentTypesNote(endpoints: readonly EndpointListItem[]): string {
+  const reported = endpoints.filter((e) => e.PaymentType !== undefined);
+  if (!reported.length) return 'PaymentType: not reported on any endpoint';
+  const byType = Object.entries(tally(reported.map((e) => `${e.PaymentType}${e.ModelUnitId ? ' (on a model unit)' : ''}`)));
+  const missing = endpoints.length - reported.length;
+  return `PaymentType: ${byType.map(([t, n]) => `${n} ${t}`).join(', ')}${missing ? `, ${missing} not reported` : ''}`;
+}
+
+/**
  * Whether an endpoint could be created on the unit, asked with CreateEndpoint DryRun (documented: a pre-check
  * only). The model is a Ready custom model when one exists, else the first catalogue base (an inference: Ark
  * may refuse that base on this account, and the doctor then says so).
  */
-async function modelUnitCheck(client: ArkClient, unit: string, endpoints: Endpoint[], models: CustomModel[]): Promise<CheckResult> {
+async function modelUnitCheck(client: ArkClient, unit: string, endpoints: EndpointListItem[], models: CustomModel[]): Promise<CheckResult> {
   const title = `model unit ${unit} usable (CreateEndpoint with DryRun; nothing is created)`;
   const onUnit = endpoints.filter((e) => e.ModelUnitId === unit);
-  const notes = onUnit.length ? [`endpoints already on it: ${onUnit.map((e) => `${e.Id} (${e.Status})`).join(', ')}`] : [];
+  const notes = onUnit.length ? [`endpoints already on it: ${onUnit.map((e) => `${e.Id} (${e.Status}, PaymentType ${e.PaymentType ?? 'not reported'})`).join(', ')}`] : [];
   const ready = models.find((m) => m.Status === 'Ready');
   const ModelReference = ready ? { CustomModelId: ready.Id } : { FoundationModel: BASE_MODELS[0]!.ark };
   const what = ready ? `custom model ${ready.Id}` : `foundation model ${BASE_MODELS[0]!.ark.Name}/${BASE_MODELS[0]!.ark.ModelVersion}`;

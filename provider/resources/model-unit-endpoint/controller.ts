@@ -238,7 +238,8 @@ async function converge(client: ArkClient, id: string, inputs: Inputs, ctx: Cont
   const patch = updatePatch(live, inputs);
   if (patch) {
     ctx.log.info(`endpoint ${id}: updating ${Object.keys(patch).join(', ')}`);
-    await client.call('UpdateEndpoint', { Id: id, ...patch });
+    // DryRun is required in the newer SDK's type (F10): sent, false, so a stricter Ark never refuses the update.
+    await client.call('UpdateEndpoint', { Id: id, DryRun: false, ...patch });
   }
   if (live.Status === 'Abnormal') {
     const unit = live.ModelUnitId ?? inputs.modelUnitId;
@@ -256,8 +257,8 @@ async function converge(client: ArkClient, id: string, inputs: Inputs, ctx: Cont
 }
 
 /** The fields UpdateEndpoint must change, or undefined when the endpoint already matches. */
-export function updatePatch(live: Endpoint, inputs: Inputs): Omit<UpdateEndpointRequest, 'Id'> | undefined {
-  const patch: Omit<UpdateEndpointRequest, 'Id'> = {};
+export function updatePatch(live: Endpoint, inputs: Inputs): Omit<UpdateEndpointRequest, 'Id' | 'DryRun'> | undefined {
+  const patch: Omit<UpdateEndpointRequest, 'Id' | 'DryRun'> = {};
   if (live.Name !== inputs.name) patch.Name = inputs.name;
   if ((live.Description ?? '') !== (inputs.description ?? '')) patch.Description = inputs.description ?? '';
   if (inputs.rateLimit && (live.RateLimit?.Rpm !== inputs.rateLimit.rpm || live.RateLimit?.Tpm !== inputs.rateLimit.tpm)) {

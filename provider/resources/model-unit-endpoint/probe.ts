@@ -29,7 +29,7 @@ export async function runReadinessProbe(
   const started = now();
   const time = new Date(started).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const url = `${settings.chatBaseUrl.replace(/\/+$/, '')}/chat/completions`;
-  const body = { model: endpointId, messages: [{ role: 'user', content: probe.prompt }], max_tokens: probe.maxTokens ?? DEFAULT_PROBE_MAX_TOKENS, stream: false };
+  const body = probeRequestBody(endpointId, probe);
   const timeoutSeconds = probe.timeoutSeconds ?? DEFAULT_PROBE_TIMEOUT_SECONDS;
   const what = `readiness probe of endpoint ${endpointId}`;
   let response: Response;
@@ -61,6 +61,15 @@ export async function runReadinessProbe(
     lastProbe: { time, latencyMs, passed: false, httpStatus: response.status, errorCode },
     failure: `${what} failed: HTTP ${response.status} ${errorCode}: ${detail}`,
   };
+}
+
+/**
+ * The probe's chat request: the plainest completion there is. Never `response_format` (nor tools): model-unit
+ * endpoints do not support structured output ("模型单元不支持与结构化输出功能一起使用", F2), so a probe asking
+ * for it would fail on an endpoint that serves chat perfectly well.
+ */
+export function probeRequestBody(endpointId: string, probe: ReadinessProbe) {
+  return { model: endpointId, messages: [{ role: 'user', content: probe.prompt }], max_tokens: probe.maxTokens ?? DEFAULT_PROBE_MAX_TOKENS, stream: false };
 }
 
 function parseJson(text: string): unknown {
