@@ -102,6 +102,12 @@ async function complete(opts: ChatServiceOptions, limiter: EndpointRateLimiter, 
     throw new ChatApiError('InvalidEndpoint.ClosedEndpoint', `The endpoint ${endpoint.Id} is ${endpoint.Status}; it serves requests only when Running.`, 'model');
   }
 
+  // "模型单元不支持与结构化输出功能一起使用" [C-mirror F2]; the error code is ours [I].
+  const format = request.response_format?.type;
+  if (endpoint.ModelUnitId && format !== undefined && format !== 'text') {
+    throw new ChatApiError('InvalidParameter', `The endpoint ${endpoint.Id} runs on a model unit, which does not support structured output (response_format ${format}).`, 'response_format');
+  }
+
   const served = opts.serve(endpoint);
   const reply = syntheticReply(endpoint.Id, served.description, request);
   const verdict = limiter.admit(endpoint.Id, endpoint.RateLimit, usage(reply).total_tokens);

@@ -34,6 +34,8 @@ export const ChatCompletionRequestSchema = z
     stream: z.boolean().nullable().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullable().optional(),
     user: z.string().optional(),
+    /** Structured output (`json_object`, `json_schema`); model-unit endpoints refuse it (ark-api-2026.md F2). */
+    response_format: z.object({ type: z.string() }).loose().nullable().optional(),
   })
   .loose();
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;

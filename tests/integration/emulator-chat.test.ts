@@ -138,6 +138,17 @@ describe('errors: {"error":{code,message,param?,type}} and X-Request-Id', () => 
     expect(await chatError(openai, { messages: [] })).toMatchObject({ status: 400, code: 'InvalidParameter', param: 'messages' });
   });
 
+  it('structured output on a model-unit endpoint -> 400 InvalidParameter response_format (units do not support it)', async () => {
+    const unit = await h.ark.admin.createModelUnit({});
+    const onUnit = (await h.ok('CreateEndpoint', { Name: 'on-unit', ModelReference: FM, ModelUnitId: unit.Id })).Id;
+    await h.ok('GetEndpoint', { Id: onUnit });
+    expect((await h.ok('GetEndpoint', { Id: onUnit })).Status).toBe('Running');
+    expect(await chatError(openai, { model: onUnit, response_format: { type: 'json_object' } })).toMatchObject({ status: 400, code: 'InvalidParameter', param: 'response_format' });
+    await expect(openai.chat.completions.create({ model: onUnit, messages: MESSAGES, response_format: { type: 'text' } })).resolves.toBeDefined();
+    // Pay-per-token endpoints are not model units: no such refusal.
+    await expect(openai.chat.completions.create({ model: endpointId, messages: MESSAGES, response_format: { type: 'json_object' } })).resolves.toBeDefined();
+  });
+
   it('malformed JSON -> 400 InvalidParameter', async () => {
     const response = await fetch(`${h.ark.chatBaseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.ark.apiKey}` }, body: '{"model":' });
     expect(response.status).toBe(400);
