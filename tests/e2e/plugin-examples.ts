@@ -58,7 +58,8 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     expect(state.endpoints).toEqual([expect.stringMatching(/^ep-\S+ Running$/)]);
     // Progress lines are attributed to the resource, not printed as stderr of the stack.
     expect(up.stdout).toMatch(/ark:index:TosModelDir\s+weights\s+creating \(\d+s\) upload tos:\/\/models\//);
-    expect(up.stdout).toMatch(/ark:index:ModelUnitEndpoint\s+chat\s+created \([\d.]+s\) endpoint "\S+": created ep-/);
+    expect(up.stdout).toMatch(/ark:index:ModelUnitEndpoint\s+chat\s+creating \(\d+s\) endpoint "\S+": created ep-\S+ on model unit /);
+    expect(up.stdout).toMatch(/ark:index:ModelUnitEndpoint\s+chat\s+created \([\d.]+s\) endpoint ep-\S+: Running on model unit \S+ at /);
     expect(output(up)).not.toMatch(/\[ark /);
 
     await f.pulumiOk(['preview', '--expect-no-changes']);
