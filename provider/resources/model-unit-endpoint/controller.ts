@@ -10,7 +10,7 @@ import { type ControllerContext, operationTimeoutMs, PartialFailureError, type T
 import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, isImportRead, pickInputs, sameValue } from '../properties';
 import { needsProbe, probeWhenAsked } from './probe';
-import { replacingInputs, rollToModel } from './rolling';
+import { replacingInputs, rollToModel, rollsNewModel } from './rolling';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
   DEFAULT_DELETE_TIMEOUT_SECONDS,
@@ -37,8 +37,10 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     return inputs ? { inputs } : { failures };
   },
 
-  async diff(_id, olds, news) {
-    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges: replacingInputs(replaceOnChanges, news), ignore: ignoreChanges });
+  async diff(id, olds, news, ctx) {
+    // A new model rolls only where the live endpoint supports it (one read-only GetEndpoint, rolling.ts).
+    const rolls = await rollsNewModel(id, olds, news, ctx);
+    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges: replacingInputs(replaceOnChanges, rolls), ignore: ignoreChanges });
     // Not Running (stopped out of band, Abnormal, or a wait that timed out), or a readiness probe that has not
     // passed: update starts it, resumes waiting or probes again.
     const unfinished = olds.status !== 'Running' || needsProbe(olds, news);
