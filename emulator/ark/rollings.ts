@@ -278,7 +278,7 @@ export class Rollings {
  * policy (`after-seconds:S` = S seconds a minute, `after-reads:N` = N reads a minute; `immediate` stays
  * immediate). So the server defaults (+2 points a minute) take 50 policy steps from 0 to 100%.
  */
-export function stepPolicy(policy: TransitionPolicy, minutes: number): TransitionPolicy {
+function stepPolicy(policy: TransitionPolicy, minutes: number): TransitionPolicy {
   switch (policy.mode) {
     case 'immediate':
       return policy;

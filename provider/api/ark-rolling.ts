@@ -55,7 +55,6 @@ export const RollingStrategySchema = z.object({
   Step: z.number().int().min(1),
   WaitDuration: z.number().int().min(0),
 });
-export type RollingStrategy = z.infer<typeof RollingStrategySchema>;
 
 /**
  * The target of a rollout as the request names it: recorded [3P] `{FoundationModel: {Name, ModelVersion}}`; for a
@@ -65,7 +64,6 @@ export const RollingModelReferenceSchema = z.union([
   z.strictObject({ CustomModelId: z.string().min(1) }),
   z.strictObject({ FoundationModel: z.object({ Name: z.string().min(1), ModelVersion: z.string().min(1) }) }),
 ]);
-export type RollingModelReference = z.infer<typeof RollingModelReferenceSchema>;
 
 export const CreateEndpointRollingRequestSchema = z.object({
   EndpointId: z.string().min(1),
