@@ -47,14 +47,14 @@ class ModelUnitEndpointArgs:
         :param pulumi.Input[_builtins.int] create_timeout_seconds: How long create (and a resumed or restarting update) waits for Running; default 1800.
         :param pulumi.Input[_builtins.int] delete_timeout_seconds: How long delete waits for the endpoint to stop and disappear; default 900.
         :param pulumi.Input[_builtins.str] description: Free text; updates in place.
-        :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+        :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
         :param pulumi.Input[_builtins.str] moderation: Content moderation strategy; documented: Default, Basic, Customized, Skip (others are passed on with a warning). Updates in place.
         :param pulumi.Input[_builtins.str] project_name: Ark project; the service default (`default`) when absent. Changing it replaces the endpoint.
         :param pulumi.Input['ModelUnitEndpointRateLimitArgs'] rate_limit: Request quota of the endpoint; updates in place. Removing it leaves the service's current limits.
         :param pulumi.Input['ModelUnitEndpointReadinessProbeArgs'] readiness_probe: A chat completion sent after the endpoint is Running (and after a rollout); create/update succeed only when it answers.
         :param pulumi.Input['ModelUnitEndpointReplacement'] replacement: Order of a replacement: `create-before-delete` (default, no downtime; the model unit needs room for two endpoints) or `delete-before-create` (when it has not).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Extra tags (the owner tag is added automatically); update in place. At most 49 (Volcengine allows 50 tags per resource, one is the owner tag); keys 1-128 characters, not starting with "volc:" or "sys:"; values up to 256 characters.
-        :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+        :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
         """
         pulumi.set(__self__, "custom_model_id", custom_model_id)
         pulumi.set(__self__, "model_unit_id", model_unit_id)
@@ -172,7 +172,7 @@ class ModelUnitEndpointArgs:
     @pulumi.getter(name="modelUpdate")
     def model_update(self) -> pulumi.Input[Optional['ModelUnitEndpointModelUpdate']]:
         """
-        How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+        How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
         """
         return pulumi.get(self, "model_update")
 
@@ -256,7 +256,7 @@ class ModelUnitEndpointArgs:
     @pulumi.getter(name="updateTimeoutSeconds")
     def update_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+        How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
         """
         return pulumi.get(self, "update_timeout_seconds")
 
@@ -300,7 +300,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] delete_timeout_seconds: How long delete waits for the endpoint to stop and disappear; default 900.
         :param pulumi.Input[_builtins.str] description: Free text; updates in place.
         :param pulumi.Input[_builtins.str] model_unit_id: The model unit that hosts the endpoint. Changing it replaces the endpoint.
-        :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+        :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
         :param pulumi.Input[_builtins.str] moderation: Content moderation strategy; documented: Default, Basic, Customized, Skip (others are passed on with a warning). Updates in place.
         :param pulumi.Input[_builtins.str] name: Endpoint name shown in the Ark console; updates in place.
         :param pulumi.Input[_builtins.str] project_name: Ark project; the service default (`default`) when absent. Changing it replaces the endpoint.
@@ -308,7 +308,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
         :param pulumi.Input[Union['ModelUnitEndpointReadinessProbeArgs', 'ModelUnitEndpointReadinessProbeArgsDict']] readiness_probe: A chat completion sent after the endpoint is Running (and after a rollout); create/update succeed only when it answers.
         :param pulumi.Input['ModelUnitEndpointReplacement'] replacement: Order of a replacement: `create-before-delete` (default, no downtime; the model unit needs room for two endpoints) or `delete-before-create` (when it has not).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Extra tags (the owner tag is added automatically); update in place. At most 49 (Volcengine allows 50 tags per resource, one is the owner tag); keys 1-128 characters, not starting with "volc:" or "sys:"; values up to 256 characters.
-        :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+        :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
         """
         ...
     @overload
@@ -508,7 +508,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="modelUpdate")
     def model_update(self) -> pulumi.Output[Optional['ModelUnitEndpointModelUpdate']]:
         """
-        How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+        How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
         """
         return pulumi.get(self, "model_update")
 
@@ -596,7 +596,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="updateTimeoutSeconds")
     def update_timeout_seconds(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+        How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
         """
         return pulumi.get(self, "update_timeout_seconds")
 
