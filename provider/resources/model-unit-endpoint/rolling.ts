@@ -95,7 +95,12 @@ export async function rollToModel(client: ArkClient, id: string, inputs: Inputs,
   if (live.RollingId) {
     const earlier = await getRolling(client, live.RollingId);
     const to = earlier.target ?? 'a model it does not name by custom model id';
-    if (earlier.status === 'Running' && earlier.target === target) {
+    // Done by the record's measure, whatever the status says and whether or not the service still names it on
+    // the endpoint (neither is recorded): carry on from the endpoint as it is.
+    const done = (earlier.gray ?? 0) >= FULL_GRAY && earlier.target !== undefined && earlier.target === live.ModelReference.CustomModelId;
+    if (done) {
+      ctx.log.info(`endpoint ${id}: rollout ${earlier.id} to ${to}, started by an earlier run, is done (${percent(earlier)} of traffic)`);
+    } else if (earlier.status === 'Running' && earlier.target === target) {
       ctx.log.info(`endpoint ${id}: resuming rollout ${earlier.id} to ${target} (${percent(earlier)} of traffic, started by an earlier run)`);
       rollingId = earlier.id;
     } else if (earlier.status === 'Running') {
