@@ -17,7 +17,7 @@ import { CreateModelUnitBodySchema, FailEndpointBodySchema, FailNextRollingBodyS
  */
 export const ADMIN_ROUTES: readonly { method: string; path: string; does: string }[] = [
   { method: 'GET', path: '', does: 'this list' },
-  { method: 'POST', path: 'model-units', does: 'create a model unit, body {Name?, Slots?, FailWith?}; answers with its Id (mu-...)' },
+  { method: 'POST', path: 'model-units', does: 'create a model unit, body {Name?, Slots?, FailWith?, SupportRolling?}; answers with its Id (mu-...)' },
   { method: 'GET', path: 'model-units', does: 'list the model units' },
   { method: 'GET', path: 'state', does: 'endpoints, custom models, model units, faults, transition policy, TOS summary' },
   { method: 'POST', path: 'reset', does: 'clear control-plane state, TOS objects and faults; restore the start policy' },
