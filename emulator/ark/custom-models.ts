@@ -1,10 +1,10 @@
-import { ACTIVE_ROLLING_STATUSES } from '../../provider/api/ark-rolling';
 import { DEFAULT_PROJECT_NAME, type ArkRequest, type ArkResult, type CustomModel, type CustomModelStatus } from '../../provider/api/ark';
 import type { CustomModelRecord } from '../state/control-plane';
 import { advanceOnRead, freshProgress, type Progress } from '../state/transitions';
 import { ArkApiError, dryRunPassed, notFound } from './errors';
 import { assertUniqueTagKeys, inSet, listPage, nameMatches } from './listing';
 import type { ImportVerdict, ModelImporter } from './model-import';
+import { customModelOf, holdsEndpoint } from './rollings';
 import { advanceEvery, advanceFound, copy, rfc3339, type ControlPlaneStore } from './store';
 import { stampStatus } from './status';
 
@@ -105,12 +105,11 @@ export class CustomModels {
       throw new ArkApiError('OperationDenied.InvalidState', `The CustomModel "${req.Id}" is already Deleting.`);
     }
     const serving = this.store.state.endpoints.filter((e) => e.endpoint.ModelReference.CustomModelId === req.Id).map((e) => e.endpoint.Id);
-    // An active rollout still needs both its models: the one it leaves (a rollback returns to it) and the target.
-    // One whose endpoint is gone (deleted mid-rollout) needs nothing any more.
-    const endpointExists = (id: string) => this.store.state.endpoints.some((e) => e.endpoint.Id === id);
+    // A rollout holding its endpoint still needs both its models: the one it leaves (a cancel returns to it) and
+    // the target. One that finished, or whose endpoint is gone (deleted mid-rollout), needs nothing any more.
     const rolling = this.store.state.rollings
-      .filter(({ rolling: r }) => ACTIVE_ROLLING_STATUSES.includes(r.Status) && endpointExists(r.EndpointId))
-      .filter(({ rolling: r }) => [r.FromModelReference.CustomModelId, r.ToModelReference.CustomModelId].includes(req.Id))
+      .filter(({ rolling: r }) => holdsEndpoint(this.store.state, r))
+      .filter(({ rolling: r }) => [customModelOf(r.RollingOut), customModelOf(r.RollingIn)].includes(req.Id))
       .map(({ rolling: r }) => `${r.EndpointId} (rollout ${r.Id}, ${r.Status})`);
     const users = [...new Set([...serving, ...rolling])];
     if (users.length > 0) {

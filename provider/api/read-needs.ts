@@ -94,26 +94,39 @@ export const READ_NEEDS = {
     CreateTime: 'required', // output createTime
     UpdateTime: 'required', // output updateTime
   },
-  RollingModelReference: {
-    CustomModelId: 'required', // a rollout switches between custom models: the target decides resume or refuse
+  RollingModel: {
+    Name: 'optional', // foundation models are named {Name, ModelVersion} [3P]; nothing here rolls them
+    ModelVersion: 'optional',
+    CustomModelId: 'optional', // a custom model [I]; absent = the rollout's model is not one the client can name
+  },
+  RollingStrategy: {
+    Step: 'optional', // progress lines only (points per step)
+    WaitDuration: 'optional', // progress lines only (minutes per step)
   },
   GetRollingResult: {
     RollingInfo: 'required', // the rollout asked for
   },
+  RollingEchoResult: {
+    Id: 'optional', // Rollback/Cancel echo the rollout's id [3P]; the client knows it already
+  },
+  // The 2026 names first, then the older ones the reader still understands (ark-rolling.ts `rollingView`).
+  // Only Id and Status are required: every other field has a fallback, so no one name decides whether an answer
+  // parses (a rollout whose target cannot be read is never resumed, only reported).
   RollingInfo: {
-    Id: 'required', // the rollout resumed, waited on, rolled back
+    Id: 'required', // the rollout resumed, waited on, cancelled
     EndpointId: 'optional', // the controller asks by rollout id and knows its endpoint
     Status: 'required', // every wait and decision; unknown values are kept and waited through
-    Progress: 'optional', // progress lines only (absent = '?')
-    CurrentStep: 'optional',
-    Step: 'optional',
-    WaitDuration: 'optional',
-    FromModelReference: 'optional', // the failure message falls back to the endpoint's model
-    ToModelReference: 'required', // resume a rollout to the same target, refuse one to another
+    RollingIn: 'optional', // the target: resume a rollout to the same model, refuse one to another
+    RollingOut: 'optional', // the failure message falls back to the endpoint's model
+    RollingGray: 'optional', // completion (100 + the endpoint serving the target) and progress lines
+    RollingStrategy: 'optional',
     Description: 'optional',
     StatusReason: 'optional', // the failure message falls back to the wait's own error
     CreateTime: 'optional',
     UpdateTime: 'optional',
+    Progress: 'optional', // older name of RollingGray
+    FromModelReference: 'optional', // older name of RollingOut
+    ToModelReference: 'optional', // older name of RollingIn
   },
 } as const satisfies Record<string, Record<string, Need>>;
 

@@ -195,7 +195,8 @@ test('reads the stack config with the pulumi CLI in a stack directory', async ()
 test('prints the CreateEndpointRolling body a rolling model update would send, without calling Ark', async () => {
   const r = await doctor({ PATH: process.env.PATH }, '--rolling-request', 'ep-20250101000000-abcde', '--custom-model', 'cm-20250102000000-fghij');
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.stdout)).toEqual({ EndpointId: 'ep-20250101000000-abcde', ModelReference: { CustomModelId: 'cm-20250102000000-fghij' }, Step: 2, WaitDuration: 1 });
+  // No RollingStrategy: the server's defaults (+2% of traffic a minute) apply, as in the live record.
+  expect(JSON.parse(r.stdout)).toEqual({ EndpointId: 'ep-20250101000000-abcde', ModelReference: { CustomModelId: 'cm-20250102000000-fghij' } });
 });
 
 test.each([

@@ -10,7 +10,7 @@ import { type ControllerContext, isUnknown, operationTimeoutMs, PartialFailureEr
 import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, isImportRead, pickInputs, sameValue } from '../properties';
 import { needsProbe, probeWhenAsked } from './probe';
-import { replacingInputs, rollToModel } from './rolling';
+import { replacingInputs, rollToModel, rollsNewModel } from './rolling';
 import { createOnFreeUnit, leftItsUnits, ModelUnitGoneError, placementOrder, replacementOrder, replacementWarning, unitIsGone, unitsOf } from './units';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
@@ -45,7 +45,9 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
   },
 
   async diff(id, olds, news, ctx) {
-    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges: replacingInputs(replaceOnChanges, news), ignore: ignoreChanges });
+    // A new model rolls only where the live endpoint supports it (one read-only GetEndpoint, rolling.ts).
+    const rolls = await rollsNewModel(id, olds, news, ctx);
+    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges: replacingInputs(replaceOnChanges, rolls), ignore: ignoreChanges });
     if (!isUnknown(news.modelUnitId) && !isUnknown(news.standbyModelUnitId) && leftItsUnits(olds, news)) {
       // The unit it runs on was modelUnitId or standbyModelUnitId: name the input whose change moved it.
       replaces.push(changed.includes('modelUnitId') ? 'modelUnitId' : 'standbyModelUnitId');
