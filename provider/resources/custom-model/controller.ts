@@ -86,8 +86,17 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
     // Refresh needs only to know the model exists: what it cannot read of the answer keeps the state's value.
     // An import has no state to fall back on.
     if (read.unreadable.length && isImportRead(props, 'status')) throw read.unreadable[0]!.error;
-    if (read.unreadable.length) ctx.log.warn(unreadableWarning(`custom model ${id}`, read.unreadable, 'refresh keeps the state\'s values for those and goes on'));
-    const live: CustomModel = { Name: props.modelName, CreateTime: props.createTime, UpdateTime: props.updateTime, ...read.value };
+    if (read.unreadable.length) {
+      ctx.log.warn(unreadableWarning(`custom model ${id}`, read.unreadable, "refresh keeps the state's values for those and goes on"));
+    }
+    // No status from Get or the List (a model the List does not show): the state's, or for an import, none.
+    const live: CustomModel = {
+      Name: props.modelName,
+      Status: props.status ?? STATUS_NOT_REPORTED,
+      CreateTime: props.createTime,
+      UpdateTime: props.updateTime,
+      ...read.value,
+    };
     const outs = outputsFromLive(props, live);
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
