@@ -71,17 +71,23 @@ describe('readCustomModel', () => {
     await expect(findCustomModel(scripted(answers()).client, 'cm-1')).rejects.toBeInstanceOf(ArkProtocolError);
   });
 
-  it('takes Status from a List item it can read in part, and names what it could not read of either answer', async () => {
+  it('takes Status from a List item it can read in part; only Get\'s fields and a List Status count as unread', async () => {
     const { CreateTime: _created, ...undated } = got;
-    const { client } = scripted([ok(undated), ok(page({ ...undated, Status: 'Ready' }))]);
-    const read = await readCustomModel(client, 'cm-1');
-    expect(read?.value.Status).toBe('Ready');
-    expect(read?.unreadable.map((u) => [u.action, u.fields])).toEqual([
+    const both = await readCustomModel(scripted([ok(undated), ok(page({ ...undated, Status: 'Ready' }))]).client, 'cm-1');
+    expect(both?.value.Status).toBe('Ready');
+    expect(both?.unreadable.map((u) => [u.action, u.fields])).toEqual([['GetCustomModel', ['CreateTime']]]);
+    // A complete Get and a List item that lacks only what Get gave: a strict find has all it needs.
+    expect(await findCustomModel(scripted([ok(got), ok(page({ ...undated, Status: 'Ready' }))]).client, 'cm-1')).toMatchObject({ Status: 'Ready' });
+
+    const { client } = scripted([ok(undated), ok(page({ ...undated, Status: 7 }))]);
+    const neither = await readCustomModel(client, 'cm-1');
+    expect(neither?.value.Status).toBeUndefined();
+    expect(neither?.unreadable.map((u) => [u.action, u.fields])).toEqual([
       ['GetCustomModel', ['CreateTime']],
-      ['ListCustomModels', ['CreateTime']],
+      ['ListCustomModels', ['Status']],
     ]);
-    expect(unreadableWarning('custom model cm-1', read!.unreadable, 'delete goes on')).toMatch(
-      /^custom model cm-1: could not read CreateTime of Ark's GetCustomModel answer \(.*\); CreateTime of Ark's ListCustomModels answer \(.*\); delete goes on with what it could read$/,
+    expect(unreadableWarning('custom model cm-1', neither!.unreadable, 'delete goes on')).toMatch(
+      /^custom model cm-1: could not read CreateTime of Ark's GetCustomModel answer \(.*\); Status of Ark's ListCustomModels answer \(.*\); delete goes on with what it could read$/,
     );
   });
 

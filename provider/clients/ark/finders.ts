@@ -99,14 +99,14 @@ export async function readCustomModel(client: ArkClient, id: string): Promise<To
     CustomModelItemReadSchema,
   );
   const item = listed.items.find((m) => m.Id === id);
-  if (item?.Status === undefined) return { ...read, unreadable: [...read.unreadable, ...listed.unreadable] };
+  // Only Status is taken from the List: the rest of its items does not matter here.
+  const only = (unreadable: Unreadable[], keep: (field: string) => boolean) =>
+    unreadable.map((u) => ({ ...u, fields: u.fields.filter(keep) })).filter((u) => u.fields.length > 0);
+  if (item?.Status === undefined) return { ...read, unreadable: [...read.unreadable, ...only(listed.unreadable, (f) => f === 'Status')] };
   return {
     value: { ...read.value, Status: item.Status, StatusReason: read.value.StatusReason ?? item.StatusReason },
-    // Status was read after all: only the other fields stay unread.
-    unreadable: read.unreadable
-      .map((u) => ({ ...u, fields: u.fields.filter((field) => field !== 'Status') }))
-      .filter((u) => u.fields.length > 0)
-      .concat(listed.unreadable),
+    // Status was read after all: only Get's other fields stay unread.
+    unreadable: only(read.unreadable, (f) => f !== 'Status'),
   };
 }
 
