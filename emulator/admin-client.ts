@@ -1,4 +1,4 @@
-import type { CustomModel, Endpoint } from '../provider/api/ark';
+import type { CustomModelWire as CustomModel, Endpoint } from '../provider/api/ark';
 import type { RollingInfo } from '../provider/api/ark-rolling';
 import type { TosSummary } from './admin/schemas';
 import type { FaultRule, FaultRuleInput } from './faults';

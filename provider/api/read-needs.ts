@@ -33,6 +33,7 @@ export const READ_NEEDS = {
   FoundationModelRef: {
     Name: 'required', // identifies the base model (catalogue lookup)
     ModelVersion: 'required',
+    ConfigurationId: 'optional', // [C] 2026 Node SDK (F7); informational
   },
   ModelReference: {
     CustomModelId: 'optional', // absent for foundation-model endpoints
@@ -78,6 +79,7 @@ export const READ_NEEDS = {
     ConcurrentRequests: 'optional',
     CreateTaskRpm: 'optional',
   },
+  /** GetCustomModel's Result. */
   CustomModel: {
     Id: 'required',
     Name: 'required', // owner lookup compares exact names
@@ -86,13 +88,31 @@ export const READ_NEEDS = {
     SourceType: 'optional',
     FoundationModel: 'optional', // falls back to the declared base
     CustomizationType: 'optional',
-    Status: 'required', // every wait and decision; unknown values are kept and waited through
+    // Not in the 2026 Node SDK's Get shape (F7): when absent, the finder reads it from ListCustomModels.
+    Status: 'optional',
     StatusReason: 'optional',
     Quantization: 'optional',
     TosLocation: 'optional', // falls back to the declared location
     Tags: 'optional', // absent = not reported: refresh keeps the state's value (a change would replace)
     CreateTime: 'required', // output createTime
     UpdateTime: 'required', // output updateTime
+  },
+  /** A ListCustomModels item: as Get, but `Status` is where every SDK puts it. */
+  CustomModelItem: {
+    Id: 'required',
+    Name: 'required', // owner lookup compares exact names
+    Description: 'optional',
+    ProjectName: 'optional',
+    SourceType: 'optional',
+    FoundationModel: 'optional',
+    CustomizationType: 'optional',
+    Status: 'required', // every wait and decision (the Get fallback reads it here); unknown values are waited through
+    StatusReason: 'optional',
+    Quantization: 'optional',
+    TosLocation: 'optional',
+    Tags: 'optional',
+    CreateTime: 'required',
+    UpdateTime: 'required',
   },
   RollingModel: {
     Name: 'optional', // foundation models are named {Name, ModelVersion} [3P]; nothing here rolls them

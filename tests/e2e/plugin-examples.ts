@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ArkClient } from '../../provider/clients/ark/client';
+import { findCustomModel } from '../../provider/clients/ark/finders';
 import { resolveBaseModel } from '../../provider/model/catalogue';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
@@ -126,7 +127,8 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     });
     // ark-local's immediate transitions advance on a read: a few reads see it Ready.
     let status = '';
-    for (let reads = 0; reads < 10 && status !== 'Ready'; reads++) status = (await client.call('GetCustomModel', { Id: modelId })).Status;
+    // findCustomModel: GetCustomModel has no Status by default (F7); the finder reads it from ListCustomModels.
+    for (let reads = 0; reads < 10 && status !== 'Ready'; reads++) status = (await findCustomModel(client, modelId))?.Status ?? '';
     expect(status).toBe('Ready');
     // A unit of its own, as the console makes one together with its endpoint (a unit hosts one endpoint).
     const unit = await f.ark.admin.createModelUnit({ name: 'by-hand' });

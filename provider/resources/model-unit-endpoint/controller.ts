@@ -2,9 +2,9 @@ import { type CreateEndpointRequest, DEFAULT_PROJECT_NAME, type Endpoint, type U
 import { type ArkClient, arkClientFor } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
-import { findEndpoint, findOwnedEndpoints, fromApiTags, plainTags, toApiTags } from '../../clients/ark/finders';
+import { findEndpoint, findOwnedEndpoints, fromApiTags, plainTags, readEndpoint, toApiTags, type Unreadable, unreadableWarning } from '../../clients/ark/finders';
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
-import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
+import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, STATUS_NOT_REPORTED, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { sleepUnlessAborted, systemClock } from '../../clients/retry';
 import { type ControllerContext, isUnknown, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
 import { keepCreatedOnFailure } from '../partial-create';
@@ -85,8 +85,20 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 
   async read(id, props, ctx) {
     const settings = ctx.settings();
-    const live = await findEndpoint(arkClientFor(ctx), id);
-    if (!live || live.Status === 'Deleting') return {};
+    const read = await readEndpoint(arkClientFor(ctx), id);
+    if (!read || read.value.Status === 'Deleting') return {};
+    // Refresh needs only to know the endpoint exists: what it cannot read of the answer keeps the state's value.
+    // An import has no state to fall back on.
+    if (read.unreadable.length && isImportRead(props, 'status')) throw read.unreadable[0]!.error;
+    if (read.unreadable.length) ctx.log.warn(unreadableWarning(`endpoint ${id}`, read.unreadable, "refresh keeps the state's values for those and goes on"));
+    const live: Endpoint = {
+      Name: props.name,
+      ModelReference: { CustomModelId: props.customModelId },
+      Status: props.status,
+      CreateTime: props.createTime,
+      UpdateTime: props.updateTime,
+      ...read.value,
+    };
     const outs = outputsFromLive(props, live, settings);
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
@@ -104,6 +116,11 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     return { outs: await probeWhenAsked(client, id, await converge(client, id, news, ctx, 'update'), news, ctx) };
   },
 
+  /**
+   * Needs only the id, whether the endpoint still exists and its status (stop first?): every read here is
+   * tolerant, and each answer it could not fully read is named once in a warning. Without a readable status it
+   * tries DeleteEndpoint, and stops the endpoint first when that is refused for its status.
+   */
   async delete(id, props, ctx) {
     const settings = ctx.settings();
     const client = arkClientFor(ctx);
@@ -111,29 +128,46 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     const interval = pollIntervalFrom(settings.pollIntervalMs);
     const started = systemClock.now();
     const remaining = () => Math.max(1, timeoutMs - (systemClock.now() - started));
+    const warned = new Set<string>();
+    const onUnreadable = (unreadable: readonly Unreadable[]) => {
+      const message = unreadableWarning(`endpoint ${id}`, unreadable, 'delete goes on');
+      if (!warned.has(message)) ctx.log.warn(message);
+      warned.add(message);
+    };
     const wait = (goal: string, acceptors: typeof ENDPOINT_GONE) =>
       waitEndpoint(client, id, goal, acceptors, {
         timeoutMs: remaining(),
         interval,
         onProgress: logProgress(ctx.log, `endpoint ${id}`, goal, timeoutMs),
         signal: ctx.signal,
+        onUnreadable,
       });
+    let refusedWithoutStatus = false;
     for (;;) {
-      const live = await findEndpoint(client, id);
-      if (!live) return;
+      const read = await readEndpoint(client, id);
+      if (!read) return;
+      if (read.unreadable.length) onUnreadable(read.unreadable);
+      const status = read.value.Status;
       const elapsedMs = systemClock.now() - started;
       if (elapsedMs >= timeoutMs) {
         throw new Error(
-          `endpoint ${id} was still ${live.Status} after ${formatSeconds(elapsedMs)} of deleting (delete timeout ` +
+          `endpoint ${id} was still ${status ?? STATUS_NOT_REPORTED} after ${formatSeconds(elapsedMs)} of deleting (delete timeout ` +
             `${timeoutMs / 1000} s); run \`pulumi destroy\` again to keep waiting`,
         );
       }
-      switch (live.Status) {
+      // No readable status, and DeleteEndpoint refused the one it has: stop first, as for Running.
+      switch (status === undefined && refusedWithoutStatus ? 'Running' : status) {
         case 'Running':
         case 'Scheduling':
           // The API deletes only Stopped or Abnormal endpoints.
-          ctx.log.info(`endpoint ${id}: stopping before delete: down from ${clockTime()} (model unit ${live.ModelUnitId ?? props.modelUnitId})`);
+          ctx.log.info(`endpoint ${id}: stopping before delete: down from ${clockTime()} (model unit ${read.value.ModelUnitId ?? props.servingModelUnitId ?? props.modelUnitId})`);
           await tolerateStateRace(() => client.call('StopEndpoint', { Id: id }));
+          if (status === undefined) {
+            // Stopped cannot be seen without a status: try the delete again after a poll interval.
+            refusedWithoutStatus = false;
+            await sleepUnlessAborted(systemClock, interval.initialMs, ctx.signal);
+            continue;
+          }
           await wait('stopped', ENDPOINT_DELETABLE);
           continue;
         case 'Deleting':
@@ -145,7 +179,8 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
           } catch (error) {
             if (isNotFound(error)) return;
             if (!hasCode(error, 'OperationDenied.EndpointStatus')) throw error;
-            // Someone started it again meanwhile: go round and stop it.
+            // Someone started it again meanwhile (or its status could not be read): go round and stop it.
+            refusedWithoutStatus = status === undefined;
             await sleepUnlessAborted(systemClock, interval.initialMs, ctx.signal);
             continue;
           }
