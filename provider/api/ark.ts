@@ -70,13 +70,10 @@ const EmptyReadSchema = z.looseObject({});
 export const FoundationModelRefSchema = z.object({ Name: z.string().min(1), ModelVersion: z.string().min(1) });
 export type FoundationModelRef = z.infer<typeof FoundationModelRefSchema>;
 /**
- * Reader of a FoundationModel reference. `ConfigurationId` [C] appears on custom models in the 2026 Node SDK
- * (reference ark-api-2026.md F7); nothing reads it.
+ * Reader of a FoundationModel reference. The 2026 Node SDK adds `ConfigurationId` on custom models (reference
+ * ark-api-2026.md F7): nothing needs it, so it is kept as an unknown field, not read.
  */
-const FoundationModelReadSchema = readObject(
-  { Name: z.string(), ModelVersion: z.string(), ConfigurationId: z.string() },
-  READ_NEEDS.FoundationModelRef,
-);
+const FoundationModelReadSchema = readObject({ Name: z.string(), ModelVersion: z.string() }, READ_NEEDS.FoundationModelRef);
 
 // -------------------------------------------------------------------------------------------------- endpoints
 

@@ -33,7 +33,6 @@ export const READ_NEEDS = {
   FoundationModelRef: {
     Name: 'required', // identifies the base model (catalogue lookup)
     ModelVersion: 'required',
-    ConfigurationId: 'optional', // [C] 2026 Node SDK (F7); informational
   },
   ModelReference: {
     CustomModelId: 'optional', // absent for foundation-model endpoints
