@@ -15,7 +15,7 @@ import { ArkClient } from '../../provider/clients/ark/client';
 import { inventory } from './ark-inventory';
 import type { CliResult } from './cli-harness';
 import { startExampleStack, type ExampleStack } from './example-stack';
-import { sleep, until } from './poll';
+import { repeatWhile, until } from './poll';
 import { descendants, killQuietly } from './processes';
 
 jest.setTimeout(900_000);
@@ -74,21 +74,16 @@ async function chat(endpointId: string): Promise<string> {
 
 /** `pulumi up` while a client sends chat requests back to back (bounded), as production traffic would. */
 async function upUnderTraffic(endpointId: string): Promise<{ up: CliResult; served: string[]; failures: string[] }> {
-  let done = false;
   const served: string[] = [];
   const failures: string[] = [];
-  const traffic = (async () => {
-    for (let i = 0; i < MAX_CHAT_REQUESTS && !done; i++) {
-      try {
-        served.push(await chat(endpointId));
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-      await sleep(CHAT_PAUSE_MS);
+  const request = async () => {
+    try {
+      served.push(await chat(endpointId));
+    } catch (error) {
+      failures.push((error as Error).message);
     }
-  })();
-  const up = await f.pulumi(['up', '--yes', '--skip-preview']).finally(() => (done = true));
-  await traffic;
+  };
+  const up = await repeatWhile(f.pulumi(['up', '--yes', '--skip-preview']), request, { maxTicks: MAX_CHAT_REQUESTS, pauseMs: CHAT_PAUSE_MS });
   return { up, served, failures };
 }
 
