@@ -242,7 +242,7 @@ test('delete and refresh need only what they need: against answers the reader ca
 
   await modelUnitEndpointController.delete(endpoint.id, endpoint.outs, fx.ctx);
   await controller.delete(id, outs, fx.ctx);
-  expect(fx.log.lines).toContain(`endpoint ${endpoint.id}: stopping before delete`);
+  expect(fx.log.lines).toContainEqual(expect.stringMatching(new RegExp(`^endpoint ${endpoint.id}: stopping before delete: down from `)));
 
   // The issue's `up`: an import whose answers do not parse keeps its id, and destroy deletes it.
   const failed = await rejection(controller.create(inputs('proj/dev/garbled-2'), fx.ctx));
