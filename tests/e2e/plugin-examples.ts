@@ -85,8 +85,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
   it('takes new weights on its one-endpoint model unit: the replace chain, the endpoint deleted first with the downtime warned of', async () => {
     const [before] = (await inventory(f.ark)).endpoints;
     const oldId = before!.split(' ')[0]!;
-    const file = path.join(f.modelDir, 'generation_config.json');
-    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature: 0.3 }, null, 2));
+    f.newWeights(0.3);
     const preview = await f.pulumiOk(['preview']);
     expect(preview.stdout).toMatch(/~\s+ark:index:TosModelDir\s+weights\s+update\s+\[diff: ~source\]/);
     expect(preview.stdout).toMatch(/\+-\s+ark:index:CustomModel\s+model\s+replace\s+\[diff: ~contentDigest/);

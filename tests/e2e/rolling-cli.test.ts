@@ -8,8 +8,6 @@
  * endpoint, and the owner tag lets the next up take it over again.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import OpenAI from 'openai';
 import { ArkClient } from '../../provider/clients/ark/client';
 import { inventory } from './ark-inventory';
@@ -56,12 +54,6 @@ afterAll(async () => {
   await f?.close();
 });
 
-/** New weights: a changed generation_config.json (a new contentDigest, so a new CustomModel). */
-function newWeights(temperature: number): void {
-  const file = path.join(f.modelDir, 'generation_config.json');
-  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature }, null, 2));
-}
-
 /** Custom model id by Ark name: a chat answer's `model` is the name of the model that served it. */
 const modelIdByName = new Map<string, string>();
 
@@ -101,7 +93,7 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     expect((await f.pulumiOk(['up', '--yes'])).stdout).toMatch(/\+ 4 created/);
     const { endpointId: onDefault } = await f.outputs();
     expect((await client.call('GetEndpoint', { Id: onDefault })).SupportRolling).toBe(false);
-    newWeights(0.2);
+    f.newWeights(0.2);
     const { stdout, stderr } = await f.pulumiOk(['preview', '--diff']);
     expect(stdout).toMatch(/\+-pulumi-nodejs:dynamic\/ark:ModelUnitEndpoint: \(replace\)/);
     // The provider's warning is a diagnostic of the preview (the --diff display prints those to stderr).
@@ -118,7 +110,7 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
   });
 
   it('previews new weights as an in-place update of the endpoint', async () => {
-    newWeights(0.3);
+    f.newWeights(0.3);
     const { stdout } = await f.pulumiOk(['preview', '--diff']);
     expect(stdout).toMatch(/~ pulumi-nodejs:dynamic\/ark:TosModelDir: \(update\)/);
     expect(stdout).toMatch(/\+-pulumi-nodejs:dynamic\/ark:CustomModel: \(replace\)/);
@@ -148,7 +140,7 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
 
   it('a rollout failing at 50% is cancelled: the up fails with the reason, the endpoint serves the old model', async () => {
     await f.ark.admin.failNextRollout({ atPercent: 50, reason: 'new replicas failed their health check', endpointId });
-    newWeights(0.5);
+    f.newWeights(0.5);
     const { up, failures } = await upUnderTraffic(endpointId);
     expect(up.code).not.toBe(0);
     expect({ failed: failures.length, first: failures.slice(0, 3) }).toEqual({ failed: 0, first: [] });
@@ -180,7 +172,7 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     // after-reads:1 until the freeze below: a state moves only when the provider polls (seconds apart), so the
     // rollout cannot slip past 0% between the model turning Ready and the freeze.
     await f.ark.admin.setTransitions({ mode: 'after-reads', reads: 1 });
-    newWeights(0.7);
+    f.newWeights(0.7);
     const crashed = f.run.spawnPulumi(['up', '--yes', '--skip-preview']);
     // Once the new model is Ready nothing else waits on a transition: freeze them, so the rollout the up starts
     // next stays at 0% (a real one moves 2% a minute), then crash the CLI and its provider.

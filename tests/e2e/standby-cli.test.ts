@@ -6,8 +6,6 @@
  * unanswered. A second change alternates back to the first unit.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import OpenAI from 'openai';
 import { inventory } from './ark-inventory';
 import { startExampleStack, type ExampleStack } from './example-stack';
@@ -40,11 +38,6 @@ afterAll(async () => {
   await f?.close();
 });
 
-function newWeights(temperature: number): void {
-  const file = path.join(f.modelDir, 'generation_config.json');
-  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature }, null, 2));
-}
-
 async function answers(endpointId: string): Promise<boolean> {
   try {
     await openai.chat.completions.create({ model: endpointId, messages: [{ role: 'user', content: 'ping' }], max_tokens: 4 });
@@ -72,7 +65,7 @@ async function upWhileChatting(oldId: string): Promise<{ rounds: Round[]; log: s
 
 async function replaceWithoutDowntime(temperature: number, from: string, to: string): Promise<void> {
   const { endpointId: oldId } = await f.outputs();
-  newWeights(temperature);
+  f.newWeights(temperature);
   const preview = await f.pulumiOk(['preview']);
   expect(preview.stdout + preview.stderr).not.toMatch(/will be replaced by deleting it first/);
 
