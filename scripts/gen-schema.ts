@@ -19,6 +19,15 @@ import type { ResourceKind } from '../provider/resources/dynamic-shim';
 
 const PACKAGE = 'ark';
 
+/**
+ * Where the engine downloads the plugin archives (scripts/plugin-pack.sh) when a program needs a version it does
+ * not have: the assets of the project's GitHub release `v<version>`, named as the engine asks for them
+ * (`pulumi-resource-ark-v<version>-<os>-<arch>.tar.gz`), which .github/workflows/release.yml uploads. SDKs
+ * generated from the schema carry it (pulumi-plugin.json `server`). Networks that cannot reach GitHub mirror
+ * the archives and redirect with PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES (docs/plugin.md).
+ */
+export const PLUGIN_DOWNLOAD_URL = 'github://api.github.com/pulumi-ark/pulumi-ark';
+
 /** Inputs the resource classes set themselves (never the user); a native provider derives them from the URN. */
 const CLASS_SET_INPUTS = new Set(['owner']);
 
@@ -167,6 +176,7 @@ export function buildSchema(): Record<string, unknown> {
     description: 'Serve fine-tuned open-source LLMs on Volcengine Ark model units: TOS upload, custom model import, endpoint.',
     keywords: ['pulumi', 'volcengine', 'ark', 'llm', 'category/cloud'],
     license: 'Apache-2.0',
+    pluginDownloadURL: PLUGIN_DOWNLOAD_URL,
     config: { variables: CONFIG_VARIABLES },
     types: Object.fromEntries(Object.entries(builder.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,

@@ -151,7 +151,7 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
     ...stringEnv(process.env),
     ...Object.fromEntries(CREDENTIAL_ENV.map((name) => [name, ''])),
     ...offlineEnv(stateDir, `e2e-${randomBytes(8).toString('hex')}`),
-    PATH: [...tools.path, process.env.PATH ?? ''].join(path.delimiter),
+    PATH: [...tools.path, ...inheritedPath(opts.outside ?? false)].join(path.delimiter),
     // Plain text output: no colour codes and no progress animation in what the tests match.
     NO_COLOR: '1',
     PULUMI_ARK_CLI_ROOT: tools.root,
@@ -223,6 +223,16 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
     },
   };
   return run;
+}
+
+/**
+ * The PATH entries the CLI inherits. For `outside` runs, without those inside the repository: jest's PATH has
+ * node_modules/.bin, where the package's link to itself puts `pulumi-resource-ark`, which the engine would take
+ * as an ambient plugin instead of the installed one.
+ */
+function inheritedPath(outside: boolean): string[] {
+  const entries = (process.env.PATH ?? '').split(path.delimiter);
+  return outside ? entries.filter((dir) => !path.resolve(dir).startsWith(REPO_ROOT + path.sep)) : entries;
 }
 
 /** The provider settings as environment variables (provider/settings.ts reads these after stack config). */

@@ -95,3 +95,19 @@ export async function serveFiles(dir: string): Promise<FileServer> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * Adds `options: { version, pluginDownloadURL }` to every `ark:index:*` resource of a Pulumi YAML program: how a
+ * YAML program names a provider that is not Pulumi's own (YAML has no SDK carrying the schema's
+ * pluginDownloadURL, and an http download location cannot answer "latest").
+ */
+export function withPluginOptions(pulumiYaml: string, version: string, pluginDownloadURL: string): string {
+  if (/^\s+options:/m.test(pulumiYaml)) throw new Error('the program already has resource options: merge them by hand');
+  let count = 0;
+  const out = pulumiYaml.replace(/^( +)type: ark:index:\w+\n/gm, (line, indent: string) => {
+    count++;
+    return `${line}${indent}options: { version: ${version}, pluginDownloadURL: "${pluginDownloadURL}" }\n`;
+  });
+  if (count === 0) throw new Error('no ark:index:* resource in the program');
+  return out;
+}
