@@ -28,6 +28,9 @@ const PACKAGE = 'ark';
  */
 export const PLUGIN_DOWNLOAD_URL = 'github://api.github.com/pulumi-ark/pulumi-ark';
 
+/** The Go SDK's module: sdk/ of the repository that PLUGIN_DOWNLOAD_URL names. */
+export const GO_MODULE = 'github.com/pulumi-ark/pulumi-ark/sdk';
+
 /** Inputs the resource classes set themselves (never the user); a native provider derives them from the URN. */
 const CLASS_SET_INPUTS = new Set(['owner']);
 
@@ -181,7 +184,13 @@ export function buildSchema(): Record<string, unknown> {
     types: Object.fromEntries(Object.entries(builder.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
     // respectSchemaVersion: the Python SDK carries the package version (setup.py, pulumi-plugin.json).
-    language: { nodejs: { packageName: 'pulumi-ark' }, python: { packageName: 'pulumi_ark', respectSchemaVersion: true } },
+    // go: the module github.com/pulumi-ark/pulumi-ark/sdk (sdk/go.mod), package .../sdk/go/ark; its version is
+    // the release's Go module tag sdk/v<version> (.github/workflows/release.yml).
+    language: {
+      nodejs: { packageName: 'pulumi-ark' },
+      python: { packageName: 'pulumi_ark', respectSchemaVersion: true },
+      go: { importBasePath: `${GO_MODULE}/go/ark`, respectSchemaVersion: true },
+    },
   };
 }
 
