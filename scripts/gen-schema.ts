@@ -19,6 +19,18 @@ import type { ResourceKind } from '../provider/resources/dynamic-shim';
 
 const PACKAGE = 'ark';
 
+/**
+ * Where the engine downloads the plugin archives (scripts/plugin-pack.sh) when a program needs a version it does
+ * not have: the assets of the project's GitHub release `v<version>`, named as the engine asks for them
+ * (`pulumi-resource-ark-v<version>-<os>-<arch>.tar.gz`), which .github/workflows/release.yml uploads. SDKs
+ * generated from the schema carry it (pulumi-plugin.json `server`). Networks that cannot reach GitHub mirror
+ * the archives and redirect with PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES (docs/plugin.md).
+ */
+export const PLUGIN_DOWNLOAD_URL = 'github://api.github.com/pulumi-ark/pulumi-ark';
+
+/** The Go SDK's module: sdk/ of the repository that PLUGIN_DOWNLOAD_URL names. */
+export const GO_MODULE = 'github.com/pulumi-ark/pulumi-ark/sdk';
+
 /** Inputs the resource classes set themselves (never the user); a native provider derives them from the URN. */
 const CLASS_SET_INPUTS = new Set(['owner']);
 
@@ -167,11 +179,18 @@ export function buildSchema(): Record<string, unknown> {
     description: 'Serve fine-tuned open-source LLMs on Volcengine Ark model units: TOS upload, custom model import, endpoint.',
     keywords: ['pulumi', 'volcengine', 'ark', 'llm', 'category/cloud'],
     license: 'Apache-2.0',
+    pluginDownloadURL: PLUGIN_DOWNLOAD_URL,
     config: { variables: CONFIG_VARIABLES },
     types: Object.fromEntries(Object.entries(builder.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
     // respectSchemaVersion: the Python SDK carries the package version (setup.py, pulumi-plugin.json).
-    language: { nodejs: { packageName: 'pulumi-ark' }, python: { packageName: 'pulumi_ark', respectSchemaVersion: true } },
+    // go: the module github.com/pulumi-ark/pulumi-ark/sdk (sdk/go.mod), package .../sdk/go/ark; its version is
+    // the release's Go module tag sdk/v<version> (.github/workflows/release.yml).
+    language: {
+      nodejs: { packageName: 'pulumi-ark' },
+      python: { packageName: 'pulumi_ark', respectSchemaVersion: true },
+      go: { importBasePath: `${GO_MODULE}/go/ark`, respectSchemaVersion: true },
+    },
   };
 }
 

@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ArkLocal, EmulatorCredential } from '../../emulator';
 import { ensurePulumiTools, offlineEnv, REPO_ROOT } from '../../scripts/pulumi-workspace';
@@ -61,6 +62,11 @@ export interface ExampleOptions {
    * the example itself: for tests that edit committed files, such as a stack config file under review.
    */
   copy?: boolean;
+  /**
+   * The state directory (backend, PULUMI_HOME) in the system temp directory instead of the repository's tmp/:
+   * for programs installed the way users install them, which must not resolve anything from the repository.
+   */
+  outside?: boolean;
   ark?: ArkTarget;
 }
 
@@ -108,9 +114,19 @@ export function repoTempDir(name: string): string {
 /** Credential variables a developer's shell may carry; blanked so only what the test chose reaches the provider. */
 const CREDENTIAL_ENV = ['VOLCENGINE_ACCESS_KEY', 'VOLCENGINE_SECRET_KEY', 'VOLC_ACCESSKEY', 'VOLC_SECRETKEY'];
 
+/**
+ * Throwaway directory in the system temp directory, outside the repository: node (a plugin, a program's
+ * dependencies) resolves nothing from the repository's node_modules there.
+ */
+export function outsideTempDir(name: string): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `pulumi-ark-e2e-${name}-`)));
+  if (dir.startsWith(REPO_ROOT + path.sep)) throw new Error(`${dir} is inside ${REPO_ROOT}: set TMPDIR to a directory outside the repository`);
+  return dir;
+}
+
 export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
   const tools = await ensurePulumiTools();
-  const stateDir = repoTempDir(opts.name);
+  const stateDir = opts.outside ? outsideTempDir(opts.name) : repoTempDir(opts.name);
   for (const sub of ['backend', 'home']) fs.mkdirSync(path.join(stateDir, sub));
   const source = path.resolve(REPO_ROOT, opts.example);
   let dir = source;
@@ -135,7 +151,7 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
     ...stringEnv(process.env),
     ...Object.fromEntries(CREDENTIAL_ENV.map((name) => [name, ''])),
     ...offlineEnv(stateDir, `e2e-${randomBytes(8).toString('hex')}`),
-    PATH: [...tools.path, process.env.PATH ?? ''].join(path.delimiter),
+    PATH: [...tools.path, ...inheritedPath(opts.outside ?? false)].join(path.delimiter),
     // Plain text output: no colour codes and no progress animation in what the tests match.
     NO_COLOR: '1',
     PULUMI_ARK_CLI_ROOT: tools.root,
@@ -207,6 +223,16 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
     },
   };
   return run;
+}
+
+/**
+ * The PATH entries the CLI inherits. For `outside` runs, without those inside the repository: jest's PATH has
+ * node_modules/.bin, where the package's link to itself puts `pulumi-resource-ark`, which the engine would take
+ * as an ambient plugin instead of the installed one.
+ */
+function inheritedPath(outside: boolean): string[] {
+  const entries = (process.env.PATH ?? '').split(path.delimiter);
+  return outside ? entries.filter((dir) => !path.resolve(dir).startsWith(REPO_ROOT + path.sep)) : entries;
 }
 
 /** The provider settings as environment variables (provider/settings.ts reads these after stack config). */

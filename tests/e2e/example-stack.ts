@@ -35,6 +35,8 @@ export interface ExampleStackOptions {
   config?: Record<string, string>;
   /** Leave `stack init` and the config to the test. */
   init?: boolean;
+  /** Backend and PULUMI_HOME outside the repository (cli-harness `outside`). */
+  outside?: boolean;
   /** Options of every `pulumi` run of `stack.pulumi` (a Python virtualenv on PATH...), given the opened run. */
   runOptions?: (run: ExampleRun) => RunOptions;
 }
@@ -81,7 +83,7 @@ export async function startExampleStack(opts: ExampleStackOptions): Promise<Exam
     const modelDir = opts.modelDir ?? path.join(dataDir, 'model');
     if (!opts.modelDir) await writeSyntheticModel(modelDir, { base: BASE_MODEL, fill: 'sparse' });
     const modelUnitId = (await ark.admin.createModelUnit({ name: `e2e-${opts.name}`, ...(opts.slots && { slots: opts.slots }) })).Id;
-    const opened = await openExample({ example: opts.example, name: opts.name, ark: { ark, credential, via: opts.via ?? 'config' } });
+    const opened = await openExample({ example: opts.example, name: opts.name, ...(opts.outside && { outside: true }), ark: { ark, credential, via: opts.via ?? 'config' } });
     run = opened;
     const runOptions = opts.runOptions?.(opened) ?? {};
     const pulumi = (args: readonly string[]) => opened.pulumi(args, runOptions);
