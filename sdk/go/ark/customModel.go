@@ -22,6 +22,8 @@ type CustomModel struct {
 	AdoptExistingId pulumi.StringPtrOutput `pulumi:"adoptExistingId"`
 	// Catalogue id of the base model the weights fine-tune (`Qwen2.5-7B`; Hugging Face ids such as `Qwen/Qwen2.5-7B` are accepted). Changing it replaces the model.
 	BaseModel pulumi.StringOutput `pulumi:"baseModel"`
+	// The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+	BaseModelRef CustomModelBaseModelRefPtrOutput `pulumi:"baseModelRef"`
 	// Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.
 	ContentDigest pulumi.StringOutput `pulumi:"contentDigest"`
 	// RFC 3339 creation time reported by Ark.
@@ -32,8 +34,8 @@ type CustomModel struct {
 	DeleteTimeoutSeconds pulumi.IntPtrOutput `pulumi:"deleteTimeoutSeconds"`
 	// Up to 300 characters (ark-cli's documented limit); updates in place.
 	Description pulumi.StringPtrOutput `pulumi:"description"`
-	// The Ark FoundationModel reference the import used (from the base-model catalogue).
-	FoundationModel CustomModelFoundationModelOutput `pulumi:"foundationModel"`
+	// The Ark FoundationModel reference of the model: as Ark reports it, else the one the import sent (baseModelRef, else the catalogue). Absent when the import named an `fm-…` id and Ark reports no reference.
+	FoundationModel CustomModelFoundationModelPtrOutput `pulumi:"foundationModel"`
 	// The weights directory in TOS, `tos://bucket/prefix/` (TosModelDir.location): no "." or ".." segments, a prefix under 1024 bytes (TOS object keys are at most 1024 bytes). Changing it replaces the model.
 	Location pulumi.StringOutput `pulumi:"location"`
 	// The model name in Ark: `<name>-<8 hex>`.
@@ -110,6 +112,8 @@ type customModelArgs struct {
 	AdoptExistingId *string `pulumi:"adoptExistingId"`
 	// Catalogue id of the base model the weights fine-tune (`Qwen2.5-7B`; Hugging Face ids such as `Qwen/Qwen2.5-7B` are accepted). Changing it replaces the model.
 	BaseModel string `pulumi:"baseModel"`
+	// The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+	BaseModelRef *CustomModelBaseModelRef `pulumi:"baseModelRef"`
 	// Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.
 	ContentDigest string `pulumi:"contentDigest"`
 	// How long create (and a resumed wait in update) waits for the import to become Ready; default 3600.
@@ -136,6 +140,8 @@ type CustomModelArgs struct {
 	AdoptExistingId pulumi.StringPtrInput
 	// Catalogue id of the base model the weights fine-tune (`Qwen2.5-7B`; Hugging Face ids such as `Qwen/Qwen2.5-7B` are accepted). Changing it replaces the model.
 	BaseModel pulumi.StringInput
+	// The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+	BaseModelRef CustomModelBaseModelRefPtrInput
 	// Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.
 	ContentDigest pulumi.StringInput
 	// How long create (and a resumed wait in update) waits for the import to become Ready; default 3600.
@@ -203,6 +209,11 @@ func (o CustomModelOutput) BaseModel() pulumi.StringOutput {
 	return o.ApplyT(func(v *CustomModel) pulumi.StringOutput { return v.BaseModel }).(pulumi.StringOutput)
 }
 
+// The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+func (o CustomModelOutput) BaseModelRef() CustomModelBaseModelRefPtrOutput {
+	return o.ApplyT(func(v *CustomModel) CustomModelBaseModelRefPtrOutput { return v.BaseModelRef }).(CustomModelBaseModelRefPtrOutput)
+}
+
 // Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.
 func (o CustomModelOutput) ContentDigest() pulumi.StringOutput {
 	return o.ApplyT(func(v *CustomModel) pulumi.StringOutput { return v.ContentDigest }).(pulumi.StringOutput)
@@ -228,9 +239,9 @@ func (o CustomModelOutput) Description() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *CustomModel) pulumi.StringPtrOutput { return v.Description }).(pulumi.StringPtrOutput)
 }
 
-// The Ark FoundationModel reference the import used (from the base-model catalogue).
-func (o CustomModelOutput) FoundationModel() CustomModelFoundationModelOutput {
-	return o.ApplyT(func(v *CustomModel) CustomModelFoundationModelOutput { return v.FoundationModel }).(CustomModelFoundationModelOutput)
+// The Ark FoundationModel reference of the model: as Ark reports it, else the one the import sent (baseModelRef, else the catalogue). Absent when the import named an `fm-…` id and Ark reports no reference.
+func (o CustomModelOutput) FoundationModel() CustomModelFoundationModelPtrOutput {
+	return o.ApplyT(func(v *CustomModel) CustomModelFoundationModelPtrOutput { return v.FoundationModel }).(CustomModelFoundationModelPtrOutput)
 }
 
 // The weights directory in TOS, `tos://bucket/prefix/` (TosModelDir.location): no "." or ".." segments, a prefix under 1024 bytes (TOS object keys are at most 1024 bytes). Changing it replaces the model.

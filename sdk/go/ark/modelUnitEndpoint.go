@@ -36,7 +36,7 @@ type ModelUnitEndpoint struct {
 	LastProbe ModelUnitEndpointLastProbePtrOutput `pulumi:"lastProbe"`
 	// The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.
 	ModelUnitId pulumi.StringOutput `pulumi:"modelUnitId"`
-	// How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+	// How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
 	ModelUpdate ModelUnitEndpointModelUpdatePtrOutput `pulumi:"modelUpdate"`
 	// Content moderation strategy; documented: Default, Basic, Customized, Skip (others are passed on with a warning). Updates in place.
 	Moderation pulumi.StringPtrOutput `pulumi:"moderation"`
@@ -62,7 +62,7 @@ type ModelUnitEndpoint struct {
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 	// RFC 3339 time of the last change reported by Ark.
 	UpdateTime pulumi.StringOutput `pulumi:"updateTime"`
-	// How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+	// How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
 	UpdateTimeoutSeconds pulumi.IntPtrOutput `pulumi:"updateTimeoutSeconds"`
 }
 
@@ -127,7 +127,7 @@ type modelUnitEndpointArgs struct {
 	Description *string `pulumi:"description"`
 	// The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.
 	ModelUnitId string `pulumi:"modelUnitId"`
-	// How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+	// How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
 	ModelUpdate *ModelUnitEndpointModelUpdate `pulumi:"modelUpdate"`
 	// Content moderation strategy; documented: Default, Basic, Customized, Skip (others are passed on with a warning). Updates in place.
 	Moderation *string `pulumi:"moderation"`
@@ -145,7 +145,7 @@ type modelUnitEndpointArgs struct {
 	StandbyModelUnitId *string `pulumi:"standbyModelUnitId"`
 	// Extra tags (the owner tag is added automatically); update in place. At most 49 (Volcengine allows 50 tags per resource, one is the owner tag); keys 1-128 characters, not starting with "volc:" or "sys:"; values up to 256 characters.
 	Tags map[string]string `pulumi:"tags"`
-	// How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+	// How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
 	UpdateTimeoutSeconds *int `pulumi:"updateTimeoutSeconds"`
 }
 
@@ -163,7 +163,7 @@ type ModelUnitEndpointArgs struct {
 	Description pulumi.StringPtrInput
 	// The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.
 	ModelUnitId pulumi.StringInput
-	// How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+	// How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
 	ModelUpdate ModelUnitEndpointModelUpdatePtrInput
 	// Content moderation strategy; documented: Default, Basic, Customized, Skip (others are passed on with a warning). Updates in place.
 	Moderation pulumi.StringPtrInput
@@ -181,7 +181,7 @@ type ModelUnitEndpointArgs struct {
 	StandbyModelUnitId pulumi.StringPtrInput
 	// Extra tags (the owner tag is added automatically); update in place. At most 49 (Volcengine allows 50 tags per resource, one is the owner tag); keys 1-128 characters, not starting with "volc:" or "sys:"; values up to 256 characters.
 	Tags pulumi.StringMapInput
-	// How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+	// How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
 	UpdateTimeoutSeconds pulumi.IntPtrInput
 }
 
@@ -267,7 +267,7 @@ func (o ModelUnitEndpointOutput) ModelUnitId() pulumi.StringOutput {
 	return o.ApplyT(func(v *ModelUnitEndpoint) pulumi.StringOutput { return v.ModelUnitId }).(pulumi.StringOutput)
 }
 
-// How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+// How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
 func (o ModelUnitEndpointOutput) ModelUpdate() ModelUnitEndpointModelUpdatePtrOutput {
 	return o.ApplyT(func(v *ModelUnitEndpoint) ModelUnitEndpointModelUpdatePtrOutput { return v.ModelUpdate }).(ModelUnitEndpointModelUpdatePtrOutput)
 }
@@ -332,7 +332,7 @@ func (o ModelUnitEndpointOutput) UpdateTime() pulumi.StringOutput {
 	return o.ApplyT(func(v *ModelUnitEndpoint) pulumi.StringOutput { return v.UpdateTime }).(pulumi.StringOutput)
 }
 
-// How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+// How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
 func (o ModelUnitEndpointOutput) UpdateTimeoutSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *ModelUnitEndpoint) pulumi.IntPtrOutput { return v.UpdateTimeoutSeconds }).(pulumi.IntPtrOutput)
 }

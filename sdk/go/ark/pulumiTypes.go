@@ -13,13 +13,191 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// The Ark FoundationModel reference the import used (from the base-model catalogue).
+// The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+type CustomModelBaseModelRef struct {
+	// The base model card id, `fm-…` (instead of name and modelVersion).
+	Id *string `pulumi:"id"`
+	// FoundationModel ModelVersion, e.g. `20250429` (with name).
+	ModelVersion *string `pulumi:"modelVersion"`
+	// FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+	Name *string `pulumi:"name"`
+}
+
+// CustomModelBaseModelRefInput is an input type that accepts CustomModelBaseModelRefArgs and CustomModelBaseModelRefOutput values.
+// You can construct a concrete instance of `CustomModelBaseModelRefInput` via:
+//
+//	CustomModelBaseModelRefArgs{...}
+type CustomModelBaseModelRefInput interface {
+	pulumi.Input
+
+	ToCustomModelBaseModelRefOutput() CustomModelBaseModelRefOutput
+	ToCustomModelBaseModelRefOutputWithContext(context.Context) CustomModelBaseModelRefOutput
+}
+
+// The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+type CustomModelBaseModelRefArgs struct {
+	// The base model card id, `fm-…` (instead of name and modelVersion).
+	Id pulumi.StringPtrInput `pulumi:"id"`
+	// FoundationModel ModelVersion, e.g. `20250429` (with name).
+	ModelVersion pulumi.StringPtrInput `pulumi:"modelVersion"`
+	// FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+	Name pulumi.StringPtrInput `pulumi:"name"`
+}
+
+func (CustomModelBaseModelRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CustomModelBaseModelRef)(nil)).Elem()
+}
+
+func (i CustomModelBaseModelRefArgs) ToCustomModelBaseModelRefOutput() CustomModelBaseModelRefOutput {
+	return i.ToCustomModelBaseModelRefOutputWithContext(context.Background())
+}
+
+func (i CustomModelBaseModelRefArgs) ToCustomModelBaseModelRefOutputWithContext(ctx context.Context) CustomModelBaseModelRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CustomModelBaseModelRefOutput)
+}
+
+func (i CustomModelBaseModelRefArgs) ToCustomModelBaseModelRefPtrOutput() CustomModelBaseModelRefPtrOutput {
+	return i.ToCustomModelBaseModelRefPtrOutputWithContext(context.Background())
+}
+
+func (i CustomModelBaseModelRefArgs) ToCustomModelBaseModelRefPtrOutputWithContext(ctx context.Context) CustomModelBaseModelRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CustomModelBaseModelRefOutput).ToCustomModelBaseModelRefPtrOutputWithContext(ctx)
+}
+
+// CustomModelBaseModelRefPtrInput is an input type that accepts CustomModelBaseModelRefArgs, CustomModelBaseModelRefPtr and CustomModelBaseModelRefPtrOutput values.
+// You can construct a concrete instance of `CustomModelBaseModelRefPtrInput` via:
+//
+//	        CustomModelBaseModelRefArgs{...}
+//
+//	or:
+//
+//	        nil
+type CustomModelBaseModelRefPtrInput interface {
+	pulumi.Input
+
+	ToCustomModelBaseModelRefPtrOutput() CustomModelBaseModelRefPtrOutput
+	ToCustomModelBaseModelRefPtrOutputWithContext(context.Context) CustomModelBaseModelRefPtrOutput
+}
+
+type customModelBaseModelRefPtrType CustomModelBaseModelRefArgs
+
+func CustomModelBaseModelRefPtr(v *CustomModelBaseModelRefArgs) CustomModelBaseModelRefPtrInput {
+	return (*customModelBaseModelRefPtrType)(v)
+}
+
+func (*customModelBaseModelRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**CustomModelBaseModelRef)(nil)).Elem()
+}
+
+func (i *customModelBaseModelRefPtrType) ToCustomModelBaseModelRefPtrOutput() CustomModelBaseModelRefPtrOutput {
+	return i.ToCustomModelBaseModelRefPtrOutputWithContext(context.Background())
+}
+
+func (i *customModelBaseModelRefPtrType) ToCustomModelBaseModelRefPtrOutputWithContext(ctx context.Context) CustomModelBaseModelRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CustomModelBaseModelRefPtrOutput)
+}
+
+// The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+type CustomModelBaseModelRefOutput struct{ *pulumi.OutputState }
+
+func (CustomModelBaseModelRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CustomModelBaseModelRef)(nil)).Elem()
+}
+
+func (o CustomModelBaseModelRefOutput) ToCustomModelBaseModelRefOutput() CustomModelBaseModelRefOutput {
+	return o
+}
+
+func (o CustomModelBaseModelRefOutput) ToCustomModelBaseModelRefOutputWithContext(ctx context.Context) CustomModelBaseModelRefOutput {
+	return o
+}
+
+func (o CustomModelBaseModelRefOutput) ToCustomModelBaseModelRefPtrOutput() CustomModelBaseModelRefPtrOutput {
+	return o.ToCustomModelBaseModelRefPtrOutputWithContext(context.Background())
+}
+
+func (o CustomModelBaseModelRefOutput) ToCustomModelBaseModelRefPtrOutputWithContext(ctx context.Context) CustomModelBaseModelRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v CustomModelBaseModelRef) *CustomModelBaseModelRef {
+		return &v
+	}).(CustomModelBaseModelRefPtrOutput)
+}
+
+// The base model card id, `fm-…` (instead of name and modelVersion).
+func (o CustomModelBaseModelRefOutput) Id() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CustomModelBaseModelRef) *string { return v.Id }).(pulumi.StringPtrOutput)
+}
+
+// FoundationModel ModelVersion, e.g. `20250429` (with name).
+func (o CustomModelBaseModelRefOutput) ModelVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CustomModelBaseModelRef) *string { return v.ModelVersion }).(pulumi.StringPtrOutput)
+}
+
+// FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+func (o CustomModelBaseModelRefOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CustomModelBaseModelRef) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+type CustomModelBaseModelRefPtrOutput struct{ *pulumi.OutputState }
+
+func (CustomModelBaseModelRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CustomModelBaseModelRef)(nil)).Elem()
+}
+
+func (o CustomModelBaseModelRefPtrOutput) ToCustomModelBaseModelRefPtrOutput() CustomModelBaseModelRefPtrOutput {
+	return o
+}
+
+func (o CustomModelBaseModelRefPtrOutput) ToCustomModelBaseModelRefPtrOutputWithContext(ctx context.Context) CustomModelBaseModelRefPtrOutput {
+	return o
+}
+
+func (o CustomModelBaseModelRefPtrOutput) Elem() CustomModelBaseModelRefOutput {
+	return o.ApplyT(func(v *CustomModelBaseModelRef) CustomModelBaseModelRef {
+		if v != nil {
+			return *v
+		}
+		var ret CustomModelBaseModelRef
+		return ret
+	}).(CustomModelBaseModelRefOutput)
+}
+
+// The base model card id, `fm-…` (instead of name and modelVersion).
+func (o CustomModelBaseModelRefPtrOutput) Id() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CustomModelBaseModelRef) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Id
+	}).(pulumi.StringPtrOutput)
+}
+
+// FoundationModel ModelVersion, e.g. `20250429` (with name).
+func (o CustomModelBaseModelRefPtrOutput) ModelVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CustomModelBaseModelRef) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ModelVersion
+	}).(pulumi.StringPtrOutput)
+}
+
+// FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+func (o CustomModelBaseModelRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CustomModelBaseModelRef) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// The Ark FoundationModel reference of the model: as Ark reports it, else the one the import sent (baseModelRef, else the catalogue). Absent when the import named an `fm-…` id and Ark reports no reference.
 type CustomModelFoundationModel struct {
 	ModelVersion string `pulumi:"modelVersion"`
 	Name         string `pulumi:"name"`
 }
 
-// The Ark FoundationModel reference the import used (from the base-model catalogue).
+// The Ark FoundationModel reference of the model: as Ark reports it, else the one the import sent (baseModelRef, else the catalogue). Absent when the import named an `fm-…` id and Ark reports no reference.
 type CustomModelFoundationModelOutput struct{ *pulumi.OutputState }
 
 func (CustomModelFoundationModelOutput) ElementType() reflect.Type {
@@ -40,6 +218,48 @@ func (o CustomModelFoundationModelOutput) ModelVersion() pulumi.StringOutput {
 
 func (o CustomModelFoundationModelOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v CustomModelFoundationModel) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type CustomModelFoundationModelPtrOutput struct{ *pulumi.OutputState }
+
+func (CustomModelFoundationModelPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CustomModelFoundationModel)(nil)).Elem()
+}
+
+func (o CustomModelFoundationModelPtrOutput) ToCustomModelFoundationModelPtrOutput() CustomModelFoundationModelPtrOutput {
+	return o
+}
+
+func (o CustomModelFoundationModelPtrOutput) ToCustomModelFoundationModelPtrOutputWithContext(ctx context.Context) CustomModelFoundationModelPtrOutput {
+	return o
+}
+
+func (o CustomModelFoundationModelPtrOutput) Elem() CustomModelFoundationModelOutput {
+	return o.ApplyT(func(v *CustomModelFoundationModel) CustomModelFoundationModel {
+		if v != nil {
+			return *v
+		}
+		var ret CustomModelFoundationModel
+		return ret
+	}).(CustomModelFoundationModelOutput)
+}
+
+func (o CustomModelFoundationModelPtrOutput) ModelVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CustomModelFoundationModel) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.ModelVersion
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o CustomModelFoundationModelPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CustomModelFoundationModel) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
 }
 
 // The last readiness probe: time, latency, outcome.
@@ -583,11 +803,16 @@ func (o TosModelDirFilesItemArrayOutput) Index(i pulumi.IntInput) TosModelDirFil
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*CustomModelBaseModelRefInput)(nil)).Elem(), CustomModelBaseModelRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CustomModelBaseModelRefPtrInput)(nil)).Elem(), CustomModelBaseModelRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ModelUnitEndpointRateLimitInput)(nil)).Elem(), ModelUnitEndpointRateLimitArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ModelUnitEndpointRateLimitPtrInput)(nil)).Elem(), ModelUnitEndpointRateLimitArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ModelUnitEndpointReadinessProbeInput)(nil)).Elem(), ModelUnitEndpointReadinessProbeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ModelUnitEndpointReadinessProbePtrInput)(nil)).Elem(), ModelUnitEndpointReadinessProbeArgs{})
+	pulumi.RegisterOutputType(CustomModelBaseModelRefOutput{})
+	pulumi.RegisterOutputType(CustomModelBaseModelRefPtrOutput{})
 	pulumi.RegisterOutputType(CustomModelFoundationModelOutput{})
+	pulumi.RegisterOutputType(CustomModelFoundationModelPtrOutput{})
 	pulumi.RegisterOutputType(ModelUnitEndpointLastProbeOutput{})
 	pulumi.RegisterOutputType(ModelUnitEndpointLastProbePtrOutput{})
 	pulumi.RegisterOutputType(ModelUnitEndpointRateLimitOutput{})
