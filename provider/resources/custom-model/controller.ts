@@ -70,11 +70,14 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
   },
 
   async read(id, props, ctx) {
-    const client = arkClientFor(ctx);
-    const live = await findCustomModel(client, id);
-    if (!live || live.Status === 'Deleting') return {};
+    const live = await findLiveModel(id, ctx);
+    if (!live) return {};
     const outs = outputsFromLive(props, live);
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
+  },
+
+  async exists(id, ctx) {
+    return (await findLiveModel(id, ctx)) !== undefined;
   },
 
   async update(id, _olds, news, ctx) {
@@ -173,6 +176,12 @@ export function parseTosLocation(location: string): { bucket: string; prefix: st
   const match = TOS_LOCATION_PATTERN.exec(location);
   if (!match) throw new Error(`location "${location}" is not a TOS directory URI; expected tos://bucket/prefix/`);
   return { bucket: match[1], prefix: match[2] };
+}
+
+/** The model, unless it is gone or going (Deleting counts as gone: nothing can bring it back). */
+async function findLiveModel(id: string, ctx: ControllerContext): Promise<CustomModel | undefined> {
+  const live = await findCustomModel(arkClientFor(ctx), id);
+  return live && live.Status !== 'Deleting' ? live : undefined;
 }
 
 async function findOwn(client: ArkClient, inputs: Inputs, modelName: string): Promise<string | undefined> {

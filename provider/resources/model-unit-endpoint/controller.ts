@@ -83,10 +83,14 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 
   async read(id, props, ctx) {
     const settings = ctx.settings();
-    const live = await findEndpoint(arkClientFor(ctx), id);
-    if (!live || live.Status === 'Deleting') return {};
+    const live = await findLiveEndpoint(id, ctx);
+    if (!live) return {};
     const outs = outputsFromLive(props, live, settings);
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
+  },
+
+  async exists(id, ctx) {
+    return (await findLiveEndpoint(id, ctx)) !== undefined;
   },
 
   async update(id, olds, news, ctx) {
@@ -155,6 +159,12 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 };
 
 // ----------------------------------------------------------------------------------------------------- helpers
+
+/** The endpoint, unless it is gone or going (Deleting counts as gone: nothing can bring it back). */
+async function findLiveEndpoint(id: string, ctx: ControllerContext): Promise<Endpoint | undefined> {
+  const live = await findEndpoint(arkClientFor(ctx), id);
+  return live && live.Status !== 'Deleting' ? live : undefined;
+}
 
 /** An endpoint this owner made earlier with the same name, model and model unit (a killed run's leftover). */
 async function findOwn(client: ArkClient, inputs: Inputs): Promise<string | undefined> {
