@@ -3,7 +3,7 @@
 # out as `pulumi plugin install resource ark <version> -f <archive>` expects: the executable
 # `pulumi-resource-ark` at the root. The plugin is Node code, so the archive carries what it runs on: the
 # built dist/, schema.json, package.json and the production node_modules (installed from package-lock.json,
-# without dev dependencies). It needs `node` (>= 20) on the PATH of the machine running Pulumi.
+# without dev dependencies). It needs `node` (>= 22) on the PATH of the machine running Pulumi.
 #
 # Usage: npm run plugin:pack   (builds first)
 set -euo pipefail
