@@ -1,4 +1,4 @@
-import type { CustomModel, Endpoint } from '../provider/api/ark';
+import type { CustomModelWire as CustomModel, Endpoint } from '../provider/api/ark';
 import type { RollingInfo } from '../provider/api/ark-rolling';
 import type { TosSummary } from './admin/schemas';
 import type { FaultRule, FaultRuleInput } from './faults';
@@ -70,9 +70,12 @@ export class ArkLocalAdmin {
     await this.call('DELETE', 'faults');
   }
 
-  /** A model unit, as bought in the console; `failWith` makes its endpoints end Abnormal with that reason. */
-  async createModelUnit(input: { name?: string; slots?: number; failWith?: string } = {}): Promise<ModelUnit> {
-    return this.call<ModelUnit>('POST', 'model-units', { Name: input.name, Slots: input.slots, FailWith: input.failWith });
+  /**
+   * A model unit, as bought in the console; `failWith` makes its endpoints end Abnormal with that reason, and
+   * `supportRolling` lets its custom-model endpoints roll to another model (default: the server's `--rolling`, off).
+   */
+  async createModelUnit(input: { name?: string; slots?: number; failWith?: string; supportRolling?: boolean } = {}): Promise<ModelUnit> {
+    return this.call<ModelUnit>('POST', 'model-units', { Name: input.name, Slots: input.slots, FailWith: input.failWith, SupportRolling: input.supportRolling });
   }
 
   /** Reclaims a unit as Ark does (unsubscribed, overdue, idle): it goes away and its endpoints go Abnormal for good. */

@@ -21,8 +21,11 @@ import type { ServiceName } from './service';
  * - `corrupt-body` (TOS only): one bit of the request body is flipped on its way in, as a faulty link or proxy
  *   would; the request is then handled normally, so TOS stores the damaged bytes and reports their CRC64 (a
  *   client that declared a checksum gets BadDigest instead). What a client's own end-to-end CRC check must catch.
+ * - `strip-fields` (Ark only): the request is handled normally, and the answer's `Result` leaves out `fields`
+ *   (dotted paths, e.g. `CreateTime` or `ModelReference.CustomModelId`; in a page, from every item), as an Ark
+ *   whose answers differ from the reader's contract would send them. State never changes.
  */
-export const FaultKindSchema = z.enum(['throttle', 'server-error', 'drop-connection', 'drop-response', 'latency', 'corrupt-body']);
+export const FaultKindSchema = z.enum(['throttle', 'server-error', 'drop-connection', 'drop-response', 'latency', 'corrupt-body', 'strip-fields']);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
 export const FaultRuleInputSchema = z
@@ -35,10 +38,16 @@ export const FaultRuleInputSchema = z
     /** Matching requests let through untouched before the rule starts firing ("fail after N parts"). */
     after: z.number().int().min(0).default(0),
     latencyMs: z.number().int().min(0).max(600_000).default(0),
+    /** For `strip-fields`: the Result fields left out. */
+    fields: z.array(z.string().min(1)).optional(),
   })
   .refine((rule) => rule.kind !== 'corrupt-body' || rule.service === 'tos', {
     message: 'corrupt-body damages object and part bodies: expected service "tos"',
     path: ['service'],
+  })
+  .refine((rule) => rule.kind !== 'strip-fields' || (rule.service === 'ark' && (rule.fields?.length ?? 0) > 0), {
+    message: 'strip-fields changes Ark answers: expected service "ark" and a non-empty "fields"',
+    path: ['fields'],
   });
 export type FaultRuleInput = z.input<typeof FaultRuleInputSchema>;
 export type FaultRule = z.infer<typeof FaultRuleInputSchema> & { id: string; fired: number; passed: number };
@@ -86,7 +95,8 @@ export type FaultErrorRenderer = (res: ServerResponse, kind: 'throttle' | 'serve
 /**
  * Runs `handle` under whatever fault the injector picks for (service, operation). Services call this once they
  * know the operation name, so faults can target one action precisely. `handle` reads the request body from
- * the stream it is given when one is (a fault changed the body), else from `req`.
+ * the stream it is given when one is (a fault changed the body), else from `req`; a fault that changes the
+ * answer (`strip-fields`) is handed to it to apply.
  */
 export async function runWithFaults(
   faults: FaultInjector,
@@ -95,7 +105,7 @@ export async function runWithFaults(
   req: IncomingMessage,
   res: ServerResponse,
   renderError: FaultErrorRenderer,
-  handle: (body?: Readable) => Promise<void>,
+  handle: (body?: Readable, answerFault?: FaultRule) => Promise<void>,
 ): Promise<void> {
   const fault = faults.pick(service, operation);
   if (!fault) return handle();
@@ -117,7 +127,23 @@ export async function runWithFaults(
       return handle();
     case 'corrupt-body':
       return handle(withFirstBitFlipped(req));
+    case 'strip-fields':
+      return handle(undefined, fault);
   }
+}
+
+/** `result` without the dotted `fields`; a page loses them from every item. */
+export function stripFields(result: unknown, fields: readonly string[]): unknown {
+  const copy = structuredClone(result) as Record<string, unknown>;
+  const targets = Array.isArray(copy.Items) ? (copy.Items as Record<string, unknown>[]) : [copy];
+  for (const target of targets) {
+    for (const field of fields) {
+      const path = field.split('.');
+      const parent = path.slice(0, -1).reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], target);
+      if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[path[path.length - 1]!];
+    }
+  }
+  return copy;
 }
 
 /** `req`'s body with the lowest bit of its first byte flipped; an error or abort of `req` ends it too. */

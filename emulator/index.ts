@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { UploadBaseRef } from '../provider/api/ark';
 import { CHAT_BASE_PATH } from '../provider/api/chat';
 import { DEFAULT_REGION } from '../provider/api/envelope';
 import { baseModelByArkRef, BASE_MODELS } from '../provider/model/catalogue';
@@ -81,10 +82,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
     compat: opts.compat,
     bucketExists: (bucket) => store.bucketExists(bucket),
     importModel: tosModelImporter(store),
-    checkFoundationModel: (ref) =>
-      baseModelByArkRef(ref)
-        ? undefined
-        : `The FoundationModel ${ref.Name}/${ref.ModelVersion} is not supported for upload; supported: ${BASE_MODELS.map((b) => `${b.ark.Name}/${b.ark.ModelVersion} (${b.id})`).join(', ')}.`,
+    checkFoundationModel,
   });
 
   const variance = new ResponseVariance(opts.variance === true);
@@ -155,6 +153,17 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
 }
 
 /**
+ * The bases ark-local's UploadModel accepts: the catalogue's `{Name, ModelVersion}` references, and any `fm-…`
+ * model-card id (the request schema checks its form). ark-local has no model cards, so it cannot tell a card
+ * shared with the account from another; an `fm-` import is checked against whatever base its files are.
+ */
+function checkFoundationModel(ref: UploadBaseRef): string | undefined {
+  if ('Id' in ref || baseModelByArkRef(ref)) return undefined;
+  const supported = BASE_MODELS.map((b) => `${b.ark.Name}/${b.ark.ModelVersion} (${b.id})`).join(', ');
+  return `The FoundationModel ${ref.Name}/${ref.ModelVersion} is not supported for upload; supported: ${supported}, or a model card's fm- id.`;
+}
+
+/**
  * The `model` of a chat reply [I]: a foundation model's id `<name>-<version>` (the form the data plane takes,
  * reference §6), or an uploaded custom model's Name (what the console lists it as).
  */
@@ -164,7 +173,7 @@ function servedModelName(cp: ArkControlPlane, ref: { CustomModelId?: string; Fou
   return `${fm.Name}-${fm.ModelVersion}`;
 }
 
-/** `cm-… (Qwen2.5-0.5B)` or `qwen2-5-0-5b-240919` for the synthetic chat reply. */
+/** `cm-… (Qwen2.5-0.5B)` or `qwen2-5-0-5b-20240919` for the synthetic chat reply. */
 function describeServed(cp: ArkControlPlane, ref: { CustomModelId?: string; FoundationModel?: { Name: string; ModelVersion: string } }): string {
   if (ref.CustomModelId) {
     const base = cp.customModels.peek(ref.CustomModelId)?.FoundationModel;

@@ -2,11 +2,15 @@ import { z } from 'zod';
 
 /** Bodies of the admin routes under `/_ark-local/` (wire names PascalCase, like the Ark resources they shape). */
 
-/** `POST /_ark-local/model-units`. FailWith makes the unit's endpoints end Abnormal with that StatusReason. */
+/**
+ * `POST /_ark-local/model-units`. FailWith makes the unit's endpoints end Abnormal with that StatusReason;
+ * SupportRolling (default: the server's `--rolling`, off) lets its custom-model endpoints roll to another model.
+ */
 export const CreateModelUnitBodySchema = z.strictObject({
   Name: z.string().min(1).max(64).optional(),
   Slots: z.number().int().min(1).max(1000).optional(),
   FailWith: z.string().min(1).max(256).optional(),
+  SupportRolling: z.boolean().optional(),
 });
 export type CreateModelUnitBody = z.infer<typeof CreateModelUnitBodySchema>;
 
@@ -18,7 +22,7 @@ export const FailEndpointBodySchema = z.strictObject({ Reason: z.string().min(1)
 
 /**
  * `POST /_ark-local/rollings/fail-next`: the next rollout started (on EndpointId, or on any endpoint) turns
- * Failed with Reason once its traffic share reaches AtPercent.
+ * Failed with Reason once its traffic share (RollingGray) reaches AtPercent.
  */
 export const FailNextRollingBodySchema = z.strictObject({
   AtPercent: z.number().int().min(1).max(100),

@@ -17,7 +17,7 @@ import { CreateModelUnitBodySchema, FailEndpointBodySchema, ReclaimModelUnitBody
  */
 export const ADMIN_ROUTES: readonly { method: string; path: string; does: string }[] = [
   { method: 'GET', path: '', does: 'this list' },
-  { method: 'POST', path: 'model-units', does: 'create a model unit, body {Name?, Slots?, FailWith?}; answers with its Id (mu-...)' },
+  { method: 'POST', path: 'model-units', does: 'create a model unit, body {Name?, Slots?, FailWith?, SupportRolling?}; answers with its Id (mu-...)' },
   { method: 'GET', path: 'model-units', does: 'list the model units' },
   {
     method: 'POST',

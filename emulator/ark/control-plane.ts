@@ -1,4 +1,4 @@
-import type { CustomModel, Endpoint } from '../../provider/api/ark';
+import type { CustomModelWire as CustomModel, Endpoint } from '../../provider/api/ark';
 import type { RollingInfo } from '../../provider/api/ark-rolling';
 import type { ModelUnitView } from '../state/control-plane';
 import type { TransitionPolicy } from '../state/transitions';

@@ -1,10 +1,11 @@
-import { ACTIVE_ROLLING_STATUSES } from '../../provider/api/ark-rolling';
-import { DEFAULT_PROJECT_NAME, type ArkRequest, type ArkResult, type CustomModel, type CustomModelStatus } from '../../provider/api/ark';
+import { DEFAULT_PROJECT_NAME, type ArkRequest, type ArkResult, type CustomModelWire as CustomModel, type KnownCustomModelStatus as CustomModelStatus } from '../../provider/api/ark';
+import type { UploadBaseRef } from '../../provider/api/ark';
 import type { CustomModelRecord } from '../state/control-plane';
 import { advanceOnRead, freshProgress, type Progress } from '../state/transitions';
 import { ArkApiError, dryRunPassed, notFound } from './errors';
 import { assertUniqueTagKeys, inSet, listPage, nameMatches } from './listing';
 import type { ImportVerdict, ModelImporter } from './model-import';
+import { customModelOf, holdsEndpoint } from './rollings';
 import { advanceEvery, advanceFound, copy, rfc3339, type ControlPlaneStore } from './store';
 import { stampStatus } from './status';
 
@@ -16,8 +17,8 @@ export const IMPORT_SOURCE_TYPE = 'Import';
 export interface CustomModelsDeps {
   bucketExists(bucket: string): Promise<boolean>;
   importModel: ModelImporter;
-  /** The foundation models UploadModel accepts, as `{Name, ModelVersion}` refs; returns a reason when unsupported. */
-  checkFoundationModel(ref: { Name: string; ModelVersion: string }): string | undefined;
+  /** The bases UploadModel accepts (a `{Name, ModelVersion}` pair or an `{Id: "fm-…"}`); a reason when unsupported. */
+  checkFoundationModel(ref: UploadBaseRef): string | undefined;
   /** What a List does before filtering: advance every resource of the control plane, counting a read or not. */
   advanceAll(countRead: boolean): Promise<void>;
 }
@@ -52,7 +53,10 @@ export class CustomModels {
       Description: req.Description ?? '',
       ProjectName: req.ProjectName ?? DEFAULT_PROJECT_NAME,
       SourceType: IMPORT_SOURCE_TYPE,
-      FoundationModel: req.FoundationModel,
+      // A model card named by `fm-…` id: ark-local has no cards to resolve it to `{Name, ModelVersion}`, so the
+      // model reports no FoundationModel (the reader treats it as optional) and the import identifies the base
+      // from the files.
+      FoundationModel: 'Name' in req.FoundationModel ? req.FoundationModel : undefined,
       Status: 'Preparing',
       Quantization: req.Quantization,
       TosLocation: location,
@@ -65,9 +69,15 @@ export class CustomModels {
     return { Id: model.Id };
   }
 
+  /**
+   * The 2026 Node SDK's Get shape has neither `Status` nor `StatusReason` (F7); only List items carry them. The
+   * restrictive default leaves both out; `customModelStatusOnGet` puts them back.
+   */
   async get(req: ArkRequest<'GetCustomModel'>): Promise<ArkResult<'GetCustomModel'>> {
     const record = await this.advance(req.Id, true);
-    return copy(record.model);
+    if (this.store.compat.customModelStatusOnGet) return copy(record.model);
+    const { Status: _status, StatusReason: _reason, ...shown } = copy(record.model);
+    return shown;
   }
 
   async list(req: ArkRequest<'ListCustomModels'>): Promise<ArkResult<'ListCustomModels'>> {
@@ -105,12 +115,11 @@ export class CustomModels {
       throw new ArkApiError('OperationDenied.InvalidState', `The CustomModel "${req.Id}" is already Deleting.`);
     }
     const serving = this.store.state.endpoints.filter((e) => e.endpoint.ModelReference.CustomModelId === req.Id).map((e) => e.endpoint.Id);
-    // An active rollout still needs both its models: the one it leaves (a rollback returns to it) and the target.
-    // One whose endpoint is gone (deleted mid-rollout) needs nothing any more.
-    const endpointExists = (id: string) => this.store.state.endpoints.some((e) => e.endpoint.Id === id);
+    // A rollout holding its endpoint still needs both its models: the one it leaves (a cancel returns to it) and
+    // the target. One that finished, or whose endpoint is gone (deleted mid-rollout), needs nothing any more.
     const rolling = this.store.state.rollings
-      .filter(({ rolling: r }) => ACTIVE_ROLLING_STATUSES.includes(r.Status) && endpointExists(r.EndpointId))
-      .filter(({ rolling: r }) => [r.FromModelReference.CustomModelId, r.ToModelReference.CustomModelId].includes(req.Id))
+      .filter(({ rolling: r }) => holdsEndpoint(this.store.state, r))
+      .filter(({ rolling: r }) => [customModelOf(r.RollingOut), customModelOf(r.RollingIn)].includes(req.Id))
       .map(({ rolling: r }) => `${r.EndpointId} (rollout ${r.Id}, ${r.Status})`);
     const users = [...new Set([...serving, ...rolling])];
     if (users.length > 0) {

@@ -73,8 +73,8 @@ export class Endpoints {
       Moderation: req.Moderation,
       CreateTime: rfc3339(now),
       UpdateTime: rfc3339(now),
-      // Decided: custom models on a model unit can be switched by a rollout (emulator/ark/rollings.ts).
-      SupportRolling: ref.CustomModelId !== undefined,
+      // Custom models on a unit roll only where the unit or the server says so (F16; emulator/ark/rollings.ts).
+      SupportRolling: ref.CustomModelId !== undefined && (this.deps.modelUnits.find(req.ModelUnitId)?.SupportRolling ?? this.store.compat.rolling),
       // No TPM guarantee package (ScaleTierId) on model-unit endpoints (reference §2.8: base models only).
       SupportScaleTier: false,
       BatchOnly: false,

@@ -1,4 +1,4 @@
-import type { CustomModel, Quantization } from '../../provider/api/ark';
+import type { CustomModelWire as CustomModel, Quantization } from '../../provider/api/ark';
 import { baseModelByArkRef } from '../../provider/model/catalogue';
 import { validateModel, type ModelIssue } from '../../provider/model/validate';
 import { tosModelFileSource } from '../tos/model-source';

@@ -10,7 +10,7 @@ import { rfc3339, type ControlPlaneStore } from './store';
 export class ModelUnits {
   constructor(private readonly store: ControlPlaneStore) {}
 
-  create(input: { Name?: string; Slots?: number; FailWith?: string }): ModelUnitView {
+  create(input: { Name?: string; Slots?: number; FailWith?: string; SupportRolling?: boolean }): ModelUnitView {
     const now = this.store.now();
     const id = this.store.newId('mu', now);
     const unit = {
@@ -18,6 +18,7 @@ export class ModelUnits {
       Name: input.Name ?? id,
       Slots: input.Slots ?? this.store.compat.unitSlots,
       ...(input.FailWith ? { FailWith: input.FailWith } : {}),
+      ...(input.SupportRolling !== undefined ? { SupportRolling: input.SupportRolling } : {}),
       CreateTime: rfc3339(now),
     };
     this.store.state.modelUnits.push(unit);

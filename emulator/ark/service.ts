@@ -3,7 +3,7 @@ import { ArkActions, isArkAction, type ArkAction } from '../../provider/api/ark'
 import { ARK_API_VERSION, ARK_SERVICE } from '../../provider/api/envelope';
 import { GatewayErrors, type GatewayErrorCode } from '../../provider/api/errors';
 import { verifyVolcSignature } from '../auth/volc-signature';
-import { runWithFaults, type FaultInjector } from '../faults';
+import { runWithFaults, stripFields, type FaultInjector } from '../faults';
 import { BodyTooLargeError, readBody } from '../http';
 import type { Credentials } from '../options';
 import type { EmulatorService } from '../service';
@@ -107,7 +107,7 @@ async function serve(opts: ArkServiceOptions, req: IncomingMessage, res: ServerR
     req,
     res,
     (r, kind) => sendError(r, call, gatewayError(kind === 'throttle' ? 'FlowLimitExceeded' : 'InternalServiceError', kind === 'throttle' ? GatewayErrors.FlowLimitExceeded.message : GatewayErrors.InternalServiceError.message)),
-    async () => {
+    async (_body, answerFault) => {
       const request = parseRequest(action, body);
       const result = await HANDLERS[action](opts.controlPlane, request as never);
       // Built to the contract: a result that does not match the schema is an emulator bug, not a client error.
@@ -115,7 +115,7 @@ async function serve(opts: ArkServiceOptions, req: IncomingMessage, res: ServerR
       if (!checked.success) throw new Error(`${action} built a Result that does not match its schema: ${checked.error.message}`);
       const varied = opts.variance.vary(action, checked.data);
       if (varied.omitResult) sendMetadataOnly(res, call);
-      else sendResult(res, call, varied.result);
+      else sendResult(res, call, answerFault?.fields ? stripFields(varied.result, answerFault.fields) : varied.result);
     },
   );
 }

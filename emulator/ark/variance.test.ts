@@ -52,6 +52,12 @@ describe('ResponseVariance', () => {
     expect(seen).toEqual([U, U, 'Scheduling', 'Running', 'Stopped', U, U, 'Scheduling', 'Running']);
   });
 
+  it('invents no Status for an answer that has none (GetCustomModel by default)', () => {
+    const v = new ResponseVariance(true);
+    const model = { Id: 'cm-1', Name: 'm', CreateTime: 't', UpdateTime: 't' };
+    for (let i = 0; i < 3; i++) expect((v.vary('GetCustomModel', model) as { result: Record<string, unknown> }).result).not.toHaveProperty('Status');
+  });
+
   it('reset restores the start-up setting and forgets what was shown', () => {
     const v = new ResponseVariance(false);
     v.setEnabled(true);

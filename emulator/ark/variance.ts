@@ -12,7 +12,8 @@ import { hasEmptyResult, type ArkAction } from '../../provider/api/ark';
  *   PageNumber and PageSize);
  * - the first `UNKNOWN_STATUS_ANSWERS` answers showing a resource in a new phase (its first sighting, or each
  *   transitional state) report an unknown transitional status instead (`UNKNOWN_STATUS`), so the known one
- *   comes after it (two, so a read before a wait and the wait's first poll both meet it);
+ *   comes after it (two, so a read before a wait and the wait's first poll both meet it); an answer without
+ *   `Status` (GetCustomModel by default) keeps none;
  * - actions with no output send no `Result` at all (DeleteCustomModel documents none).
  */
 
@@ -90,6 +91,8 @@ export class ResponseVariance {
     delete out.EndpointModelType;
     delete out.SourceType;
     if (inList) delete out.RateLimit;
+    // GetCustomModel carries no Status by default (F7): nothing to vary, and none to invent.
+    if (typeof out.Status !== 'string') return out;
     const id = String(out.Id);
     const status = String(out.Status);
     const last = this.phases.get(id);

@@ -1,4 +1,4 @@
-import type { CustomModel, Endpoint } from '../../provider/api/ark';
+import type { CustomModelWire as CustomModel, Endpoint } from '../../provider/api/ark';
 import type { RollingInfo } from '../../provider/api/ark-rolling';
 import type { Progress } from './transitions';
 
@@ -26,6 +26,11 @@ export interface ModelUnitRecord {
   Slots: number;
   /** When set, endpoints scheduled on this unit end Abnormal with this StatusReason (e.g. ImagePullBackOff). */
   FailWith?: string;
+  /**
+   * Whether custom-model endpoints on this unit can roll to another model (`SupportRolling`); absent = the
+   * server's `compat.rolling` (false by default: Ark does not switch uploaded models on model units, F16).
+   */
+  SupportRolling?: boolean;
   CreateTime: string;
 }
 
@@ -33,7 +38,7 @@ export interface ModelUnitRecord {
 export interface RollingRecord {
   rolling: RollingInfo;
   progress: Progress;
-  /** Injected failure: the rollout turns Failed once its Progress reaches this percent. */
+  /** Injected failure: the rollout turns Failed once its RollingGray reaches this percent. */
   failAtPercent?: number;
   failReason?: string;
 }

@@ -62,6 +62,14 @@ describe('tolerant reader', () => {
     },
   );
 
+  it('accepts GetCustomModel without Status (the 2026 Node SDK shape, F7) and refuses a List item without it', () => {
+    const model = { Id: 'cm-1', Name: 'm', CreateTime: 't', UpdateTime: 't', FoundationModel: { Name: 'qwen3-8b', ModelVersion: '20250429', ConfigurationId: 'c' } };
+    expect(answer('GetCustomModel', { ResponseMetadata: META, Result: model })).toEqual(model);
+    const page = { Items: [model] };
+    expect(() => answer('ListCustomModels', { ResponseMetadata: META, Result: page })).toThrow(/Items\.0\.Status:/);
+    expect(answer('ListCustomModels', { ResponseMetadata: META, Result: { Items: [{ ...model, Status: 'Ready' }] } })).toMatchObject({ Items: [{ Status: 'Ready' }] });
+  });
+
   it('still refuses an answer without Result for an action that has output', () => {
     expect(() => answer('GetEndpoint', { ResponseMetadata: META })).toThrow(ArkProtocolError);
   });
@@ -85,6 +93,13 @@ describe('the needs table', () => {
     expect(Object.keys(EndpointReadSchema.shape).sort()).toEqual(Object.keys(EndpointSchema.shape).sort());
     expect(Object.keys(READ_NEEDS.CustomModel).sort()).toEqual(Object.keys(CustomModelSchema.shape).sort());
     expect(Object.keys(CustomModelReadSchema.shape).sort()).toEqual(Object.keys(CustomModelSchema.shape).sort());
+    expect(Object.keys(READ_NEEDS.CustomModelItem).sort()).toEqual(Object.keys(CustomModelSchema.shape).sort());
+  });
+
+  it('writes GetCustomModel with Status optional (left out by default) and List items with it required', () => {
+    const model = { Id: 'cm-1', Name: 'm', CreateTime: 't', UpdateTime: 't' };
+    expect(ArkActions.GetCustomModel.result.safeParse(model).success).toBe(true);
+    expect(ArkActions.ListCustomModels.result.safeParse({ TotalCount: 1, PageNumber: 1, PageSize: 10, Items: [model] }).success).toBe(false);
   });
 
   it('makes every written result readable', () => {
@@ -109,10 +124,13 @@ describe('strict writer, documented limits only', () => {
     expect(CreateEndpointRequestSchema.safeParse({ ...request, RateLimit: { Rpm: 1 } }).success).toBe(false);
     const upload = {
       Name: 'my-model',
-      FoundationModel: { Name: 'qwen2-5-7b', ModelVersion: '240919' },
+      FoundationModel: { Name: 'qwen2-5-7b', ModelVersion: '20240919' },
       TosLocation: { BucketName: 'bucket', ObjectKey: 'p/' },
     };
     expect(UploadModelRequestSchema.safeParse(upload).success).toBe(true);
+    // A model card by id [I: how ark-cli's fm- ids reach the wire is not published].
+    expect(UploadModelRequestSchema.safeParse({ ...upload, FoundationModel: { Id: 'fm-20250429-abc' } }).success).toBe(true);
+    expect(UploadModelRequestSchema.safeParse({ ...upload, FoundationModel: { Id: 'qwen3-8b' } }).success).toBe(false);
     expect(UploadModelRequestSchema.safeParse({ ...upload, Name: '1model' }).success).toBe(false);
     expect(UploadModelRequestSchema.safeParse({ ...upload, Description: 'd'.repeat(301) }).success).toBe(false);
     expect(UploadModelRequestSchema.safeParse({ ...upload, TosLocation: { BucketName: 'ab', ObjectKey: '' } }).success).toBe(false);

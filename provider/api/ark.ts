@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArkRollingActions } from './ark-rolling';
+import { FOUNDATION_MODEL_ID_PATTERN } from './ids';
 import { READ_NEEDS } from './read-needs';
 import { type Open, openEnum, readObject } from './reader';
 
@@ -68,6 +69,10 @@ const EmptyReadSchema = z.looseObject({});
 
 export const FoundationModelRefSchema = z.object({ Name: z.string().min(1), ModelVersion: z.string().min(1) });
 export type FoundationModelRef = z.infer<typeof FoundationModelRefSchema>;
+/**
+ * Reader of a FoundationModel reference. The 2026 Node SDK adds `ConfigurationId` on custom models (reference
+ * ark-api-2026.md F7): nothing needs it, so it is kept as an unknown field, not read.
+ */
 const FoundationModelReadSchema = readObject({ Name: z.string(), ModelVersion: z.string() }, READ_NEEDS.FoundationModelRef);
 
 // -------------------------------------------------------------------------------------------------- endpoints
@@ -268,6 +273,16 @@ export const CUSTOM_MODEL_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_\-\u4e00-\u9fff]*$
 export const MAX_CUSTOM_MODEL_DESCRIPTION = 300;
 
 /**
+ * The base an import names by its model-card id (`fm-…`, ark-cli's `--base-model <fm-id>`, F6). How the wire
+ * carries it is our guess [I]: inside `FoundationModel`, as `{Id}`, beside the `{Name, ModelVersion}` form.
+ */
+export const FoundationModelIdRefSchema = z.object({ Id: z.string().regex(FOUNDATION_MODEL_ID_PATTERN) });
+export type FoundationModelIdRef = z.infer<typeof FoundationModelIdRefSchema>;
+/** What UploadModel's `FoundationModel` carries: a `{Name, ModelVersion}` pair or an `{Id: "fm-…"}`. */
+export const UploadBaseRefSchema = z.union([FoundationModelRefSchema, FoundationModelIdRefSchema]);
+export type UploadBaseRef = z.infer<typeof UploadBaseRefSchema>;
+
+/**
  * Request shape of UploadModel, the TOS import action. Not public: every field here is an assumption, built
  * in one place (provider/api/upload-model.ts) so `pulumi-ark doctor --upload-model-request` can print it.
  */
@@ -275,7 +290,7 @@ export const UploadModelRequestSchema = z.object({
   Name: z.string().min(1).regex(CUSTOM_MODEL_NAME_PATTERN),
   Description: z.string().max(MAX_CUSTOM_MODEL_DESCRIPTION).optional(),
   ProjectName: z.string().optional(),
-  FoundationModel: FoundationModelRefSchema,
+  FoundationModel: UploadBaseRefSchema,
   TosLocation: TosLocationSchema,
   Quantization: QuantizationSchema.optional(),
   Tags: TagsSchema.optional(),
@@ -283,7 +298,11 @@ export const UploadModelRequestSchema = z.object({
 });
 export type UploadModelRequest = z.infer<typeof UploadModelRequestSchema>;
 
-/** Writer: the custom model as ark-local builds it. */
+/**
+ * Writer: a ListCustomModels item as ark-local builds it. The 2026 Node SDK puts `Status` on List items only
+ * (reference ark-api-2026.md F7); `StatusReason`, `Quantization` and `TosLocation` are ours [I] (no SDK names
+ * them; the doc example of GetCustomModel does show Status).
+ */
 export const CustomModelSchema = z.object({
   Id: z.string(),
   Name: z.string(),
@@ -291,6 +310,7 @@ export const CustomModelSchema = z.object({
   ProjectName: z.string().optional(),
   /** `Import` for UploadModel (the doc only shows `Customization`). */
   SourceType: z.string().optional(),
+  /** Absent for an import that named its base by `fm-…` id: ark-local has no model cards to resolve it. */
   FoundationModel: FoundationModelRefSchema.optional(),
   CustomizationType: z.string().optional(),
   Status: z.enum(CUSTOM_MODEL_STATUSES),
@@ -301,28 +321,42 @@ export const CustomModelSchema = z.object({
   CreateTime: z.string(),
   UpdateTime: z.string(),
 });
+export type CustomModelWire = z.infer<typeof CustomModelSchema>;
 
-/** Reader: what the client accepts as a custom model. */
-export const CustomModelReadSchema = readObject(
-  {
-    Id: z.string(),
-    Name: z.string(),
-    Description: z.string(),
-    ProjectName: z.string(),
-    SourceType: z.string(),
-    FoundationModel: FoundationModelReadSchema,
-    CustomizationType: z.string(),
-    Status: CustomModelStatusSchema,
-    StatusReason: z.string(),
-    Quantization: openEnum(QUANTIZATIONS),
-    TosLocation: TosLocationReadSchema,
-    Tags: z.array(TagReadSchema),
-    CreateTime: z.string(),
-    UpdateTime: z.string(),
-  },
-  READ_NEEDS.CustomModel,
-);
+/**
+ * Writer: GetCustomModel's Result. The 2026 Node SDK's Get shape has no `Status` (and no `StatusReason`), so
+ * ark-local leaves both out unless started with `customModelStatusOnGet` (emulator/ark/compat.ts).
+ */
+export const GetCustomModelResultSchema = CustomModelSchema.extend({
+  Status: z.enum(CUSTOM_MODEL_STATUSES).optional(),
+});
+
+const customModelReadShape = {
+  Id: z.string(),
+  Name: z.string(),
+  Description: z.string(),
+  ProjectName: z.string(),
+  SourceType: z.string(),
+  FoundationModel: FoundationModelReadSchema,
+  CustomizationType: z.string(),
+  Status: CustomModelStatusSchema,
+  StatusReason: z.string(),
+  Quantization: openEnum(QUANTIZATIONS),
+  TosLocation: TosLocationReadSchema,
+  Tags: z.array(TagReadSchema),
+  CreateTime: z.string(),
+  UpdateTime: z.string(),
+};
+
+/**
+ * Reader of GetCustomModel: `Status` may be absent (the 2026 Node SDK's shape); the finder then reads it from
+ * ListCustomModels (provider/clients/ark/finders.ts), the union of what the SDKs say.
+ */
+export const CustomModelReadSchema = readObject(customModelReadShape, READ_NEEDS.CustomModel);
 export type CustomModel = z.infer<typeof CustomModelReadSchema>;
+/** Reader of a ListCustomModels item: where `Status` is (every SDK has it there). */
+export const CustomModelItemReadSchema = readObject(customModelReadShape, READ_NEEDS.CustomModelItem);
+export type CustomModelItem = z.infer<typeof CustomModelItemReadSchema>;
 
 export const ListCustomModelsRequestSchema = PagingRequestSchema.extend({
   Filter: z
@@ -374,11 +408,11 @@ export const ArkActions = {
   StopEndpoint: { request: IdRequestSchema, ...empty },
   GetApiKey: { request: GetApiKeyRequestSchema, result: GetApiKeyResultSchema, read: GetApiKeyReadSchema },
   UploadModel: { request: UploadModelRequestSchema, result: IdResultSchema, read: IdReadSchema },
-  GetCustomModel: { request: IdRequestSchema, result: CustomModelSchema, read: CustomModelReadSchema },
+  GetCustomModel: { request: IdRequestSchema, result: GetCustomModelResultSchema, read: CustomModelReadSchema },
   ListCustomModels: {
     request: ListCustomModelsRequestSchema,
     result: pageResultSchema(CustomModelSchema),
-    read: pageReadSchema(CustomModelReadSchema),
+    read: pageReadSchema(CustomModelItemReadSchema),
   },
   UpdateCustomModel: { request: UpdateCustomModelRequestSchema, result: IdResultSchema, read: IdReadSchema },
   DeleteCustomModel: { request: DeleteCustomModelRequestSchema, ...empty },

@@ -78,6 +78,7 @@ export const READ_NEEDS = {
     ConcurrentRequests: 'optional',
     CreateTaskRpm: 'optional',
   },
+  /** GetCustomModel's Result. */
   CustomModel: {
     Id: 'required',
     Name: 'required', // owner lookup compares exact names
@@ -86,7 +87,8 @@ export const READ_NEEDS = {
     SourceType: 'optional',
     FoundationModel: 'optional', // falls back to the declared base
     CustomizationType: 'optional',
-    Status: 'required', // every wait and decision; unknown values are kept and waited through
+    // Not in the 2026 Node SDK's Get shape (F7): when absent, the finder reads it from ListCustomModels.
+    Status: 'optional',
     StatusReason: 'optional',
     Quantization: 'optional',
     TosLocation: 'optional', // falls back to the declared location
@@ -94,26 +96,56 @@ export const READ_NEEDS = {
     CreateTime: 'required', // output createTime
     UpdateTime: 'required', // output updateTime
   },
-  RollingModelReference: {
-    CustomModelId: 'required', // a rollout switches between custom models: the target decides resume or refuse
+  /** A ListCustomModels item: as Get, but `Status` is where every SDK puts it. */
+  CustomModelItem: {
+    Id: 'required',
+    Name: 'required', // owner lookup compares exact names
+    Description: 'optional',
+    ProjectName: 'optional',
+    SourceType: 'optional',
+    FoundationModel: 'optional',
+    CustomizationType: 'optional',
+    Status: 'required', // every wait and decision (the Get fallback reads it here); unknown values are waited through
+    StatusReason: 'optional',
+    Quantization: 'optional',
+    TosLocation: 'optional',
+    Tags: 'optional',
+    CreateTime: 'required',
+    UpdateTime: 'required',
+  },
+  RollingModel: {
+    Name: 'optional', // foundation models are named {Name, ModelVersion} [3P]; nothing here rolls them
+    ModelVersion: 'optional',
+    CustomModelId: 'optional', // a custom model [I]; absent = the rollout's model is not one the client can name
+  },
+  RollingStrategy: {
+    Step: 'optional', // progress lines only (points per step)
+    WaitDuration: 'optional', // progress lines only (minutes per step)
   },
   GetRollingResult: {
     RollingInfo: 'required', // the rollout asked for
   },
+  RollingEchoResult: {
+    Id: 'optional', // Rollback/Cancel echo the rollout's id [3P]; the client knows it already
+  },
+  // The 2026 names first, then the older ones the reader still understands (ark-rolling.ts `rollingView`).
+  // Only Id and Status are required: every other field has a fallback, so no one name decides whether an answer
+  // parses (a rollout whose target cannot be read is never resumed, only reported).
   RollingInfo: {
-    Id: 'required', // the rollout resumed, waited on, rolled back
+    Id: 'required', // the rollout resumed, waited on, cancelled
     EndpointId: 'optional', // the controller asks by rollout id and knows its endpoint
     Status: 'required', // every wait and decision; unknown values are kept and waited through
-    Progress: 'optional', // progress lines only (absent = '?')
-    CurrentStep: 'optional',
-    Step: 'optional',
-    WaitDuration: 'optional',
-    FromModelReference: 'optional', // the failure message falls back to the endpoint's model
-    ToModelReference: 'required', // resume a rollout to the same target, refuse one to another
+    RollingIn: 'optional', // the target: resume a rollout to the same model, refuse one to another
+    RollingOut: 'optional', // the failure message falls back to the endpoint's model
+    RollingGray: 'optional', // completion (100 + the endpoint serving the target) and progress lines
+    RollingStrategy: 'optional',
     Description: 'optional',
     StatusReason: 'optional', // the failure message falls back to the wait's own error
     CreateTime: 'optional',
     UpdateTime: 'optional',
+    Progress: 'optional', // older name of RollingGray
+    FromModelReference: 'optional', // older name of RollingOut
+    ToModelReference: 'optional', // older name of RollingIn
   },
 } as const satisfies Record<string, Record<string, Need>>;
 

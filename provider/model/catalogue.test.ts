@@ -21,7 +21,19 @@ describe('base model catalogue', () => {
 
   it('finds entries by their Ark FoundationModel reference', () => {
     for (const b of BASE_MODELS) expect(baseModelByArkRef(b.ark)).toBe(b);
-    expect(baseModelByArkRef({ Name: 'qwen3-8b', ModelVersion: '000000' })).toBeUndefined();
+    expect(baseModelByArkRef({ Name: 'qwen3-8b', ModelVersion: '250429' })).toBeUndefined();
+  });
+
+  // ark-api-2026.md F17: open-source bases carry YYYYMMDD versions; only Qwen3-8B's is seen in a source.
+  it('names each base as the public record does, with its confidence and source', () => {
+    expect(Object.fromEntries(BASE_MODELS.map((b) => [b.id, [b.ark.Name, b.ark.ModelVersion, b.arkConfidence.label]]))).toEqual({
+      'Qwen2.5-0.5B': ['qwen2-5-0-5b', '20240919', 'I'],
+      'Qwen2.5-3B': ['qwen2-5-3b', '20240919', 'I'],
+      'Qwen2.5-7B': ['qwen2-5-7b', '20240919', 'I'],
+      'Qwen3-8B': ['qwen3-8b', '20250429', 'C-cli+3P'],
+      'Meta-Llama-3-8B': ['llama3-8b', '20240418', 'I, unverified'],
+    });
+    for (const b of BASE_MODELS) expect(b.arkConfidence.source).toMatch(/^F17: /);
   });
 
   // The tensor tables are derived from config dims; published parameter counts and tensor counts pin them down.

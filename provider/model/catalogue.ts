@@ -3,14 +3,36 @@ import type { ArchitectureFamily, ModelDims } from './architectures';
 
 // The supported bases, one entry each. Ark's supported list changes over time: adding a base is one entry here
 // (docs/base-models.md says how). Config values: ../shared/reference/hf-models.md (beside the repository) section 1.1.
+// Ark references: ../shared/reference/ark-api-2026.md F17. Open-source bases carry 8-digit YYYYMMDD versions, and
+// every one seen is the Hugging Face release date of the base (Qwen3 2025-04-29, Qwen2.5 2024-09-19).
+
+/** The inferred Qwen2.5 version: the pattern of the one Qwen2.5 id seen, `qwen2-5-72b-20240919` [3P]. */
+const QWEN25_REF_SOURCE: ArkRefConfidence = {
+  label: 'I',
+  source: 'F17: the 8-digit version of the 3P data-plane id qwen2-5-72b-20240919 (Qwen2.5 release date); this size not seen',
+};
+
+/**
+ * How sure the catalogue is of an entry's Ark reference: a label of ../shared/reference/ark-api-2026.md (`C` an
+ * official SDK or doc, `C-cli` Volcengine's ark-cli docs, `3P` third-party records of live calls, `I` our
+ * inference) and the evidence. `pulumi-ark doctor` and docs/base-models.md show both.
+ */
+export interface ArkRefConfidence {
+  label: 'C' | 'C-cli+3P' | 'I' | 'I, unverified';
+  source: string;
+}
 
 export interface BaseModelEntry {
   /** Catalogue id users write as `baseModel` (`Qwen2.5-7B`). */
   id: string;
   /** Hugging Face repo ids that name the same base (`Qwen/Qwen2.5-7B`). */
   hfIds: string[];
-  /** The Ark FoundationModel reference UploadModel imports against (naming assumed; see docs/api-assumptions.md). */
+  /**
+   * The Ark FoundationModel reference UploadModel imports against, unless the CustomModel names another
+   * (`baseModelRef`: the model card shared with an account may differ, reference F4/F17).
+   */
   ark: FoundationModelRef;
+  arkConfidence: ArkRefConfidence;
   family: ArchitectureFamily;
   /** config.json `architectures[0]` and `model_type`. */
   architecture: string;
@@ -27,7 +49,8 @@ export const BASE_MODELS: readonly BaseModelEntry[] = [
   {
     id: 'Qwen2.5-0.5B',
     hfIds: ['Qwen/Qwen2.5-0.5B'],
-    ark: { Name: 'qwen2-5-0-5b', ModelVersion: '240919' },
+    ark: { Name: 'qwen2-5-0-5b', ModelVersion: '20240919' },
+    arkConfidence: QWEN25_REF_SOURCE,
     family: 'qwen2',
     architecture: 'Qwen2ForCausalLM',
     modelType: 'qwen2',
@@ -39,7 +62,8 @@ export const BASE_MODELS: readonly BaseModelEntry[] = [
   {
     id: 'Qwen2.5-3B',
     hfIds: ['Qwen/Qwen2.5-3B'],
-    ark: { Name: 'qwen2-5-3b', ModelVersion: '240919' },
+    ark: { Name: 'qwen2-5-3b', ModelVersion: '20240919' },
+    arkConfidence: QWEN25_REF_SOURCE,
     family: 'qwen2',
     architecture: 'Qwen2ForCausalLM',
     modelType: 'qwen2',
@@ -51,7 +75,8 @@ export const BASE_MODELS: readonly BaseModelEntry[] = [
   {
     id: 'Qwen2.5-7B',
     hfIds: ['Qwen/Qwen2.5-7B'],
-    ark: { Name: 'qwen2-5-7b', ModelVersion: '240919' },
+    ark: { Name: 'qwen2-5-7b', ModelVersion: '20240919' },
+    arkConfidence: QWEN25_REF_SOURCE,
     family: 'qwen2',
     architecture: 'Qwen2ForCausalLM',
     modelType: 'qwen2',
@@ -63,7 +88,11 @@ export const BASE_MODELS: readonly BaseModelEntry[] = [
   {
     id: 'Qwen3-8B',
     hfIds: ['Qwen/Qwen3-8B'],
-    ark: { Name: 'qwen3-8b', ModelVersion: '250429' },
+    ark: { Name: 'qwen3-8b', ModelVersion: '20250429' },
+    arkConfidence: {
+      label: 'C-cli+3P',
+      source: 'F17: ark-cli arkcli-models (YYYYMMDD for qwen, qwen3-14b-20250429) and 3P data-plane id qwen3-8b-20250429',
+    },
     family: 'qwen3',
     architecture: 'Qwen3ForCausalLM',
     modelType: 'qwen3',
@@ -75,7 +104,14 @@ export const BASE_MODELS: readonly BaseModelEntry[] = [
   {
     id: 'Meta-Llama-3-8B',
     hfIds: ['meta-llama/Meta-Llama-3-8B'],
-    ark: { Name: 'meta-llama-3-8b', ModelVersion: '240418' },
+    // No source names an uploadable Llama 3 base. Ark's retired Llama-3-8B was `llama3-8b` / `instruct` [C-mirror];
+    // the version is the open-source pattern dated on Meta's Llama 3 release (2024-04-18). Set baseModelRef from
+    // the model card shared with the account.
+    ark: { Name: 'llama3-8b', ModelVersion: '20240418' },
+    arkConfidence: {
+      label: 'I, unverified',
+      source: "F17: Ark's retired Llama-3-8B was llama3-8b/instruct; the version follows the YYYYMMDD release-date pattern; no source shows it",
+    },
     family: 'llama',
     architecture: 'LlamaForCausalLM',
     modelType: 'llama',

@@ -58,6 +58,8 @@ export interface ExampleStack {
   tos(): TosClient;
   /** `pulumi stack output --json`. */
   outputs(): Promise<Record<string, string>>;
+  /** New weights: `temperature` written into generation_config.json (a new contentDigest, so a new CustomModel). */
+  newWeights(temperature: number): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,10 @@ export async function startExampleStack(opts: ExampleStackOptions): Promise<Exam
       },
       async outputs() {
         return JSON.parse((await pulumiOk(['stack', 'output', '--json'])).stdout) as Record<string, string>;
+      },
+      newWeights(temperature) {
+        const file = path.join(modelDir, 'generation_config.json');
+        fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature }, null, 2));
       },
       async close() {
         await opened.close();

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ArkClient } from '../../provider/clients/ark/client';
+import { findCustomModel } from '../../provider/clients/ark/finders';
 import { resolveBaseModel } from '../../provider/model/catalogue';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
@@ -87,8 +88,7 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
   it('takes new weights on its one-endpoint model unit: the replace chain, the endpoint deleted first with the downtime warned of', async () => {
     const [before] = (await inventory(f.ark)).endpoints;
     const oldId = before!.split(' ')[0]!;
-    const file = path.join(f.modelDir, 'generation_config.json');
-    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature: 0.3 }, null, 2));
+    f.newWeights(0.3);
     const preview = await f.pulumiOk(['preview']);
     expect(preview.stdout).toMatch(/~\s+ark:index:TosModelDir\s+weights\s+update\s+\[diff: ~source\]/);
     expect(preview.stdout).toMatch(/\+-\s+ark:index:CustomModel\s+model\s+replace\s+\[diff: ~contentDigest/);
@@ -129,7 +129,8 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     });
     // ark-local's immediate transitions advance on a read: a few reads see it Ready.
     let status = '';
-    for (let reads = 0; reads < 10 && status !== 'Ready'; reads++) status = (await client.call('GetCustomModel', { Id: modelId })).Status;
+    // findCustomModel: GetCustomModel has no Status by default (F7); the finder reads it from ListCustomModels.
+    for (let reads = 0; reads < 10 && status !== 'Ready'; reads++) status = (await findCustomModel(client, modelId))?.Status ?? '';
     expect(status).toBe('Ready');
     // A unit of its own, as the console makes one together with its endpoint (a unit hosts one endpoint).
     const unit = await f.ark.admin.createModelUnit({ name: 'by-hand' });

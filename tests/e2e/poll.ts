@@ -19,3 +19,23 @@ export async function until(what: string, condition: () => Promise<boolean> | bo
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Runs `tick` again and again (at most `maxTicks` times, `pauseMs` apart) while `work` runs, as a client keeps
+ * calling through a deployment; resolves with `work`'s result once both have stopped.
+ */
+export async function repeatWhile<T>(work: Promise<T>, tick: () => Promise<void>, { maxTicks, pauseMs }: { maxTicks: number; pauseMs: number }): Promise<T> {
+  let done = false;
+  const loop = (async () => {
+    for (let i = 0; i < maxTicks && !done; i++) {
+      await tick();
+      await sleep(pauseMs);
+    }
+  })();
+  try {
+    return await work;
+  } finally {
+    done = true;
+    await loop;
+  }
+}

@@ -142,8 +142,7 @@ describe('pulumi in examples/quickstart', () => {
 
   it('takes new weights on its one-endpoint unit: preview warns of the downtime, up deletes first and says when it was down', async () => {
     const { endpointId: oldId, customModelId: oldModel } = await f.outputs();
-    const file = path.join(f.modelDir, 'generation_config.json');
-    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature: 0.4 }, null, 2));
+    f.newWeights(0.4);
 
     const preview = await f.pulumiOk(['preview']);
     expect(preview.stdout + preview.stderr).toMatch(new RegExp(`endpoint ${oldId} will be replaced by deleting it first: it is down from its delete until the new endpoint is Running`));

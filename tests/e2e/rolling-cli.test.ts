@@ -1,19 +1,19 @@
 /**
  * Rolling model upgrades and safe deletes, the way users run them: the real `pulumi` binary in
- * examples/quickstart with `modelUpdate: rolling`, against ark-local. New weights are an in-place update of the
- * endpoint (same id) while a client keeps chatting and sees no failure; a rollout that fails at 50% is rolled
- * back and fails the up with the service's reason, the next up succeeds; `protect` makes destroy refuse,
- * `retainOnDelete` makes it forget the endpoint, and the owner tag lets the next up take it over again.
+ * examples/quickstart with `modelUpdate: rolling`, against ark-local. On ark-local's default model unit (no
+ * rolling for uploaded models, as Ark's) preview shows new weights as a replacement of the endpoint and says why.
+ * On a unit created with rolling enabled, new weights are an in-place update of the endpoint (same id) while a
+ * client keeps chatting and sees no failure; a rollout that fails at 50% is cancelled and fails the up with the
+ * service's reason, the next up succeeds; `protect` makes destroy refuse, `retainOnDelete` makes it forget the
+ * endpoint, and the owner tag lets the next up take it over again.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import OpenAI from 'openai';
 import { ArkClient } from '../../provider/clients/ark/client';
 import { inventory } from './ark-inventory';
 import type { CliResult } from './cli-harness';
 import { startExampleStack, type ExampleStack } from './example-stack';
-import { sleep, until } from './poll';
+import { repeatWhile, until } from './poll';
 import { descendants, killQuietly } from './processes';
 
 jest.setTimeout(900_000);
@@ -23,33 +23,36 @@ const DYNAMIC = 'pulumi-nodejs:dynamic/ark:';
 const MAX_CHAT_REQUESTS = 20_000;
 const CHAT_PAUSE_MS = 10;
 
+/**
+ * after-seconds:0.2: a rollout at the server's pace (+2% of traffic a minute, one minute = one transition step)
+ * takes 50 steps, 10 s; the provider polls at the real service's intervals (2 s growing to 15 s), so the chat loop
+ * sees traffic move and the up sees a few percents on the way.
+ */
+const TRANSITIONS = { mode: 'after-seconds', seconds: 0.2 } as const;
+
 let f: ExampleStack;
 let client: ArkClient;
 let openai: OpenAI;
+/** A model unit created with rolling enabled (ark-local's default unit, f.modelUnitId, has it off). */
+let rollingUnit: string;
 
 beforeAll(async () => {
   f = await startExampleStack({
     example: 'examples/quickstart',
     name: 'rolling',
-    // after-reads:1: every state, a rollout's 0% and 50% included, is seen by a poll, so the switch takes real time.
-    transitions: { mode: 'after-reads', reads: 1 },
-    // One slot on the model unit: a replacement endpoint would not even fit; the rollout needs none.
-    slots: 1,
+    transitions: TRANSITIONS,
+    // ark-local's default unit: one slot, no rolling. The rollouts below run on `rollingUnit`.
     // A quota the chat loop below cannot reach: a 429 would be a failure that says nothing about the rollout.
     config: { modelUpdate: 'rolling', rpm: '1000000', tpm: '100000000' },
   });
+  // One slot: a replacement endpoint would not even fit there; the rollout needs none.
+  rollingUnit = (await f.ark.admin.createModelUnit({ name: 'e2e-rolling-enabled', slots: 1, supportRolling: true })).Id;
   client = new ArkClient({ settings: f.ark.providerSettings() });
   openai = new OpenAI({ baseURL: f.ark.chatBaseUrl, apiKey: f.ark.apiKey, maxRetries: 0 });
 });
 afterAll(async () => {
   await f?.close();
 });
-
-/** New weights: a changed generation_config.json (a new contentDigest, so a new CustomModel). */
-function newWeights(temperature: number): void {
-  const file = path.join(f.modelDir, 'generation_config.json');
-  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature }, null, 2));
-}
 
 /** Custom model id by Ark name: a chat answer's `model` is the name of the model that served it. */
 const modelIdByName = new Map<string, string>();
@@ -63,21 +66,16 @@ async function chat(endpointId: string): Promise<string> {
 
 /** `pulumi up` while a client sends chat requests back to back (bounded), as production traffic would. */
 async function upUnderTraffic(endpointId: string): Promise<{ up: CliResult; served: string[]; failures: string[] }> {
-  let done = false;
   const served: string[] = [];
   const failures: string[] = [];
-  const traffic = (async () => {
-    for (let i = 0; i < MAX_CHAT_REQUESTS && !done; i++) {
-      try {
-        served.push(await chat(endpointId));
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-      await sleep(CHAT_PAUSE_MS);
+  const request = async () => {
+    try {
+      served.push(await chat(endpointId));
+    } catch (error) {
+      failures.push((error as Error).message);
     }
-  })();
-  const up = await f.pulumi(['up', '--yes', '--skip-preview']).finally(() => (done = true));
-  await traffic;
+  };
+  const up = await repeatWhile(f.pulumi(['up', '--yes', '--skip-preview']), request, { maxTicks: MAX_CHAT_REQUESTS, pauseMs: CHAT_PAUSE_MS });
   return { up, served, failures };
 }
 
@@ -91,14 +89,28 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
   let firstModel: string;
   let secondModel: string;
 
-  it('deploys the pipeline', async () => {
+  it('deploys the pipeline on the default unit, where preview shows new weights as a replacement and says why', async () => {
     expect((await f.pulumiOk(['up', '--yes'])).stdout).toMatch(/\+ 4 created/);
+    const { endpointId: onDefault } = await f.outputs();
+    expect((await client.call('GetEndpoint', { Id: onDefault })).SupportRolling).toBe(false);
+    f.newWeights(0.2);
+    const { stdout, stderr } = await f.pulumiOk(['preview', '--diff']);
+    expect(stdout).toMatch(/\+-pulumi-nodejs:dynamic\/ark:ModelUnitEndpoint: \(replace\)/);
+    // The provider's warning is a diagnostic of the preview (the --diff display prints those to stderr).
+    expect(stdout + stderr).toContain(`endpoint ${onDefault} does not support a rolling model switch (SupportRolling false: Ark does not roll uploaded models on model units); it will be replaced`);
+  });
+
+  it('moves to a unit created with rolling enabled (a new endpoint there)', async () => {
+    await f.pulumiOk(['config', 'set', 'modelUnitId', rollingUnit]);
+    await f.pulumiOk(['up', '--yes']);
     ({ endpointId, customModelId: firstModel } = await f.outputs());
+    expect(await client.call('GetEndpoint', { Id: endpointId })).toMatchObject({ ModelUnitId: rollingUnit, SupportRolling: true });
     expect(await chat(endpointId)).toBe(firstModel);
+    expect((await inventory(f.ark)).endpoints).toEqual([`${endpointId} Running`]);
   });
 
   it('previews new weights as an in-place update of the endpoint', async () => {
-    newWeights(0.3);
+    f.newWeights(0.3);
     const { stdout } = await f.pulumiOk(['preview', '--diff']);
     expect(stdout).toMatch(/~ pulumi-nodejs:dynamic\/ark:TosModelDir: \(update\)/);
     expect(stdout).toMatch(/\+-pulumi-nodejs:dynamic\/ark:CustomModel: \(replace\)/);
@@ -112,7 +124,8 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     const { up, served, failures } = await upUnderTraffic(endpointId);
     expect(up.code).toBe(0);
     expect({ failed: failures.length, first: failures.slice(0, 3) }).toEqual({ failed: 0, first: [] });
-    expect(up.stdout).toMatch(/rollout eprol-\d{14}-[a-z0-9]{5}: Running 50% \(step 1\/2\)/);
+    expect(up.stdout).toMatch(/rollout eprol-\d{14}-[a-z0-9]{5}: Running \d+% of traffic on the new model \(\+2% every 1 min\)/);
+    expect(up.stdout).toMatch(/rollout eprol-\S+ done; cm-\S+ serves all traffic/);
     const outputs = await f.outputs();
     secondModel = outputs.customModelId!;
     expect(secondModel).not.toBe(firstModel);
@@ -125,19 +138,19 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     expect(await inventory(f.ark)).toMatchObject({ endpoints: [`${endpointId} Running`], customModels: [secondModel] });
   });
 
-  it('a rollout failing at 50% is rolled back: the up fails with the reason, the endpoint serves the old model', async () => {
+  it('a rollout failing at 50% is cancelled: the up fails with the reason, the endpoint serves the old model', async () => {
     await f.ark.admin.failNextRollout({ atPercent: 50, reason: 'new replicas failed their health check', endpointId });
-    newWeights(0.5);
+    f.newWeights(0.5);
     const { up, failures } = await upUnderTraffic(endpointId);
     expect(up.code).not.toBe(0);
     expect({ failed: failures.length, first: failures.slice(0, 3) }).toEqual({ failed: 0, first: [] });
     expect(up.stdout + up.stderr).toMatch(
-      new RegExp(`rollout eprol-\\S+ to cm-\\S+ failed and was rolled back; the endpoint still serves ${secondModel}\\. Reason: new replicas failed their health check`),
+      new RegExp(`rollout eprol-\\S+ to cm-\\S+ failed and was cancelled; the endpoint still serves ${secondModel}\\. Reason: new replicas failed their health check`),
     );
     const live = await client.call('GetEndpoint', { Id: endpointId });
     expect(live.ModelReference.CustomModelId).toBe(secondModel);
     expect(live.RollingId).toBeUndefined();
-    expect((await f.ark.admin.state()).rollings.at(-1)).toMatchObject({ Status: 'Reverted', Progress: 0, StatusReason: 'new replicas failed their health check' });
+    expect((await f.ark.admin.state()).rollings.at(-1)).toMatchObject({ Status: 'Reverted', RollingGray: 0, StatusReason: 'new replicas failed their health check' });
     for (let i = 0; i < 5; i++) expect(await chat(endpointId)).toBe(secondModel);
   });
 
@@ -156,10 +169,13 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     const rollingsOf = async () => (await f.ark.admin.state()).rollings.filter((r) => r.EndpointId === endpointId);
     const before = (await rollingsOf()).length;
     const modelsBefore = new Set((await inventory(f.ark)).customModels);
-    newWeights(0.7);
+    // after-reads:1 until the freeze below: a state moves only when the provider polls (seconds apart), so the
+    // rollout cannot slip past 0% between the model turning Ready and the freeze.
+    await f.ark.admin.setTransitions({ mode: 'after-reads', reads: 1 });
+    f.newWeights(0.7);
     const crashed = f.run.spawnPulumi(['up', '--yes', '--skip-preview']);
     // Once the new model is Ready nothing else waits on a transition: freeze them, so the rollout the up starts
-    // next stays at its first batch (a real one takes minutes per batch), then crash the CLI and its provider.
+    // next stays at 0% (a real one moves 2% a minute), then crash the CLI and its provider.
     await until('the new model to be Ready', async () => (await f.ark.admin.state()).customModels.some((m) => !modelsBefore.has(m.Id) && m.Status === 'Ready'));
     await f.ark.admin.setTransitions({ mode: 'after-reads', reads: 1_000_000 });
     await until('the rollout to start', async () => (await rollingsOf()).length > before);
@@ -170,18 +186,19 @@ describe("quickstart with modelUpdate: 'rolling'", () => {
     for (const pid of plugins) killQuietly(pid);
     await crashed.result;
     const started = (await rollingsOf()).at(-1)!;
-    expect(started).toMatchObject({ Status: 'Running', Progress: 0 });
+    expect(started).toMatchObject({ Status: 'Running', RollingGray: 0 });
+    const target = (started.RollingIn as { CustomModelId: string }).CustomModelId;
     expect((await client.call('GetEndpoint', { Id: endpointId })).RollingId).toBe(started.Id);
     f.run.removeLocks();
 
-    await f.ark.admin.setTransitions({ mode: 'after-reads', reads: 1 });
+    await f.ark.admin.setTransitions(TRANSITIONS);
     const up = await f.pulumiOk(['up', '--yes', '--skip-preview']);
-    expect(up.stdout).toContain(`endpoint ${endpointId}: resuming rollout ${started.Id} to ${started.ToModelReference.CustomModelId}`);
+    expect(up.stdout).toContain(`endpoint ${endpointId}: resuming rollout ${started.Id} to ${target}`);
     const after = await rollingsOf();
     expect(after.length).toBe(before + 1);
-    expect(after.at(-1)).toMatchObject({ Id: started.Id, Status: 'Completed' });
+    expect(after.at(-1)).toMatchObject({ Id: started.Id, RollingGray: 100 });
     const outputs = await f.outputs();
-    expect(outputs).toMatchObject({ endpointId, customModelId: started.ToModelReference.CustomModelId });
+    expect(outputs).toMatchObject({ endpointId, customModelId: target });
     expect(await chat(endpointId)).toBe(outputs.customModelId);
     expect(await inventory(f.ark)).toMatchObject({ endpoints: [`${endpointId} Running`], customModels: [outputs.customModelId] });
   });

@@ -6,12 +6,10 @@
  * unanswered. A second change alternates back to the first unit.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import OpenAI from 'openai';
 import { inventory } from './ark-inventory';
 import { startExampleStack, type ExampleStack } from './example-stack';
-import { sleep } from './poll';
+import { repeatWhile } from './poll';
 
 jest.setTimeout(900_000);
 
@@ -40,11 +38,6 @@ afterAll(async () => {
   await f?.close();
 });
 
-function newWeights(temperature: number): void {
-  const file = path.join(f.modelDir, 'generation_config.json');
-  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), temperature }, null, 2));
-}
-
 async function answers(endpointId: string): Promise<boolean> {
   try {
     await openai.chat.completions.create({ model: endpointId, messages: [{ role: 'user', content: 'ping' }], max_tokens: 4 });
@@ -59,30 +52,20 @@ type Round = Map<string, boolean>;
 
 /** Runs `up --yes` while chatting in rounds; returns the rounds and the up's output. */
 async function upWhileChatting(oldId: string): Promise<{ rounds: Round[]; log: string }> {
-  let done = false;
   const rounds: Round[] = [];
-  const loop = (async () => {
-    while (!done && rounds.length < MAX_CHAT_ROUNDS) {
-      const running = (await f.ark.admin.state()).endpoints.filter((e) => e.Status === 'Running').map((e) => e.Id);
-      const ids = [...new Set([oldId, ...running])];
-      const round: Round = new Map();
-      for (const id of ids) round.set(id, await answers(id));
-      rounds.push(round);
-      await sleep(CHAT_PAUSE_MS);
-    }
-  })();
-  try {
-    const up = await f.pulumiOk(['up', '--yes']);
-    return { rounds, log: up.stdout + up.stderr };
-  } finally {
-    done = true;
-    await loop;
-  }
+  const round = async () => {
+    const running = (await f.ark.admin.state()).endpoints.filter((e) => e.Status === 'Running').map((e) => e.Id);
+    const answered: Round = new Map();
+    for (const id of new Set([oldId, ...running])) answered.set(id, await answers(id));
+    rounds.push(answered);
+  };
+  const up = await repeatWhile(f.pulumiOk(['up', '--yes']), round, { maxTicks: MAX_CHAT_ROUNDS, pauseMs: CHAT_PAUSE_MS });
+  return { rounds, log: up.stdout + up.stderr };
 }
 
 async function replaceWithoutDowntime(temperature: number, from: string, to: string): Promise<void> {
   const { endpointId: oldId } = await f.outputs();
-  newWeights(temperature);
+  f.newWeights(temperature);
   const preview = await f.pulumiOk(['preview']);
   expect(preview.stdout + preview.stderr).not.toMatch(/will be replaced by deleting it first/);
 

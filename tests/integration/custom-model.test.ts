@@ -1,9 +1,13 @@
+import { TosClient } from '@volcengine/tos-sdk';
+import { startArkLocal } from '../../emulator';
+import { ArkClient } from '../../provider/clients/ark/client';
+import { findCustomModel } from '../../provider/clients/ark/finders';
 import { OWNER_TAG_KEY } from '../../provider/resources/dynamic-shim';
 import { PartialFailureError } from '../../provider/resources/controller';
 import { arkModelName, customModelController as controller } from '../../provider/resources/custom-model/controller';
 import type { Inputs, Outputs } from '../../provider/resources/custom-model/schema';
 import { modelUnitEndpointController } from '../../provider/resources/model-unit-endpoint/controller';
-import { type ArkFixture, rejection, startArkFixture } from './ark-client.fixtures';
+import { type ArkFixture, recordingLog, rejection, startArkFixture } from './ark-client.fixtures';
 
 /** CustomModel against ark-local: real imports of synthetic HF directories uploaded with the TOS SDK. */
 // Waits poll for real and retries back off for real (bounded); the jest default of 5 s is too tight on a busy CI.
@@ -50,11 +54,13 @@ test('imports, waits Ready with progress, renames in place, and deletes until go
   expect(outs).toMatchObject({
     status: 'Ready',
     modelName: arkModelName(news),
-    foundationModel: { name: 'qwen2-5-0-5b', modelVersion: '240919' },
+    foundationModel: { name: 'qwen2-5-0-5b', modelVersion: '20240919' },
   });
   expect(outs.modelName).toMatch(/^qwen-sft-[0-9a-f]{8}$/);
   expect(fx.log.lines.some((l) => /^custom model cm-\S+: (Preparing|Processing), .* elapsed/.test(l))).toBe(true);
-  const live = await fx.client.call('GetCustomModel', { Id: id });
+  // GetCustomModel carries no Status (ark-local's default, F7): the finder reads it from ListCustomModels.
+  expect(await fx.client.call('GetCustomModel', { Id: id })).not.toHaveProperty('Status');
+  const live = (await findCustomModel(fx.client, id))!;
   expect(live).toMatchObject({ Status: 'Ready', TosLocation: { BucketName: 'models', ObjectKey: 'sft/' }, Quantization: 'W4A8', Description: 'first' });
   expect(live.Tags).toEqual(expect.arrayContaining([{ Key: OWNER_TAG_KEY, Value: 'proj/dev/life' }, { Key: 'team', Value: 'ml' }]));
 
@@ -80,7 +86,7 @@ test('a failed import (an unmerged LoRA adapter) is a partial failure reporting 
   expect(error).toBeInstanceOf(PartialFailureError);
   expect(error.id).toMatch(/^cm-/);
   expect(error.properties).toMatchObject({ status: 'Failed' });
-  const live = await fx.client.call('GetCustomModel', { Id: error.id });
+  const live = (await findCustomModel(fx.client, error.id))!;
   expect(live.StatusReason).toBeTruthy();
   expect(error.reasons[0]).toBe(`custom model ${error.id} import ended with status Failed: ${live.StatusReason}`);
   expect(error.reasons[0]).toMatch(/adapter/i);
@@ -145,7 +151,7 @@ test('delete is refused clearly while an endpoint serves the model, and succeeds
     `cannot delete custom model ${id} ("${outs.modelName}"): endpoint(s) ${endpoint.id} ("bot", Running) still use it. ` +
       'Delete those endpoints or point them at another model first.',
   );
-  expect(await fx.client.call('GetCustomModel', { Id: id })).toMatchObject({ Status: 'Ready' });
+  expect(await findCustomModel(fx.client, id)).toMatchObject({ Status: 'Ready' });
 
   await modelUnitEndpointController.delete(endpoint.id, endpoint.outs, fx.ctx);
   await controller.delete(id, outs, fx.ctx);
@@ -171,7 +177,101 @@ test('adoptExistingId takes over a model and refuses one imported for another ba
   expect(adopted.id).toBe(id);
   const wrongBase = await rejection(controller.create(inputs('proj/dev/adopter2', { adoptExistingId: id, baseModel: 'Qwen2.5-7B' }), fx.ctx));
   expect(wrongBase.message).toBe(
-    `adoptExistingId ${id}: the model was imported for base qwen2-5-0-5b/240919, but baseModel Qwen2.5-7B expects qwen2-5-7b/240919`,
+    `adoptExistingId ${id}: the model was imported for base qwen2-5-0-5b/20240919, but baseModel Qwen2.5-7B expects qwen2-5-7b/20240919`,
   );
+  const wrongRef = await rejection(
+    controller.create(inputs('proj/dev/adopter3', { adoptExistingId: id, baseModelRef: { name: 'qwen2-5-0-5b', modelVersion: '20250101' } }), fx.ctx),
+  );
+  expect(wrongRef.message).toBe(`adoptExistingId ${id}: the model was imported for base qwen2-5-0-5b/20240919, but baseModelRef expects qwen2-5-0-5b/20250101`);
   await controller.delete(id, outs, fx.ctx);
+});
+
+test('baseModelRef names the model card to import against: an fm- id goes into UploadModel, and changing it replaces the model', async () => {
+  const news = inputs('proj/dev/card', { baseModelRef: { id: 'fm-20250429-shared-card' } });
+  expect(await controller.check({}, news, fx.ctx)).toEqual({ inputs: news });
+  const { id, outs } = await controller.create(news, fx.ctx);
+  expect(outs).toMatchObject({ status: 'Ready', baseModel: 'Qwen2.5-0.5B', baseModelRef: { id: 'fm-20250429-shared-card' } });
+  // ark-local has no model cards: the model reports no FoundationModel, and the output stays unset.
+  expect(outs.foundationModel).toBeUndefined();
+  expect(outs.modelName).not.toBe(arkModelName({ ...news, baseModelRef: undefined }));
+  const pair = { ...news, baseModelRef: { name: 'qwen2-5-0-5b', modelVersion: '20240919' } };
+  expect(await controller.diff(id, outs, pair, fx.ctx)).toEqual({ changes: true, changed: ['baseModelRef'], replaces: ['baseModelRef'] });
+  const replacement = await controller.create(pair, fx.ctx);
+  expect(replacement.outs.foundationModel).toEqual({ name: 'qwen2-5-0-5b', modelVersion: '20240919' });
+  await controller.delete(id, outs, fx.ctx);
+  await controller.delete(replacement.id, replacement.outs, fx.ctx);
+  expect(await modelsOwnedBy('proj/dev/card')).toEqual([]);
+});
+
+test.each([
+  [{ id: 'fm-x', name: 'qwen3-8b' }, 'set either id (fm-…) alone, or name and modelVersion together'],
+  [{ name: 'qwen3-8b' }, 'set either id (fm-…) alone, or name and modelVersion together'],
+  [{ id: 'qwen3-8b-20250429' }, 'must be a base-model id like fm-…'],
+])('check refuses baseModelRef %j', async (baseModelRef, reason) => {
+  const { failures } = await controller.check({}, inputs('proj/dev/bad-ref', { baseModelRef }), fx.ctx);
+  expect(failures?.map((f) => f.reason).join('; ')).toContain(reason);
+});
+
+/**
+ * Answers that do not match the reader (`strip-fields` faults: no CreateTime, no Status anywhere, not even on
+ * List items): the import's create keeps its id, refresh keeps the state's values, and delete, which needs only
+ * ids, existence and users, removes everything, saying what it could not read.
+ */
+test('delete and refresh need only what they need: against answers the reader cannot parse, destroy leaves nothing', async () => {
+  const { id, outs } = await controller.create(inputs('proj/dev/garbled'), fx.ctx);
+  const mu = (await fx.ark.admin.createModelUnit()).Id;
+  const endpoint = await modelUnitEndpointController.create({ name: 'bot', customModelId: id, modelUnitId: mu, owner: 'proj/dev/garbled-bot' }, fx.ctx);
+  for (const operation of ['GetCustomModel', 'ListCustomModels', 'GetEndpoint', 'ListEndpoints']) {
+    await fx.ark.admin.addFault({ service: 'ark', operation, kind: 'strip-fields', fields: ['CreateTime', 'Status'] });
+  }
+
+  const refreshed = await controller.read(id, outs, fx.ctx);
+  expect(refreshed.props).toEqual(outs);
+  const refreshedEndpoint = await modelUnitEndpointController.read(endpoint.id, endpoint.outs, fx.ctx);
+  expect(refreshedEndpoint.props).toEqual(endpoint.outs);
+  expect(fx.log.lines).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^WARN custom model ${id}: could not read CreateTime of Ark's GetCustomModel answer .*refresh keeps the state's values`)),
+      expect.stringMatching(new RegExp(`^WARN endpoint ${endpoint.id}: could not read Status, CreateTime of Ark's GetEndpoint answer`)),
+    ]),
+  );
+
+  // An endpoint whose status cannot be read still counts as a user.
+  const refused = await rejection(controller.delete(id, outs, fx.ctx));
+  expect(refused.message).toContain(`endpoint(s) ${endpoint.id} ("bot", (no status reported)) still use it`);
+
+  await modelUnitEndpointController.delete(endpoint.id, endpoint.outs, fx.ctx);
+  await controller.delete(id, outs, fx.ctx);
+  expect(fx.log.lines).toContainEqual(expect.stringMatching(new RegExp(`^endpoint ${endpoint.id}: stopping before delete: down from `)));
+
+  // The issue's `up`: an import whose answers do not parse keeps its id, and destroy deletes it.
+  const failed = await rejection(controller.create(inputs('proj/dev/garbled-2'), fx.ctx));
+  expect(failed).toBeInstanceOf(PartialFailureError);
+  await controller.delete(failed.id, failed.properties as Outputs, fx.ctx);
+  expect(fx.log.lines.some((l) => l.startsWith(`WARN custom model ${failed.id}: could not read`))).toBe(true);
+
+  await fx.ark.admin.clearFaults();
+  const state = await fx.ark.admin.state();
+  expect(state.endpoints).toEqual([]);
+  expect(state.customModels).toEqual([]);
+});
+
+test('with customModelStatusOnGet (an Ark whose Get carries Status), the wait reads it from Get', async () => {
+  const permissive = await startArkLocal({ quiet: true, compat: { customModelStatusOnGet: true } });
+  try {
+    const settings = () => ({ ...permissive.providerSettings(), pollIntervalMs: 5 });
+    const tos = new TosClient({ accessKeyId: permissive.credential.accessKeyId, accessKeySecret: permissive.credential.secretAccessKey, region: permissive.region, endpoint: permissive.tosEndpoint, secure: false });
+    await tos.createBucket({ bucket: 'small' });
+    await tos.putObject({ bucket: 'small', key: 'only-config/config.json', body: Buffer.from('{}') });
+    const ctx = { settings, log: recordingLog() };
+    const error = await rejection(controller.create(inputs('proj/dev/compat', { location: 'tos://small/only-config/', quantization: undefined }), ctx));
+    expect(error).toBeInstanceOf(PartialFailureError);
+    const live = await new ArkClient({ settings: settings() }).call('GetCustomModel', { Id: error.id });
+    expect(live).toMatchObject({ Status: 'Failed' });
+    expect(error.reasons[0]).toBe(`custom model ${error.id} import ended with status Failed: ${live.StatusReason}`);
+    await controller.delete(error.id, error.properties as Outputs, ctx);
+    expect((await permissive.admin.state()).customModels).toEqual([]);
+  } finally {
+    await permissive.close();
+  }
 });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { TosClient } from '@volcengine/tos-sdk';
 import { startArkLocal, type ArkLocal } from '../../emulator';
 import { main } from '../../provider/cli/main';
+import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { ensurePulumiCli } from '../../scripts/pulumi-workspace';
 
 /**
@@ -66,12 +67,18 @@ test('passes every check against ark-local, and the wire log holds no credential
   const unit = await ark.admin.createModelUnit();
   const wire = path.join(work, 'wire.json');
   const r = await doctor(envFor(ark), '--bucket', 'weights', '--model-unit', unit.Id, '--wire', wire);
-  expect(r.stdout).toMatch(/^pulumi-ark doctor: OK \(7 passed, 0 failed, 1 skipped\)/);
+  expect(r.stdout).toMatch(/^pulumi-ark doctor: OK \(8 passed, 0 failed, 1 skipped\)/);
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('SKIP  stack config read');
   expect(r.stdout).toContain(`Ark ${ark.url} (environment variable ARK_ENDPOINT)`);
   expect(r.stdout).toContain(`Ark would accept an endpoint for foundation model`);
   expect(r.stdout).toContain('weights is in cn-beijing');
+  // The reference each base imports against, with the catalogue's confidence and its source.
+  expect(r.stdout).toContain('PASS  base model references (UploadModel FoundationModel)');
+  expect(r.stdout).toContain('Qwen3-8B -> qwen3-8b/20250429 [C-cli+3P]; ');
+  expect(r.stdout).toContain('Qwen2.5-7B -> qwen2-5-7b/20240919 [I]; ');
+  expect(r.stdout).toContain('Meta-Llama-3-8B -> llama3-8b/20240418 [I, unverified]');
+  expect(r.stdout).toContain('note: Qwen3-8B: qwen3-8b/20250429 [C-cli+3P] F17: ark-cli');
 
   const text = await fs.readFile(wire, 'utf8');
   expect(text).not.toContain(ark.credential.secretAccessKey);
@@ -120,7 +127,7 @@ test('reports the PaymentType ListEndpoints gives each endpoint, also for those 
   const { code, checks } = await doctorJson(envFor(ark), '--model-unit', unit.Id);
   expect(code).toBe(0);
   // Earlier tests leave endpoints of their own (not on a unit) in this ark-local.
-  expect(checks['list-endpoints']!.notes).toContainEqual(expect.stringMatching(/^PaymentType: 1 ModelUnit \(on a model unit\)(, \d+ Token)?$/));
+  expect(checks['list-endpoints']!.notes).toContainEqual(expect.stringMatching(/^PaymentType: (\d+ Token, )?1 ModelUnit \(on a model unit\)(, \d+ Token)?$/));
   expect(checks['model-unit']!.notes).toEqual([expect.stringMatching(new RegExp(`^endpoints already on it: ${Id} \\(\\w+, PaymentType ModelUnit\\)$`))]);
 });
 
@@ -183,19 +190,42 @@ test('reads the stack config with the pulumi CLI in a stack directory', async ()
   await pulumi('config', 'set', 'ark:tosEndpoint', ark.tosEndpoint);
   await pulumi('config', 'set', '--secret', 'ark:accessKey', ark.credential.accessKeyId);
   await pulumi('config', 'set', '--secret', 'ark:secretKey', ark.credential.secretAccessKey);
+  // A deployed CustomModel that names its base's model card (baseModelRef is an input, so it is in the state).
+  const stack = 'urn:pulumi:dev::doctor-test::pulumi:pulumi:Stack::doctor-test-dev';
+  const deployment = {
+    version: 3,
+    deployment: {
+      manifest: { time: '2026-12-07T00:00:00Z', magic: '', version: '' },
+      resources: [
+        { urn: stack, custom: false, type: 'pulumi:pulumi:Stack' },
+        {
+          urn: 'urn:pulumi:dev::doctor-test::pulumi-nodejs:dynamic/ark:CustomModel::sft',
+          custom: true,
+          id: 'cm-20250101000000-abcde',
+          type: 'pulumi-nodejs:dynamic/ark:CustomModel',
+          inputs: { baseModel: 'Qwen3-8B', baseModelRef: { id: 'fm-shared-card' } },
+          parent: stack,
+        },
+      ],
+    },
+  };
+  await fs.writeFile(path.join(work, 'deployment.json'), JSON.stringify(deployment));
+  await pulumi('stack', 'import', '--file', path.join(work, 'deployment.json'));
   let stdout = '';
   const code = await main(['doctor'], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true }, env, cwd: project });
   expect(stdout).toContain(`PASS  stack config read\n        ${project}: ark:accessKey, ark:secretKey, ark:endpoint, ark:tosEndpoint`);
   expect(stdout).toContain(`Ark ${ark.url} (stack config ark:endpoint)`);
   expect(stdout).toContain('credentials from stack config ark:accessKey / ark:secretKey');
   expect(stdout).not.toContain(ark.credential.secretAccessKey);
+  expect(stdout).toContain("note: stack CustomModel sft: baseModelRef fm-shared-card instead of the catalogue's qwen3-8b/20250429 for Qwen3-8B");
   expect(code).toBe(0);
 });
 
 test('prints the CreateEndpointRolling body a rolling model update would send, without calling Ark', async () => {
   const r = await doctor({ PATH: process.env.PATH }, '--rolling-request', 'ep-20250101000000-abcde', '--custom-model', 'cm-20250102000000-fghij');
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.stdout)).toEqual({ EndpointId: 'ep-20250101000000-abcde', ModelReference: { CustomModelId: 'cm-20250102000000-fghij' }, Step: 2, WaitDuration: 1 });
+  // No RollingStrategy: the server's defaults (+2% of traffic a minute) apply, as in the live record.
+  expect(JSON.parse(r.stdout)).toEqual({ EndpointId: 'ep-20250101000000-abcde', ModelReference: { CustomModelId: 'cm-20250102000000-fghij' } });
 });
 
 test.each([
@@ -204,9 +234,26 @@ test.each([
   [['--rolling-request', 'my-endpoint', '--custom-model', 'cm-20250102000000-fghij'], /expected an endpoint id/],
   [['--prefix', 'p'], /--prefix only goes with --upload-model-request/],
   [['--upload-model-request', '.'], /needs --bucket/],
+  [['--base-ref', 'fm-card'], /--base-ref only goes with --upload-model-request/],
+  [['--upload-model-request', '.', '--bucket', 'b', '--prefix', 'p', '--name', 'n', '--base-ref', 'qwen3-8b'], /--base-ref: expected NAME\/VERSION/],
+  [['--upload-model-request', '.', '--bucket', 'b', '--prefix', 'p', '--name', 'n', '--base-ref', 'fm-a b'], /--base-ref: fm-a b is not a model card id/],
   [['--frobnicate'], /unknown option --frobnicate/],
 ])('usage error %j exits 2', async (args, pattern) => {
   const r = await doctor(envFor(ark), ...args);
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(pattern);
+});
+
+test('prints the UploadModel body with the base reference a CustomModel names (--base-ref), without calling Ark', async () => {
+  const dir = path.join(work, 'qwen3-model');
+  await writeSyntheticModel(dir, { base: 'Qwen3-8B' });
+  const common = ['--upload-model-request', dir, '--bucket', 'weights', '--prefix', 'sft/', '--name', 'sft', '--content-digest', 'sha256:abc'];
+  const catalogue = await doctor({ PATH: process.env.PATH }, ...common);
+  expect(catalogue.code).toBe(0);
+  expect(JSON.parse(catalogue.stdout).FoundationModel).toEqual({ Name: 'qwen3-8b', ModelVersion: '20250429' });
+  const card = await doctor({ PATH: process.env.PATH }, ...common, '--base-ref', 'fm-shared-card');
+  expect(JSON.parse(card.stdout).FoundationModel).toEqual({ Id: 'fm-shared-card' });
+  expect(JSON.parse(card.stdout).Name).not.toBe(JSON.parse(catalogue.stdout).Name);
+  const pair = await doctor({ PATH: process.env.PATH }, ...common, '--base-ref', 'qwen3-8b/20250601');
+  expect(JSON.parse(pair.stdout).FoundationModel).toEqual({ Name: 'qwen3-8b', ModelVersion: '20250601' });
 });

@@ -11,8 +11,8 @@ import { startArkHarness, type ArkHarness } from './emulator-ark-harness';
 // One real-size Qwen2.5-0.5B checkpoint (sparse locally, ~1 GB through TOS) is uploaded once for the Ready path;
 // the Failed paths use small directories.
 
-const QWEN_05B = { Name: 'qwen2-5-0-5b', ModelVersion: '240919' };
-const QWEN_7B = { Name: 'qwen2-5-7b', ModelVersion: '240919' };
+const QWEN_05B = { Name: 'qwen2-5-0-5b', ModelVersion: '20240919' };
+const QWEN_7B = { Name: 'qwen2-5-7b', ModelVersion: '20240919' };
 const BUCKET = 'models';
 
 let h: ArkHarness;
@@ -45,17 +45,21 @@ async function uploadDir(dir: string, prefix: string, skip: (file: string) => bo
   }
 }
 
-/** Reads GetCustomModel until the import settles, returning every status seen. */
-async function settle(id: string): Promise<{ seen: string[]; model: Awaited<ReturnType<typeof get>> }> {
+/**
+ * Reads the model until the import settles, returning every status seen. Status is on ListCustomModels items
+ * only (GetCustomModel has none by default, F7), and a List counts one read of every model.
+ */
+async function settle(id: string): Promise<{ seen: string[]; model: Awaited<ReturnType<typeof listed>> }> {
   const seen: string[] = [];
   for (let i = 0; i < 10; i++) {
-    const model = await get(id);
+    const model = await listed(id);
     seen.push(model.Status);
     if (model.Status === 'Ready' || model.Status === 'Failed') return { seen, model };
   }
   throw new Error(`${id} did not settle: ${seen.join(' -> ')}`);
 }
 const get = (id: string) => h.ok('GetCustomModel', { Id: id });
+const listed = async (id: string) => (await h.ok('ListCustomModels', { Filter: { Ids: [id] } })).Items[0]!;
 const upload = (name: string, prefix: string, extra: Record<string, unknown> = {}) =>
   h.ok('UploadModel', { Name: name, FoundationModel: QWEN_05B, TosLocation: { BucketName: BUCKET, ObjectKey: prefix }, ...extra } as never);
 
@@ -69,6 +73,11 @@ describe('UploadModel -> Preparing -> Processing -> Ready, then endpoints on it'
     expect(seen).toEqual(['Preparing', 'Processing', 'Ready']);
     expect(model).toMatchObject({ Name: 'qwen-good', SourceType: 'Import', FoundationModel: QWEN_05B, TosLocation: { BucketName: BUCKET, ObjectKey: 'good/' }, Tags: [{ Key: 'stage', Value: 'prod' }] });
     expect(model.StatusReason).toBeUndefined();
+    // The 2026 Node SDK's Get shape: everything the List item has but Status (and StatusReason).
+    const { Status: _status, ...rest } = model;
+    const got = await get(modelId);
+    expect(got).toEqual(rest);
+    expect(got).not.toHaveProperty('Status');
   });
 
   it('serves it on a model unit, refuses to delete it while referenced, then deletes both', async () => {
@@ -93,7 +102,7 @@ describe('UploadModel -> Preparing -> Processing -> Ready, then endpoints on it'
     await h.ok('GetEndpoint', { Id });
     expect(await h.fail('GetEndpoint', { Id })).toMatchObject({ status: 404 });
     expect(await h.ok('DeleteCustomModel', { Id: modelId })).toEqual({});
-    expect((await get(modelId)).Status).toBe('Deleting');
+    expect((await listed(modelId)).Status).toBe('Deleting');
     expect(await h.fail('GetCustomModel', { Id: modelId })).toMatchObject({ status: 404, code: 'NotFound.CustomModel' });
   });
 });
@@ -120,6 +129,7 @@ describe('imports that end Failed with a StatusReason', () => {
     expect(seen).toEqual(['Preparing', 'Processing', 'Failed']);
     expect(model.StatusReason).toMatch(reason);
     expect(model.StatusReason).toContain(`tos://${BUCKET}/${prefix}/`);
+    expect(Object.keys(await get(Id)).filter((k) => k.startsWith('Status'))).toEqual([]);
     const mu = await h.ark.admin.createModelUnit({});
     expect(await h.fail('CreateEndpoint', { Name: 'x', ModelReference: { CustomModelId: Id }, ModelUnitId: mu.Id })).toMatchObject({ status: 403, code: 'OperationDenied.InvalidState' });
   });
@@ -129,12 +139,22 @@ describe('UploadModel refusals and the other custom model actions', () => {
   it('refuses a missing bucket, an unsupported base, a duplicate name, a bad name; DryRun creates nothing', async () => {
     expect(await h.fail('UploadModel', { Name: 'm1', FoundationModel: QWEN_05B, TosLocation: { BucketName: 'no-such-bucket', ObjectKey: 'x/' } })).toMatchObject({ status: 404, code: 'NotFound.TosBucket' });
     expect(await h.fail('UploadModel', { Name: 'm1', FoundationModel: { Name: 'doubao-pro', ModelVersion: '240101' }, TosLocation: { BucketName: BUCKET, ObjectKey: 'x/' } })).toMatchObject({ status: 404, code: 'NotFound.FoundationModel' });
+    // The 6-digit version the catalogue used to guess is not the catalogue's reference any more (F17).
+    expect(await h.fail('UploadModel', { Name: 'm1', FoundationModel: { Name: 'qwen2-5-0-5b', ModelVersion: '240919' }, TosLocation: { BucketName: BUCKET, ObjectKey: 'x/' } })).toMatchObject({ status: 404, code: 'NotFound.FoundationModel' });
+    expect(await h.fail('UploadModel', { Name: 'm1', FoundationModel: { Id: 'fm x' }, TosLocation: { BucketName: BUCKET, ObjectKey: 'x/' } })).toMatchObject({ status: 400, code: 'InvalidParameter.FoundationModel.Id' });
     expect(await h.fail('UploadModel', { Name: '1abc', FoundationModel: QWEN_05B, TosLocation: { BucketName: BUCKET, ObjectKey: 'x/' } })).toMatchObject({ status: 400, code: 'InvalidParameter.Name' });
     expect(await h.fail('UploadModel', { Name: 'm1', FoundationModel: QWEN_05B, TosLocation: { BucketName: BUCKET, ObjectKey: '/abs' } })).toMatchObject({ status: 400, code: 'InvalidParameter.TosURLInvalid' });
     expect(await h.fail('UploadModel', { Name: 'm1', FoundationModel: QWEN_05B, TosLocation: { BucketName: BUCKET, ObjectKey: 'x/' }, DryRun: true })).toMatchObject({ status: 400, code: 'DryRunOperation' });
     await upload('taken', 'x/');
     expect(await h.fail('UploadModel', { Name: 'taken', FoundationModel: QWEN_05B, TosLocation: { BucketName: BUCKET, ObjectKey: 'y/' } })).toMatchObject({ status: 409, code: 'Duplicate.Name' });
     expect((await h.ok('ListCustomModels', { Filter: { Name: 'm1' } })).TotalCount).toBe(0);
+  });
+
+  it('accepts a model card named by fm- id; the model then reports no FoundationModel and imports whatever base its files are', async () => {
+    const { Id } = await upload('by-card', 'good', { FoundationModel: { Id: 'fm-20250429-qwen3-8b-card' } });
+    const { seen, model } = await settle(Id);
+    expect(seen).toEqual(['Preparing', 'Processing', 'Ready']);
+    expect(model).not.toHaveProperty('FoundationModel');
   });
 
   it('UpdateCustomModel renames (names stay unique); ListCustomModels filters, tags and pages', async () => {
@@ -152,5 +172,21 @@ describe('UploadModel refusals and the other custom model actions', () => {
     expect(failed.Items.every((m) => m.Status === 'Failed')).toBe(true);
     expect(failed.Items.length).toBeLessThanOrEqual(2);
     expect(await h.fail('DeleteCustomModel', { Id: 'cm-20240101000000-abcde' })).toMatchObject({ status: 404, code: 'NotFound.CustomModel' });
+  });
+});
+
+describe('customModelStatusOnGet (the permissive reading, for an account whose Get carries Status)', () => {
+  it('puts Status and StatusReason back on GetCustomModel', async () => {
+    const permissive = await startArkHarness({ dataDir: join(work, 'data-permissive'), compat: { customModelStatusOnGet: true } });
+    try {
+      const tosP = new TosClient({ accessKeyId: permissive.ark.credential.accessKeyId, accessKeySecret: permissive.ark.credential.secretAccessKey, region: permissive.ark.region, endpoint: permissive.ark.tosEndpoint, secure: false });
+      await tosP.createBucket({ bucket: BUCKET });
+      await tosP.putObject({ bucket: BUCKET, key: 'empty/config.json', body: Buffer.from('{}') });
+      const { Id } = await permissive.ok('UploadModel', { Name: 'm', FoundationModel: QWEN_05B, TosLocation: { BucketName: BUCKET, ObjectKey: 'empty/' } });
+      // Immediate transitions: the first read sees the import settled.
+      expect(await permissive.ok('GetCustomModel', { Id })).toMatchObject({ Id, Status: 'Failed', StatusReason: expect.stringContaining('tos://models/empty/') });
+    } finally {
+      await permissive.close();
+    }
   });
 });

@@ -34,8 +34,9 @@ afterAll(async () => {
 
 beforeEach(() => fx.resetBetweenTests());
 
-async function inputs(owner: string): Promise<Inputs> {
-  const mu = (await fx.ark.admin.createModelUnit()).Id;
+/** Inputs on a fresh model unit; `rolling`: one that can roll (ark-local's default unit does not, as Ark's). */
+async function inputs(owner: string, rolling = false): Promise<Inputs> {
+  const mu = (await fx.ark.admin.createModelUnit({ supportRolling: rolling })).Id;
   return { name: 'probed-bot', customModelId: modelA, modelUnitId: mu, owner, readinessProbe: { prompt: 'Are you there?', maxTokens: 4 } };
 }
 
@@ -82,7 +83,7 @@ test('a failing probe is a partial failure with lastProbe; the next up probes ag
 });
 
 test('after a rollout the probe is answered by the new model', async () => {
-  const news: Inputs = { ...(await inputs('proj/dev/probe-rolling')), modelUpdate: 'rolling' };
+  const news: Inputs = { ...(await inputs('proj/dev/probe-rolling', true)), modelUpdate: 'rolling' };
   const { id, outs } = await controller.create(news, fx.ctx);
   const { outs: rolled } = await controller.update(id, outs, { ...news, customModelId: modelB }, fx.ctx);
   expect(rolled.lastProbe).toMatchObject({ passed: true, servedModel: nameB });

@@ -1,4 +1,4 @@
-import { CUSTOM_MODEL_STATUSES, ENDPOINT_STATUSES, type CustomModel, type EndpointListItem } from '../../api/ark';
+import { CUSTOM_MODEL_STATUSES, ENDPOINT_STATUSES, type CustomModelItem as CustomModel, type EndpointListItem } from '../../api/ark';
 import { READ_NEEDS } from '../../api/read-needs';
 import { tosEndpointUrl } from '../../api/tos';
 import { ArkClient } from '../../clients/ark/client';
@@ -64,7 +64,7 @@ export async function runChecks(opts: CheckOptions): Promise<CheckResult[]> {
 
   let models: CustomModel[] = [];
   if (arkUsable) {
-    const listed = listCheck(await listing(client, 'ListCustomModels'), 'list-custom-models', 'ListCustomModels answers and parses', 'custom model', CUSTOM_MODEL_STATUSES, READ_NEEDS.CustomModel);
+    const listed = listCheck(await listing(client, 'ListCustomModels'), 'list-custom-models', 'ListCustomModels answers and parses', 'custom model', CUSTOM_MODEL_STATUSES, READ_NEEDS.CustomModelItem);
     models = listed.items as CustomModel[];
     results.push(listed.result);
   } else results.push(needsArk('list-custom-models', 'ListCustomModels answers and parses'));

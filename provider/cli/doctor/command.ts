@@ -2,28 +2,30 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRollingRequest } from '../../api/ark-rolling';
-import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN } from '../../api/ids';
+import { CUSTOM_MODEL_ID_PATTERN, ENDPOINT_ID_PATTERN, FOUNDATION_MODEL_ID_PATTERN } from '../../api/ids';
 import { tosEndpointUrl, tosUri } from '../../api/tos';
-import { uploadModelRequest } from '../../api/upload-model';
+import { describeBaseRef, uploadModelRequest } from '../../api/upload-model';
 import { toApiTags } from '../../clients/ark/finders';
-import { resolveBaseModel, supportedBaseList } from '../../model/catalogue';
+import { BASE_MODELS, resolveBaseModel, supportedBaseList } from '../../model/catalogue';
 import { localModelSource } from '../../model/source';
 import { validateModel } from '../../model/validate';
 import { ModelDirError, walkModelDir } from '../../model/walk';
-import { arkModelName } from '../../resources/custom-model/controller';
+import { arkModelName, importBaseRef } from '../../resources/custom-model/controller';
+import type { Inputs as CustomModelInputs } from '../../resources/custom-model/schema';
 import type { ProviderSettings } from '../../resources/controller';
 import { resolveSettings, SettingsError, type StackConfig } from '../../settings';
 import { contentDigest } from '../../sync/digest';
 import { buildManifest, isHashed } from '../../sync/manifest';
 import { normalizePrefix } from '../../sync/keys';
 import { maskKey, runChecks, type CheckResult } from './checks';
-import { readStackConfig, type StackConfigSource } from './stack-config';
+import { readStackConfig, readStackCustomModels, type StackConfigSource, type StackCustomModel } from './stack-config';
 import { WireLog } from './wire';
 
 export const DOCTOR_USAGE = `Usage: pulumi-ark doctor [--bucket NAME] [--model-unit ID] [--wire FILE] [--json]
                          [--cwd DIR] [--stack NAME] [--no-stack]
        pulumi-ark doctor --upload-model-request DIR --bucket NAME --prefix PREFIX --name NAME
-                         [--base NAME] [--description TEXT] [--project NAME] [--tag KEY=VALUE]...
+                         [--base NAME] [--base-ref NAME/VERSION|fm-ID] [--description TEXT]
+                         [--project NAME] [--tag KEY=VALUE]...
                          [--owner PROJECT/STACK/RESOURCE] [--content-digest sha256:…] [--exclude GLOB]...
        pulumi-ark doctor --rolling-request ENDPOINT_ID --custom-model CUSTOM_MODEL_ID
 
@@ -41,6 +43,8 @@ docs/configuration.md, else the region defaults. It never creates or changes any
 
   --upload-model-request DIR   print the exact UploadModel body the CustomModel resource would send for the
                                model directory DIR uploaded by a TosModelDir to tos://BUCKET/PREFIX/ (no network)
+  --base-ref REF               with --upload-model-request: the CustomModel's baseModelRef, as NAME/VERSION
+                               (e.g. qwen3-8b/20250429) or a model card id fm-…
   --rolling-request ENDPOINT_ID print the exact CreateEndpointRolling body a ModelUnitEndpoint with
                                modelUpdate: rolling would send to switch ENDPOINT_ID to --custom-model (no network)
 
@@ -68,6 +72,7 @@ interface UploadArgs {
   prefix?: string;
   name?: string;
   base?: string;
+  baseRef?: string;
   description?: string;
   project?: string;
   tags: Record<string, string>;
@@ -106,6 +111,7 @@ export function parseDoctorArgs(args: readonly string[], cwd: string): DoctorArg
       case '--prefix': upload.prefix = value(); break;
       case '--name': upload.name = value(); break;
       case '--base': upload.base = value(); break;
+      case '--base-ref': upload.baseRef = value(); break;
       case '--description': upload.description = value(); break;
       case '--project': upload.project = value(); break;
       case '--owner': upload.owner = value(); break;
@@ -129,7 +135,7 @@ export function parseDoctorArgs(args: readonly string[], cwd: string): DoctorArg
     if (!CUSTOM_MODEL_ID_PATTERN.test(rollingModel)) throw new DoctorUsageError(`--custom-model: expected a custom model id like cm-20240101000000-abcde, found ${rollingModel}`);
     out.rolling = { endpointId: rollingEndpoint, customModelId: rollingModel };
   }
-  const uploadOnly = ['prefix', 'name', 'base', 'description', 'project', 'owner', 'contentDigest'] as const;
+  const uploadOnly = ['prefix', 'name', 'base', 'baseRef', 'description', 'project', 'owner', 'contentDigest'] as const;
   if (uploadDir === undefined) {
     const stray = uploadOnly.find((k) => upload[k] !== undefined) ?? (Object.keys(upload.tags).length ? 'tag' : upload.exclude.length ? 'exclude' : undefined);
     if (stray) throw new DoctorUsageError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} only goes with --upload-model-request`);
@@ -138,6 +144,7 @@ export function parseDoctorArgs(args: readonly string[], cwd: string): DoctorArg
   if (!out.bucket) throw new DoctorUsageError('--upload-model-request needs --bucket');
   if (!upload.prefix) throw new DoctorUsageError('--upload-model-request needs --prefix');
   if (!upload.name) throw new DoctorUsageError('--upload-model-request needs --name (the CustomModel name input)');
+  if (upload.baseRef !== undefined) baseModelRefInput(upload.baseRef);
   out.upload = { dir: uploadDir, ...upload };
   return out;
 }
@@ -170,6 +177,8 @@ export async function doctorCommand(argv: readonly string[], io: DoctorIo): Prom
     if (!(error instanceof SettingsError)) throw error;
     results.push({ id: 'settings', title: 'settings resolve', status: 'fail', detail: error.message });
   }
+  const stackModels = source.kind === 'stack' ? await readStackCustomModels({ dir: args.cwd, stack: args.stack, env: io.env }) : undefined;
+  results.push(baseModelsCheck(stackModels));
   const wire = args.wire ? new WireLog() : undefined;
   if (settings) results.push(...(await runChecks({ settings, bucket: args.bucket, modelUnit: args.modelUnit, wire })));
   if (wire && args.wire) await wire.write(args.wire);
@@ -191,6 +200,31 @@ function configCheck(source: StackConfigSource): CheckResult {
   }
   if (source.kind === 'failed') return { id: 'stack-config', title, status: 'fail', detail: `${source.why}; falling back to the environment (use --no-stack to skip the stack)` };
   return { id: 'stack-config', title, status: 'skip', detail: `not used: ${source.why}; the environment and region defaults apply` };
+}
+
+/**
+ * The Ark reference each catalogue base imports against, with how sure the catalogue is of it, and the
+ * references the stack's CustomModels name instead (`baseModelRef`, from the deployed state). Offline.
+ */
+export function baseModelsCheck(stackModels: StackCustomModel[] | undefined): CheckResult {
+  const notes = BASE_MODELS.map((b) => `${b.id}: ${describeBaseRef(b.ark)} [${b.arkConfidence.label}] ${b.arkConfidence.source}`);
+  for (const model of stackModels ?? []) {
+    if (!model.baseModelRef) continue;
+    const base = resolveBaseModel(model.baseModel ?? '');
+    const ref = model.baseModelRef.id ?? `${model.baseModelRef.name}/${model.baseModelRef.modelVersion}`;
+    const catalogue = base ? `the catalogue's ${describeBaseRef(base.ark)} for ${base.id}` : `the catalogue's reference for ${model.baseModel}`;
+    notes.push(`stack CustomModel ${model.name}: baseModelRef ${ref} instead of ${catalogue}`);
+  }
+  const unverified = BASE_MODELS.filter((b) => b.arkConfidence.label !== 'C' && b.arkConfidence.label !== 'C-cli+3P').map((b) => b.id);
+  return {
+    id: 'base-models',
+    title: 'base model references (UploadModel FoundationModel)',
+    status: 'pass',
+    detail:
+      BASE_MODELS.map((b) => `${b.id} -> ${describeBaseRef(b.ark)} [${b.arkConfidence.label}]`).join('; ') +
+      (unverified.length ? `. Inferred: ${unverified.join(', ')}; if your shared model card differs, set the CustomModel's baseModelRef` : ''),
+    notes,
+  };
 }
 
 function settingsCheck(s: ProviderSettings): CheckResult {
@@ -262,11 +296,12 @@ async function printUploadRequest(args: DoctorArgs, upload: UploadArgs, io: Doct
   const location = tosUri(args.bucket!, prefix);
   const quantization = report.detected.quantization;
   const owner = upload.owner ?? 'PROJECT/STACK/RESOURCE';
+  const baseModelRef = upload.baseRef === undefined ? undefined : baseModelRefInput(upload.baseRef);
   const body = uploadModelRequest({
-    modelName: arkModelName({ name: upload.name!, contentDigest: digest, baseModel: base.id, quantization, location }),
+    modelName: arkModelName({ name: upload.name!, contentDigest: digest, baseModel: base.id, baseModelRef, quantization, location }),
     description: upload.description,
     projectName: upload.project,
-    base: base.ark,
+    base: importBaseRef({ baseModelRef }, base),
     bucket: args.bucket!,
     prefix,
     quantization,
@@ -275,6 +310,17 @@ async function printUploadRequest(args: DoctorArgs, upload: UploadArgs, io: Doct
   io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   if (!upload.owner) io.stderr.write('note: the owner tag says PROJECT/STACK/RESOURCE; pass --owner to see the value a stack would send\n');
   return DOCTOR_EXIT.ok;
+}
+
+/** `--base-ref` as the CustomModel's baseModelRef input: `fm-…`, or `NAME/VERSION`. */
+function baseModelRefInput(text: string): NonNullable<CustomModelInputs['baseModelRef']> {
+  if (text.startsWith('fm-')) {
+    if (!FOUNDATION_MODEL_ID_PATTERN.test(text)) throw new DoctorUsageError(`--base-ref: ${text} is not a model card id like fm-…`);
+    return { id: text };
+  }
+  const slash = text.lastIndexOf('/');
+  if (slash <= 0 || slash === text.length - 1) throw new DoctorUsageError(`--base-ref: expected NAME/VERSION (e.g. qwen3-8b/20250429) or fm-…, found ${text}`);
+  return { name: text.slice(0, slash), modelVersion: text.slice(slash + 1) };
 }
 
 /** TosModelDir.contentDigest of the directory, computed as the sync does (its stat cache kept in a temp dir). */

@@ -59,3 +59,37 @@ function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv):
     });
   });
 }
+
+/** A CustomModel of the stack's last deployment, as far as its base goes. */
+export interface StackCustomModel {
+  /** The resource name (the URN's last part). */
+  name: string;
+  baseModel?: string;
+  baseModelRef?: { name?: string; modelVersion?: string; id?: string };
+}
+
+/** Type tokens of CustomModel: the dynamic resource (TypeScript programs) and the native plugin's. */
+const CUSTOM_MODEL_TYPES = new Set(['pulumi-nodejs:dynamic/ark:CustomModel', 'ark:index:CustomModel']);
+
+/**
+ * The CustomModels of the stack's last deployment, from `pulumi stack export` (no secrets asked for: a base
+ * reference is not one). Their `baseModelRef` is a resource input, not stack config, so the deployed state is
+ * where the doctor can see it. Undefined when the stack has no state to read.
+ */
+export async function readStackCustomModels(opts: StackConfigOptions): Promise<StackCustomModel[] | undefined> {
+  const args = ['stack', 'export', ...(opts.stack ? ['--stack', opts.stack] : [])];
+  let stdout: string;
+  try {
+    stdout = await run(opts.pulumi ?? 'pulumi', args, path.resolve(opts.dir), opts.env ?? process.env);
+  } catch {
+    return undefined;
+  }
+  const exported = JSON.parse(stdout) as { deployment?: { resources?: { urn: string; type: string; inputs?: Record<string, unknown> }[] } };
+  return (exported.deployment?.resources ?? [])
+    .filter((r) => CUSTOM_MODEL_TYPES.has(r.type))
+    .map((r) => ({
+      name: r.urn.slice(r.urn.lastIndexOf('::') + 2),
+      baseModel: typeof r.inputs?.baseModel === 'string' ? r.inputs.baseModel : undefined,
+      baseModelRef: r.inputs?.baseModelRef as StackCustomModel['baseModelRef'],
+    }));
+}

@@ -209,6 +209,7 @@ export function parseResponse(action: ArkAction, response: HttpResponse): unknow
       message: `the answer does not match the ${action} contract: ${describeIssues(parsed.error)}`,
       httpStatus: response.status,
       requestId: requestIdOf(json),
+      result: (json as { Result?: unknown } | null)?.Result,
     });
   }
   return parsed.data.Result ?? {};

@@ -67,6 +67,15 @@ export class ArkServerError extends ArkError {
 }
 export class ArkProtocolError extends ArkError {
   override readonly kind = 'Protocol';
+  /**
+   * The answer's `Result` as received, when the envelope was an Ark answer but the Result did not match the
+   * reader: a delete or refresh can still take the few fields it needs from it (finders.ts `salvage`).
+   */
+  readonly result?: unknown;
+  constructor(details: ArkErrorDetails & { result?: unknown }) {
+    super(details);
+    this.result = details.result;
+  }
 }
 export class ArkNetworkError extends ArkError {
   override readonly kind = 'Network';

@@ -1,7 +1,7 @@
 import { CUSTOM_MODEL_STATUSES, ENDPOINT_STATUSES, type CustomModel, type Endpoint } from '../../api/ark';
 import type { Clock } from '../retry';
 import type { ArkClient } from './client';
-import { findCustomModel, findEndpoint } from './finders';
+import { readCustomModel, readEndpoint, type TolerantRead, type Unreadable } from './finders';
 import {
   type Acceptors,
   GONE,
@@ -42,18 +42,36 @@ export const ENDPOINT_DELETABLE: Acceptors = {
 export const ENDPOINT_GONE: Acceptors = { success: [GONE], failure: [], pending: ENDPOINT_STATUSES };
 export const MODEL_GONE: Acceptors = { success: [GONE], failure: [], pending: CUSTOM_MODEL_STATUSES };
 
-export function observeEndpoint(client: ArkClient, id: string): () => Promise<Observation<Endpoint>> {
-  return async () => {
-    const endpoint = await findEndpoint(client, id);
-    return endpoint ? { status: endpoint.Status, reason: endpoint.StatusReason, value: endpoint } : { status: GONE };
-  };
+/**
+ * The status a wait sees when an answer does not carry one (GetCustomModel without Status, and the List fallback
+ * not showing the model either; or a Status a tolerant read could not parse). In no acceptor list, so it is
+ * waited through like any status pulumi-ark does not know.
+ */
+export const STATUS_NOT_REPORTED = '(no status reported)';
+
+/**
+ * Called with each answer a tolerant wait went on with although part of it could not be read. Without it, a
+ * wait is strict: such an answer ends it with the Protocol error (create and update need the whole answer).
+ */
+export type OnUnreadable = (unreadable: readonly Unreadable[]) => void;
+
+function observed<T>(read: TolerantRead<T> | undefined, onUnreadable: OnUnreadable | undefined): Observation<T> {
+  if (!read) return { status: GONE };
+  if (read.unreadable.length) {
+    if (!onUnreadable) throw read.unreadable[0]!.error;
+    onUnreadable(read.unreadable);
+  }
+  const value = read.value as unknown as T & { Status?: string; StatusReason?: string };
+  return { status: value.Status ?? STATUS_NOT_REPORTED, reason: value.StatusReason, value };
 }
 
-export function observeCustomModel(client: ArkClient, id: string): () => Promise<Observation<CustomModel>> {
-  return async () => {
-    const model = await findCustomModel(client, id);
-    return model ? { status: model.Status, reason: model.StatusReason, value: model } : { status: GONE };
-  };
+export function observeEndpoint(client: ArkClient, id: string, onUnreadable?: OnUnreadable): () => Promise<Observation<Endpoint>> {
+  return async () => observed(await readEndpoint(client, id), onUnreadable);
+}
+
+/** Status from GetCustomModel, or from ListCustomModels when Get leaves it out (finders.ts readCustomModel). */
+export function observeCustomModel(client: ArkClient, id: string, onUnreadable?: OnUnreadable): () => Promise<Observation<CustomModel>> {
+  return async () => observed(await readCustomModel(client, id), onUnreadable);
 }
 
 export interface WaitSettings {
@@ -62,6 +80,8 @@ export interface WaitSettings {
   clock?: Clock;
   onProgress?(progress: Progress): void;
   signal?: AbortSignal;
+  /** Makes the wait tolerant (deletes): it goes on with what it could read of an answer (see OnUnreadable). */
+  onUnreadable?: OnUnreadable;
 }
 
 export function waitEndpoint(
@@ -71,7 +91,8 @@ export function waitEndpoint(
   acceptors: Acceptors,
   settings: WaitSettings,
 ): Promise<WaitResult<Endpoint>> {
-  return waitFor({ what: `endpoint ${id}`, goal, poll: observeEndpoint(client, id), acceptors, ...settings });
+  const { onUnreadable, ...rest } = settings;
+  return waitFor({ what: `endpoint ${id}`, goal, poll: observeEndpoint(client, id, onUnreadable), acceptors, ...rest });
 }
 
 export function waitCustomModel(
@@ -81,7 +102,8 @@ export function waitCustomModel(
   acceptors: Acceptors,
   settings: WaitSettings,
 ): Promise<WaitResult<CustomModel>> {
-  return waitFor({ what: `custom model ${id}`, goal, poll: observeCustomModel(client, id), acceptors, ...settings });
+  const { onUnreadable, ...rest } = settings;
+  return waitFor({ what: `custom model ${id}`, goal, poll: observeCustomModel(client, id, onUnreadable), acceptors, ...rest });
 }
 
 /** A progress callback that reports each poll through the controller's log, with elapsed time and the limit. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { UNKNOWN, type ControllerContext } from '../controller';
 import { arkModelName, customModelController as controller, outputsFromLive, replaceOnChanges } from './controller';
 import type { Inputs, Outputs } from './schema';
@@ -20,7 +21,7 @@ const state: Outputs = {
   ...base,
   modelName: arkModelName(base),
   status: 'Ready',
-  foundationModel: { name: 'qwen2-5-7b', modelVersion: '240919' },
+  foundationModel: { name: 'qwen2-5-7b', modelVersion: '20240919' },
   createTime: 't',
   updateTime: 't',
 };
@@ -35,6 +36,7 @@ describe('CustomModel diff', () => {
     ['another base replaces', { baseModel: 'Qwen3-8B' }, {}, { changes: true, replaces: ['baseModel'] }],
     ['quantization replaces', { quantization: 'W8A8' }, {}, { changes: true, replaces: ['quantization'] }],
     ['tags replace (Ark cannot retag a model)', { tags: { a: 'b' } }, {}, { changes: true, replaces: ['tags'] }],
+    ['naming the base reference replaces', { baseModelRef: { id: 'fm-card' } }, {}, { changes: true, replaces: ['baseModelRef'] }],
     ['an unknown digest during preview replaces', { contentDigest: UNKNOWN }, {}, { changes: true, replaces: ['contentDigest'] }],
     ['an unknown name during preview updates', { name: UNKNOWN }, {}, { changes: true, replaces: [] }],
     ['a new owner (resource renamed with an alias) changes nothing', { owner: 'proj/dev/other' }, {}, { changes: false, replaces: [] }],
@@ -54,7 +56,7 @@ describe('CustomModel diff', () => {
   });
 
   it('declares its replace list up front', () => {
-    expect(replaceOnChanges).toEqual(['baseModel', 'location', 'contentDigest', 'quantization', 'tags', 'projectName']);
+    expect(replaceOnChanges).toEqual(['baseModel', 'baseModelRef', 'location', 'contentDigest', 'quantization', 'tags', 'projectName']);
   });
 });
 
@@ -93,6 +95,10 @@ describe('arkModelName', () => {
     expect(arkModelName({ ...base, name: 'other' }).slice(-8)).toBe(arkModelName(base).slice(-8));
     expect(arkModelName({ ...base, contentDigest: 'sha256:bbbb' })).not.toBe(arkModelName(base));
     expect(arkModelName({ ...base, quantization: 'W8A8' })).not.toBe(arkModelName(base));
+    // A named base reference is part of what the import reads; left unset, names stay as they were before it existed.
+    expect(arkModelName({ ...base, baseModelRef: { id: 'fm-card' } })).not.toBe(arkModelName(base));
+    const before = createHash('sha256').update(JSON.stringify([base.contentDigest, base.baseModel, '', base.location])).digest('hex').slice(0, 8);
+    expect(arkModelName(base)).toBe(`qwen-sft-${before}`);
   });
 });
 
@@ -102,7 +108,7 @@ describe('outputsFromLive', () => {
     Name: arkModelName(base),
     Description: '',
     ProjectName: 'default',
-    FoundationModel: { Name: 'qwen2-5-7b', ModelVersion: '240919' },
+    FoundationModel: { Name: 'qwen2-5-7b', ModelVersion: '20240919' },
     Status: 'Ready' as const,
     TosLocation: { BucketName: 'models', ObjectKey: 'sft/v3/' },
     Tags: [{ Key: 'pulumi-ark-owner', Value: base.owner }],
@@ -125,6 +131,19 @@ describe('outputsFromLive', () => {
     const declared = { ...state, tags: { team: 'ml' }, projectName: 'research' };
     const { Tags: _tags, ProjectName: _project, ...terse } = live;
     expect(outputsFromLive(declared, terse)).toMatchObject({ tags: { team: 'ml' }, projectName: 'research' });
+  });
+
+  it('keeps the stored status when neither Get nor the List fallback reported one', () => {
+    const { Status: _status, ...unreported } = live;
+    expect(outputsFromLive({ ...state, status: 'Processing' }, unreported).status).toBe('Processing');
+  });
+
+  it('keeps the stored base when the live reference is not a catalogue one (a baseModelRef card)', () => {
+    const card = { ...state, baseModelRef: { name: 'qwen2-5-7b-card', modelVersion: '1' } };
+    expect(outputsFromLive(card, { ...live, FoundationModel: { Name: 'qwen2-5-7b-card', ModelVersion: '1' } })).toMatchObject({
+      baseModel: 'Qwen2.5-7B',
+      foundationModel: { name: 'qwen2-5-7b-card', modelVersion: '1' },
+    });
   });
 
   it('shows a rename done in the console as the full live name', () => {

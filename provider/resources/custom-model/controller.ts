@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
-import { type CustomModel, DEFAULT_PROJECT_NAME, QUANTIZATIONS } from '../../api/ark';
+import { type CustomModel, DEFAULT_PROJECT_NAME, QUANTIZATIONS, type UploadBaseRef } from '../../api/ark';
 import { isKnown } from '../../api/reader';
 import { tosUri } from '../../api/tos';
-import { uploadModelRequest } from '../../api/upload-model';
+import { describeBaseRef, uploadModelRequest } from '../../api/upload-model';
 import { type ArkClient, arkClientFor } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
-import { findCustomModel, findEndpoint, findEndpointsUsingModel, findOwnedCustomModels, fromApiTags, toApiTags } from '../../clients/ark/finders';
+import {
+  findCustomModel,
+  findEndpointsUsingModel,
+  findOwnedCustomModels,
+  fromApiTags,
+  readCustomModel,
+  readEndpoint,
+  toApiTags,
+  type Unreadable,
+  unreadableWarning,
+} from '../../clients/ark/finders';
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
-import { MODEL_GONE, MODEL_READY, logProgress, waitCustomModel } from '../../clients/ark/waiters';
+import { MODEL_GONE, MODEL_READY, STATUS_NOT_REPORTED, logProgress, waitCustomModel } from '../../clients/ark/waiters';
 import { sleepUnlessAborted, systemClock } from '../../clients/retry';
 import { type BaseModelEntry, baseModelByArkRef, resolveBaseModel, supportedBaseList } from '../../model/catalogue';
 import { type ControllerContext, operationTimeoutMs, PartialFailureError, type TimedOperation, type ResourceController } from '../controller';
@@ -25,7 +35,7 @@ import {
 } from './schema';
 
 /** Inputs whose change imports a new model: everything the import reads, plus what Ark cannot change later. */
-export const replaceOnChanges = ['baseModel', 'location', 'contentDigest', 'quantization', 'tags', 'projectName'] as const;
+export const replaceOnChanges = ['baseModel', 'baseModelRef', 'location', 'contentDigest', 'quantization', 'tags', 'projectName'] as const;
 /** Inputs never compared: `owner` is derived from the resource name, `adoptExistingId` is only read at create. */
 const ignoreChanges = ['owner', 'adoptExistingId'] as const;
 
@@ -70,14 +80,31 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
   },
 
   async read(id, props, ctx) {
-    const live = await findLiveModel(id, ctx);
-    if (!live) return {};
+    const client = arkClientFor(ctx);
+    const read = await readCustomModel(client, id);
+    if (!read || read.value.Status === 'Deleting') return {};
+    // Refresh needs only to know the model exists: what it cannot read of the answer keeps the state's value.
+    // An import has no state to fall back on.
+    if (read.unreadable.length && isImportRead(props, 'status')) throw read.unreadable[0]!.error;
+    if (read.unreadable.length) {
+      ctx.log.warn(unreadableWarning(`custom model ${id}`, read.unreadable, "refresh keeps the state's values for those and goes on"));
+    }
+    // No status from Get or the List (a model the List does not show): the state's, or for an import, none.
+    const live: CustomModel = {
+      Name: props.modelName,
+      Status: props.status ?? STATUS_NOT_REPORTED,
+      CreateTime: props.createTime,
+      UpdateTime: props.updateTime,
+      ...read.value,
+    };
     const outs = outputsFromLive(props, live);
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
 
   async exists(id, ctx) {
-    return (await findLiveModel(id, ctx)) !== undefined;
+    // Any answer tells that the model is there; fields it could not read do not matter here.
+    const read = await readCustomModel(arkClientFor(ctx), id);
+    return read !== undefined && read.value.Status !== 'Deleting';
   },
 
   async update(id, _olds, news, ctx) {
@@ -85,9 +112,19 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
     return { outs: await converge(client, id, news, requireBase(news.baseModel), ctx, 'update') };
   },
 
+  /**
+   * Needs only the id, whether the model still exists and which endpoints still use it: every read here is
+   * tolerant, and each answer it could not fully read is named once in a warning (see TolerantRead).
+   */
   async delete(id, props, ctx) {
     const settings = ctx.settings();
     const client = arkClientFor(ctx);
+    const warned = new Set<string>();
+    const onUnreadable = (what: string) => (unreadable: readonly Unreadable[]) => {
+      const message = unreadableWarning(what, unreadable, 'delete goes on');
+      if (!warned.has(message)) ctx.log.warn(message);
+      warned.add(message);
+    };
     const timeoutMs = operationTimeoutMs(ctx, 'delete', props.deleteTimeoutSeconds, DEFAULT_DELETE_TIMEOUT_SECONDS);
     const started = systemClock.now();
     const interval = pollIntervalFrom(settings.pollIntervalMs);
@@ -104,7 +141,10 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       }
       // In use: refuse clearly if a live endpoint serves it; wait (bounded) if every user is being deleted, the
       // normal case when Pulumi replaced the endpoint just before deleting this model.
-      const users = await findEndpointsUsingModel(client, id);
+      const listed = await findEndpointsUsingModel(client, id);
+      if (listed.unreadable.length) onUnreadable(`endpoints using custom model ${id}`)(listed.unreadable);
+      const users = listed.items;
+      // An endpoint whose status cannot be read counts as serving: refusing says what to do, waiting might not end.
       const serving = users.filter((e) => e.Status !== 'Deleting');
       if (users.length === 0) {
         // No endpoint serves it, yet it is in use: a rollout still needs it (its target, or the model a rollback
@@ -112,7 +152,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
         throw new Error(`cannot delete custom model ${id} ("${props.modelName}"): ${inUse.message}. Wait for the rollout to finish, then delete again.`);
       }
       if (serving.length) {
-        const list = serving.map((e) => `${e.Id} ("${e.Name}", ${e.Status})`).join(', ');
+        const list = serving.map((e) => `${e.Id} ("${e.Name ?? '?'}", ${e.Status ?? STATUS_NOT_REPORTED})`).join(', ');
         throw new Error(
           `cannot delete custom model ${id} ("${props.modelName}"): endpoint(s) ${list} still use it. ` +
             'Delete those endpoints or point them at another model first.',
@@ -128,7 +168,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       }
       ctx.log.info(`custom model ${id}: waiting for endpoint(s) ${users.map((e) => e.Id).join(', ')} to finish deleting`);
       // Reading each endpoint is what a real poll does; it also lets a lazily advancing service move on.
-      for (const endpoint of users) await findEndpoint(client, endpoint.Id);
+      for (const endpoint of users) await readEndpoint(client, endpoint.Id);
       await sleepUnlessAborted(systemClock, Math.min(delayMs, timeoutMs - elapsedMs), ctx.signal);
       delayMs = Math.min(interval.maxMs, delayMs * interval.factor);
     }
@@ -138,6 +178,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
       interval,
       onProgress: logProgress(ctx.log, `custom model ${id}`, 'deleted', remainingMs),
       signal: ctx.signal,
+      onUnreadable: onUnreadable(`custom model ${id}`),
     });
   },
 };
@@ -149,7 +190,7 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
  * brought in by `pulumi import` keeps the name Ark has (its `contentDigest` is `imported:<id>`, see
  * outputsFromLive): the digest that named it cannot be recovered.
  */
-export function arkModelName(inputs: Pick<Inputs, 'name' | 'contentDigest' | 'baseModel' | 'quantization' | 'location'>): string {
+export function arkModelName(inputs: Pick<Inputs, 'name' | 'contentDigest' | 'baseModel' | 'baseModelRef' | 'quantization' | 'location'>): string {
   if (inputs.contentDigest.startsWith(IMPORTED_DIGEST_PREFIX)) return inputs.name;
   return `${inputs.name}-${nameSuffix(inputs)}`;
 }
@@ -161,8 +202,10 @@ export function arkModelName(inputs: Pick<Inputs, 'name' | 'contentDigest' | 'ba
  */
 export const IMPORTED_DIGEST_PREFIX = 'imported:';
 
-function nameSuffix(inputs: Pick<Inputs, 'contentDigest' | 'baseModel' | 'quantization' | 'location'>): string {
-  const identity = JSON.stringify([inputs.contentDigest, inputs.baseModel, inputs.quantization ?? '', inputs.location]);
+function nameSuffix(inputs: Pick<Inputs, 'contentDigest' | 'baseModel' | 'baseModelRef' | 'quantization' | 'location'>): string {
+  // baseModelRef joins the identity only when set, so models imported before it existed keep their names.
+  const ref = inputs.baseModelRef ? [describeBaseRef(baseRefOf(inputs.baseModelRef))] : [];
+  const identity = JSON.stringify([inputs.contentDigest, inputs.baseModel, inputs.quantization ?? '', inputs.location, ...ref]);
   return createHash('sha256').update(identity).digest('hex').slice(0, 8);
 }
 
@@ -172,16 +215,20 @@ function requireBase(baseModel: string): BaseModelEntry {
   return base;
 }
 
+/** The wire form of a `baseModelRef` input (check guarantees id alone, or name and modelVersion). */
+export function baseRefOf(ref: NonNullable<Inputs['baseModelRef']>): UploadBaseRef {
+  return ref.id !== undefined ? { Id: ref.id } : { Name: ref.name!, ModelVersion: ref.modelVersion! };
+}
+
+/** The reference UploadModel sends: the one the resource names, else the catalogue's for its base. */
+export function importBaseRef(inputs: Pick<Inputs, 'baseModelRef'>, base: BaseModelEntry): UploadBaseRef {
+  return inputs.baseModelRef ? baseRefOf(inputs.baseModelRef) : base.ark;
+}
+
 export function parseTosLocation(location: string): { bucket: string; prefix: string } {
   const match = TOS_LOCATION_PATTERN.exec(location);
   if (!match) throw new Error(`location "${location}" is not a TOS directory URI; expected tos://bucket/prefix/`);
   return { bucket: match[1], prefix: match[2] };
-}
-
-/** The model, unless it is gone or going (Deleting counts as gone: nothing can bring it back). */
-async function findLiveModel(id: string, ctx: ControllerContext): Promise<CustomModel | undefined> {
-  const live = await findCustomModel(arkClientFor(ctx), id);
-  return live && live.Status !== 'Deleting' ? live : undefined;
 }
 
 async function findOwn(client: ArkClient, inputs: Inputs, modelName: string): Promise<string | undefined> {
@@ -195,7 +242,7 @@ async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEnt
     modelName,
     description: inputs.description,
     projectName: inputs.projectName,
-    base: base.ark,
+    base: importBaseRef(inputs, base),
     bucket,
     prefix,
     quantization: inputs.quantization,
@@ -224,11 +271,14 @@ async function importModel(client: ArkClient, inputs: Inputs, base: BaseModelEnt
 async function adoptExisting(client: ArkClient, id: string, inputs: Inputs, base: BaseModelEntry, ctx: ControllerContext): Promise<string> {
   const live = await findCustomModel(client, id);
   if (!live) throw new Error(`adoptExistingId ${id}: no such custom model in Ark`);
-  const foundBase = live.FoundationModel ? `${live.FoundationModel.Name}/${live.FoundationModel.ModelVersion}` : 'none';
-  if (foundBase !== `${base.ark.Name}/${base.ark.ModelVersion}`) {
-    throw new Error(
-      `adoptExistingId ${id}: the model was imported for base ${foundBase}, but baseModel ${inputs.baseModel} expects ${base.ark.Name}/${base.ark.ModelVersion}`,
-    );
+  const expected = importBaseRef(inputs, base);
+  const foundBase = live.FoundationModel ? describeBaseRef(live.FoundationModel) : 'none';
+  const named = inputs.baseModelRef ? 'baseModelRef' : `baseModel ${inputs.baseModel}`;
+  // A model card named by fm- id cannot be compared: Ark reports a base as {Name, ModelVersion} (F7).
+  if ('Id' in expected) {
+    ctx.log.info(`custom model ${id}: imported for base ${foundBase}; baseModelRef names ${expected.Id}, which Ark's answer cannot be compared with`);
+  } else if (foundBase !== describeBaseRef(expected)) {
+    throw new Error(`adoptExistingId ${id}: the model was imported for base ${foundBase}, but ${named} expects ${describeBaseRef(expected)}`);
   }
   const foundLocation = live.TosLocation ? tosUri(live.TosLocation.BucketName, live.TosLocation.ObjectKey) : undefined;
   if (foundLocation !== undefined && foundLocation !== inputs.location) {
@@ -302,13 +352,14 @@ async function awaitReady(
 // ----------------------------------------------------------------------------------------------------- mapping
 
 function outputsFor(inputs: Inputs, base: BaseModelEntry, model: CustomModel): Outputs {
-  const ref = model.FoundationModel ?? base.ark;
+  const sent = importBaseRef(inputs, base);
+  const ref = model.FoundationModel ?? ('Name' in sent ? sent : undefined);
   return {
     ...inputs,
     modelName: model.Name,
-    status: model.Status,
+    status: model.Status ?? STATUS_NOT_REPORTED,
     statusReason: model.StatusReason || undefined,
-    foundationModel: { name: ref.Name, modelVersion: ref.ModelVersion },
+    foundationModel: ref && { name: ref.Name, modelVersion: ref.ModelVersion },
     createTime: model.CreateTime,
     updateTime: model.UpdateTime,
   };
@@ -334,7 +385,7 @@ export function outputsFromLive(stored: Outputs, live: CustomModel): Outputs {
     tags: live.Tags === undefined ? props.tags : Object.keys(tags).length ? tags : undefined,
     projectName: liveProject === (props.projectName ?? DEFAULT_PROJECT_NAME) ? props.projectName : liveProject,
     modelName: live.Name,
-    status: live.Status,
+    status: live.Status ?? props.status,
     statusReason: live.StatusReason || undefined,
     foundationModel: live.FoundationModel
       ? { name: live.FoundationModel.Name, modelVersion: live.FoundationModel.ModelVersion }

@@ -7,6 +7,11 @@ export interface CustomModelArgs {
   name: pulumi.Input<string>;
   /** Base model catalogue id, e.g. "Qwen2.5-7B" (Hugging Face ids accepted). Changing it replaces the model. */
   baseModel: pulumi.Input<string>;
+  /**
+   * The Ark base reference to import against when it is not the catalogue's (the model card shared with your
+   * account): `{ name, modelVersion }` or `{ id: "fm-…" }`. Changing it replaces the model.
+   */
+  baseModelRef?: pulumi.Input<{ name?: pulumi.Input<string>; modelVersion?: pulumi.Input<string>; id?: pulumi.Input<string> }>;
   /** `tos://bucket/prefix/` of the weights (TosModelDir.location). Changing it replaces the model. */
   location: pulumi.Input<string>;
   /** Content digest of the weights (TosModelDir.contentDigest). Changing it replaces the model. */
@@ -42,8 +47,9 @@ export class CustomModel extends ArkDynamicResource {
   /** Preparing, Processing, Ready or Failed. */
   declare readonly status: pulumi.Output<string>;
   declare readonly statusReason: pulumi.Output<string | undefined>;
-  /** The Ark FoundationModel reference the import used. */
-  declare readonly foundationModel: pulumi.Output<{ name: string; modelVersion: string }>;
+  /** The model's Ark FoundationModel reference (absent when an `fm-…` import's reference is not reported). */
+  declare readonly foundationModel: pulumi.Output<{ name: string; modelVersion: string } | undefined>;
+  declare readonly baseModelRef: pulumi.Output<{ name?: string; modelVersion?: string; id?: string } | undefined>;
   declare readonly createTime: pulumi.Output<string>;
   declare readonly updateTime: pulumi.Output<string>;
 

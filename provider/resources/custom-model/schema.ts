@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CUSTOM_MODEL_NAME_PATTERN, CustomModelStatusSchema, MAX_CUSTOM_MODEL_DESCRIPTION, QuantizationSchema } from '../../api/ark';
-import { CUSTOM_MODEL_ID_PATTERN } from '../../api/ids';
+import { CUSTOM_MODEL_ID_PATTERN, FOUNDATION_MODEL_ID_PATTERN } from '../../api/ids';
 import { MAX_OBJECT_KEY_BYTES, ownerInput, tagsInput, utf8Bytes, waitSecondsInput } from '../common-inputs';
 
 /**
@@ -50,6 +50,23 @@ export const InputsSchema = z.object({
     .describe(
       `The weights directory in TOS, \`tos://bucket/prefix/\` (TosModelDir.location): no "." or ".." segments, a prefix under ${MAX_OBJECT_KEY_BYTES} bytes (TOS object keys are at most ${MAX_OBJECT_KEY_BYTES} bytes). Changing it replaces the model.`,
     ),
+  baseModelRef: z
+    .object({
+      name: z.string().min(1).optional().describe('FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).'),
+      modelVersion: z.string().min(1).optional().describe('FoundationModel ModelVersion, e.g. `20250429` (with name).'),
+      id: z
+        .string()
+        .regex(FOUNDATION_MODEL_ID_PATTERN, 'must be a base-model id like fm-…')
+        .optional()
+        .describe('The base model card id, `fm-…` (instead of name and modelVersion).'),
+    })
+    .refine((r) => (r.id !== undefined ? r.name === undefined && r.modelVersion === undefined : r.name !== undefined && r.modelVersion !== undefined), {
+      message: 'set either id (fm-…) alone, or name and modelVersion together',
+    })
+    .optional()
+    .describe(
+      'The Ark base reference to import against, when it is not the catalogue\'s for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.',
+    ),
   contentDigest: z
     .string()
     .min(1)
@@ -81,7 +98,10 @@ export const OutputsSchema = InputsSchema.extend({
   statusReason: z.string().optional().describe('Why the import failed, as the service reports it.'),
   foundationModel: z
     .object({ name: z.string(), modelVersion: z.string() })
-    .describe('The Ark FoundationModel reference the import used (from the base-model catalogue).'),
+    .optional()
+    .describe(
+      'The Ark FoundationModel reference of the model: as Ark reports it, else the one the import sent (baseModelRef, else the catalogue). Absent when the import named an `fm-…` id and Ark reports no reference.',
+    ),
   createTime: z.string().describe('RFC 3339 creation time reported by Ark.'),
   updateTime: z.string().describe('RFC 3339 time of the last change reported by Ark.'),
 });

@@ -2,7 +2,8 @@ import { UNKNOWN, type ControllerContext } from '../controller';
 import { modelUnitEndpointController as controller, replaceOnChanges, updatePatch } from './controller';
 import type { Inputs, Outputs } from './schema';
 
-// check and diff make no API calls; a context whose settings throw proves it.
+// check and diff make no API calls (but the diff of a new model with modelUpdate: rolling, which reads the
+// endpoint's SupportRolling: tests/integration/endpoint-rolling.test.ts); a context whose settings throw proves it.
 const ctx: ControllerContext = {
   settings: () => {
     throw new Error('check/diff must not call the API');
@@ -71,10 +72,7 @@ describe('ModelUnitEndpoint diff', () => {
     ['an empty description equals none', { description: '' }, {}, { changes: false, replaces: [], deleteBeforeReplace: false }],
     ['a Stopped endpoint needs an update that starts it', {}, { status: 'Stopped' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['a Scheduling endpoint (timed-out wait) needs an update that resumes', {}, { status: 'Scheduling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
-    ['with rolling, another model updates in place', { customModelId: 'cm-20240202000000-zzzzz', modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
-    ['with rolling, an unknown model id during preview updates in place', { customModelId: UNKNOWN, modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['with rolling, another model unit still replaces', { modelUnitId: 'mu-20240202000000-zzzzz', modelUpdate: 'rolling' }, { modelUpdate: 'rolling' }, { changes: true, replaces: ['modelUnitId'], deleteBeforeReplace: true }],
-    ['switching to rolling together with a new model rolls it', { customModelId: 'cm-20240202000000-zzzzz', modelUpdate: 'rolling' }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['a readiness probe that never passed needs an update that probes', { readinessProbe: { prompt: 'hi' } }, { readinessProbe: { prompt: 'hi' }, lastProbe: { time: 't', latencyMs: 1, passed: false, httpStatus: 400, errorCode: 'X' } }, { changes: true, replaces: [], deleteBeforeReplace: false }],
     ['a passed readiness probe is not repeated', { readinessProbe: { prompt: 'hi' } }, { readinessProbe: { prompt: 'hi' }, lastProbe: { time: 't', latencyMs: 1, passed: true, httpStatus: 200 } }, { changes: false, replaces: [], deleteBeforeReplace: false }],
   ])('%s', async (_label, newOverrides, stateOverrides, expected) => {
@@ -87,11 +85,6 @@ describe('ModelUnitEndpoint diff', () => {
   it('names the changed properties for the detailed diff', async () => {
     const result = await controller.diff('ep-1', state, { ...base, name: 'renamed', description: 'new' }, ctx);
     expect(result.changed).toEqual(['name', 'description']);
-  });
-
-  it('lists a rolled model as changed but not replacing', async () => {
-    const result = await controller.diff('ep-1', { ...state, modelUpdate: 'rolling' }, { ...base, modelUpdate: 'rolling', customModelId: 'cm-20240202000000-zzzzz' }, ctx);
-    expect(result).toMatchObject({ changed: ['customModelId'], replaces: [] });
   });
 
   it('declares its replace list up front (the unit decides by where the endpoint runs)', () => {

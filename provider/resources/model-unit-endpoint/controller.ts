@@ -2,15 +2,15 @@ import { type CreateEndpointRequest, DEFAULT_PROJECT_NAME, type Endpoint, type U
 import { type ArkClient, arkClientFor } from '../../clients/ark/client';
 import { createOnce } from '../../clients/ark/create-once';
 import { hasCode, isNotFound } from '../../clients/ark/errors';
-import { findEndpoint, findOwnedEndpoints, fromApiTags, plainTags, toApiTags } from '../../clients/ark/finders';
+import { findEndpoint, findOwnedEndpoints, fromApiTags, plainTags, readEndpoint, toApiTags, type Unreadable, unreadableWarning } from '../../clients/ark/finders';
 import { WaitFailedError, WaitTimeoutError, formatSeconds, pollIntervalFrom } from '../../clients/ark/waiter';
-import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, logProgress, waitEndpoint } from '../../clients/ark/waiters';
+import { ENDPOINT_DELETABLE, ENDPOINT_GONE, ENDPOINT_RUNNING, STATUS_NOT_REPORTED, logProgress, waitEndpoint } from '../../clients/ark/waiters';
 import { sleepUnlessAborted, systemClock } from '../../clients/retry';
 import { type ControllerContext, isUnknown, operationTimeoutMs, PartialFailureError, type TimedOperation, type ProviderSettings, type ResourceController } from '../controller';
 import { keepCreatedOnFailure } from '../partial-create';
 import { checkWithSchema, diffProperties, isImportRead, pickInputs, sameValue } from '../properties';
 import { needsProbe, probeWhenAsked } from './probe';
-import { replacingInputs, rollToModel } from './rolling';
+import { replacingInputs, rollToModel, rollsNewModel } from './rolling';
 import { createOnFreeUnit, leftItsUnits, ModelUnitGoneError, placementOrder, replacementOrder, replacementWarning, unitIsGone, unitsOf } from './units';
 import {
   DEFAULT_CREATE_TIMEOUT_SECONDS,
@@ -45,7 +45,9 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
   },
 
   async diff(id, olds, news, ctx) {
-    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges: replacingInputs(replaceOnChanges, news), ignore: ignoreChanges });
+    // A new model rolls only where the live endpoint supports it (one read-only GetEndpoint, rolling.ts).
+    const rolls = await rollsNewModel(id, olds, news, ctx);
+    const { changed, replaces } = diffProperties(olds, news, INPUT_KEYS, { replaceOnChanges: replacingInputs(replaceOnChanges, rolls), ignore: ignoreChanges });
     if (!isUnknown(news.modelUnitId) && !isUnknown(news.standbyModelUnitId) && leftItsUnits(olds, news)) {
       // The unit it runs on was modelUnitId or standbyModelUnitId: name the input whose change moved it.
       replaces.push(changed.includes('modelUnitId') ? 'modelUnitId' : 'standbyModelUnitId');
@@ -83,14 +85,28 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 
   async read(id, props, ctx) {
     const settings = ctx.settings();
-    const live = await findLiveEndpoint(id, ctx);
-    if (!live) return {};
+    const read = await readEndpoint(arkClientFor(ctx), id);
+    if (!read || read.value.Status === 'Deleting') return {};
+    // Refresh needs only to know the endpoint exists: what it cannot read of the answer keeps the state's value.
+    // An import has no state to fall back on.
+    if (read.unreadable.length && isImportRead(props, 'status')) throw read.unreadable[0]!.error;
+    if (read.unreadable.length) ctx.log.warn(unreadableWarning(`endpoint ${id}`, read.unreadable, "refresh keeps the state's values for those and goes on"));
+    const live: Endpoint = {
+      Name: props.name,
+      ModelReference: { CustomModelId: props.customModelId },
+      Status: props.status,
+      CreateTime: props.createTime,
+      UpdateTime: props.updateTime,
+      ...read.value,
+    };
     const outs = outputsFromLive(props, live, settings);
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
 
   async exists(id, ctx) {
-    return (await findLiveEndpoint(id, ctx)) !== undefined;
+    // Any answer tells that the endpoint is there; fields it could not read do not matter here.
+    const read = await readEndpoint(arkClientFor(ctx), id);
+    return read !== undefined && read.value.Status !== 'Deleting';
   },
 
   async update(id, olds, news, ctx) {
@@ -106,6 +122,11 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     return { outs: await probeWhenAsked(client, id, await converge(client, id, news, ctx, 'update'), news, ctx) };
   },
 
+  /**
+   * Needs only the id, whether the endpoint still exists and its status (stop first?): every read here is
+   * tolerant, and each answer it could not fully read is named once in a warning. Without a readable status it
+   * tries DeleteEndpoint, and stops the endpoint first when that is refused for its status.
+   */
   async delete(id, props, ctx) {
     const settings = ctx.settings();
     const client = arkClientFor(ctx);
@@ -113,29 +134,46 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     const interval = pollIntervalFrom(settings.pollIntervalMs);
     const started = systemClock.now();
     const remaining = () => Math.max(1, timeoutMs - (systemClock.now() - started));
+    const warned = new Set<string>();
+    const onUnreadable = (unreadable: readonly Unreadable[]) => {
+      const message = unreadableWarning(`endpoint ${id}`, unreadable, 'delete goes on');
+      if (!warned.has(message)) ctx.log.warn(message);
+      warned.add(message);
+    };
     const wait = (goal: string, acceptors: typeof ENDPOINT_GONE) =>
       waitEndpoint(client, id, goal, acceptors, {
         timeoutMs: remaining(),
         interval,
         onProgress: logProgress(ctx.log, `endpoint ${id}`, goal, timeoutMs),
         signal: ctx.signal,
+        onUnreadable,
       });
+    let refusedWithoutStatus = false;
     for (;;) {
-      const live = await findEndpoint(client, id);
-      if (!live) return;
+      const read = await readEndpoint(client, id);
+      if (!read) return;
+      if (read.unreadable.length) onUnreadable(read.unreadable);
+      const status = read.value.Status;
       const elapsedMs = systemClock.now() - started;
       if (elapsedMs >= timeoutMs) {
         throw new Error(
-          `endpoint ${id} was still ${live.Status} after ${formatSeconds(elapsedMs)} of deleting (delete timeout ` +
+          `endpoint ${id} was still ${status ?? STATUS_NOT_REPORTED} after ${formatSeconds(elapsedMs)} of deleting (delete timeout ` +
             `${timeoutMs / 1000} s); run \`pulumi destroy\` again to keep waiting`,
         );
       }
-      switch (live.Status) {
+      // No readable status, and DeleteEndpoint refused the one it has: stop first, as for Running.
+      switch (status === undefined && refusedWithoutStatus ? 'Running' : status) {
         case 'Running':
         case 'Scheduling':
           // The API deletes only Stopped or Abnormal endpoints.
-          ctx.log.info(`endpoint ${id}: stopping before delete: down from ${clockTime()} (model unit ${live.ModelUnitId ?? props.modelUnitId})`);
+          ctx.log.info(`endpoint ${id}: stopping before delete: down from ${clockTime()} (model unit ${read.value.ModelUnitId ?? props.servingModelUnitId ?? props.modelUnitId})`);
           await tolerateStateRace(() => client.call('StopEndpoint', { Id: id }));
+          if (status === undefined) {
+            // Stopped cannot be seen without a status: try the delete again after a poll interval.
+            refusedWithoutStatus = false;
+            await sleepUnlessAborted(systemClock, interval.initialMs, ctx.signal);
+            continue;
+          }
           await wait('stopped', ENDPOINT_DELETABLE);
           continue;
         case 'Deleting':
@@ -147,7 +185,8 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
           } catch (error) {
             if (isNotFound(error)) return;
             if (!hasCode(error, 'OperationDenied.EndpointStatus')) throw error;
-            // Someone started it again meanwhile: go round and stop it.
+            // Someone started it again meanwhile (or its status could not be read): go round and stop it.
+            refusedWithoutStatus = status === undefined;
             await sleepUnlessAborted(systemClock, interval.initialMs, ctx.signal);
             continue;
           }
@@ -159,12 +198,6 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
 };
 
 // ----------------------------------------------------------------------------------------------------- helpers
-
-/** The endpoint, unless it is gone or going (Deleting counts as gone: nothing can bring it back). */
-async function findLiveEndpoint(id: string, ctx: ControllerContext): Promise<Endpoint | undefined> {
-  const live = await findEndpoint(arkClientFor(ctx), id);
-  return live && live.Status !== 'Deleting' ? live : undefined;
-}
 
 /** An endpoint this owner made earlier with the same name, model and model unit (a killed run's leftover). */
 async function findOwn(client: ArkClient, inputs: Inputs): Promise<string | undefined> {

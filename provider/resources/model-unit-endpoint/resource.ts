@@ -29,9 +29,9 @@ export interface ModelUnitEndpointArgs {
   replacement?: pulumi.Input<'create-before-delete' | 'delete-before-create'>;
   /** Take over an existing `ep-…` endpoint instead of creating one (only read at create). */
   adoptExistingId?: pulumi.Input<string>;
-  /** `replace` (default: new endpoint, new id) or `rolling` (same endpoint switches models in place). */
+  /** `replace` (default: new endpoint, new id) or `rolling` (same endpoint switches models in place where it reports SupportRolling; else replaced). */
   modelUpdate?: pulumi.Input<'replace' | 'rolling'>;
-  /** How long a rolling model switch may take, and then its rollback (default 3600 each). */
+  /** How long a rolling model switch may take, and then its cancel (default 3600 each). */
   updateTimeoutSeconds?: pulumi.Input<number>;
   /** A chat completion that must answer after Running and after a rollout. */
   readinessProbe?: pulumi.Input<{ prompt: pulumi.Input<string>; maxTokens?: pulumi.Input<number>; timeoutSeconds?: pulumi.Input<number> }>;

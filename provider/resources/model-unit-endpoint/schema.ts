@@ -25,7 +25,7 @@ function modelUnitIdInput(description: string) {
   return z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a model unit id (letters, digits, - _ .), as the Ark console shows it').describe(description);
 }
 
-/** How long a rolling model switch may take, rollback included, when neither input nor engine says. */
+/** How long a rolling model switch may take (Ark's default pace needs ~50 min), and then its cancel, when neither input nor engine says. */
 export const DEFAULT_ROLLING_TIMEOUT_SECONDS = 3_600;
 
 /**
@@ -102,9 +102,9 @@ export const InputsSchema = z.object({
     .describe('Take over an existing endpoint (ep-…) instead of creating one; its model and model unit must match. Only read at create.'),
   owner: ownerInput('Set by the resource class: project/stack/resource name, written as an owner tag.'),
   modelUpdate: ModelUpdateSchema.optional().describe(
-    'How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).',
+    'How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).',
   ),
-  updateTimeoutSeconds: waitSecondsInput(`How long a rolling model switch may take, and then its rollback if it failed; default ${DEFAULT_ROLLING_TIMEOUT_SECONDS} each.`),
+  updateTimeoutSeconds: waitSecondsInput(`How long a rolling model switch may take, and then its cancel if it failed; default ${DEFAULT_ROLLING_TIMEOUT_SECONDS} each.`),
   readinessProbe: ReadinessProbeSchema.optional().describe(
     'A chat completion sent after the endpoint is Running (and after a rollout); create/update succeed only when it answers.',
   ),

@@ -16,11 +16,87 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
+    'CustomModelBaseModelRefArgs',
+    'CustomModelBaseModelRefArgsDict',
     'ModelUnitEndpointRateLimitArgs',
     'ModelUnitEndpointRateLimitArgsDict',
     'ModelUnitEndpointReadinessProbeArgs',
     'ModelUnitEndpointReadinessProbeArgsDict',
 ]
+
+class CustomModelBaseModelRefArgsDict(TypedDict):
+    """
+    The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+    """
+    id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The base model card id, `fm-…` (instead of name and modelVersion).
+    """
+    model_version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    FoundationModel ModelVersion, e.g. `20250429` (with name).
+    """
+    name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+    """
+
+@pulumi.input_type
+class CustomModelBaseModelRefArgs:
+    def __init__(__self__, *,
+                 id: pulumi.Input[Optional[_builtins.str]] = None,
+                 model_version: pulumi.Input[Optional[_builtins.str]] = None,
+                 name: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+
+        :param pulumi.Input[_builtins.str] id: The base model card id, `fm-…` (instead of name and modelVersion).
+        :param pulumi.Input[_builtins.str] model_version: FoundationModel ModelVersion, e.g. `20250429` (with name).
+        :param pulumi.Input[_builtins.str] name: FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+        """
+        if id is not None:
+            pulumi.set(__self__, "id", id)
+        if model_version is not None:
+            pulumi.set(__self__, "model_version", model_version)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The base model card id, `fm-…` (instead of name and modelVersion).
+        """
+        return pulumi.get(self, "id")
+
+    @id.setter
+    def id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="modelVersion")
+    def model_version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        FoundationModel ModelVersion, e.g. `20250429` (with name).
+        """
+        return pulumi.get(self, "model_version")
+
+    @model_version.setter
+    def model_version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "model_version", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "name", value)
+
 
 class ModelUnitEndpointRateLimitArgsDict(TypedDict):
     """

@@ -14,6 +14,7 @@ else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
 from . import outputs
+from ._inputs import *
 
 __all__ = ['CustomModelArgs', 'CustomModel']
 
@@ -25,6 +26,7 @@ class CustomModelArgs:
                  location: pulumi.Input[_builtins.str],
                  name: pulumi.Input[_builtins.str],
                  adopt_existing_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 base_model_ref: pulumi.Input[Optional['CustomModelBaseModelRefArgs']] = None,
                  create_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  delete_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  description: pulumi.Input[Optional[_builtins.str]] = None,
@@ -39,6 +41,7 @@ class CustomModelArgs:
         :param pulumi.Input[_builtins.str] location: The weights directory in TOS, `tos://bucket/prefix/` (TosModelDir.location): no "." or ".." segments, a prefix under 1024 bytes (TOS object keys are at most 1024 bytes). Changing it replaces the model.
         :param pulumi.Input[_builtins.str] name: Display name; Ark gets `<name>-<8 hex>` (see `modelName`). It must start with an ASCII letter, then letters, digits, CJK characters, "_" or "-" (ark-cli). Renaming updates in place.
         :param pulumi.Input[_builtins.str] adopt_existing_id: Take over an existing custom model (cm-…) instead of importing; its base model and location must match. Only read at create.
+        :param pulumi.Input['CustomModelBaseModelRefArgs'] base_model_ref: The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
         :param pulumi.Input[_builtins.int] create_timeout_seconds: How long create (and a resumed wait in update) waits for the import to become Ready; default 3600.
         :param pulumi.Input[_builtins.int] delete_timeout_seconds: How long delete waits for endpoints still being deleted to disappear and for the model to be gone; default 600.
         :param pulumi.Input[_builtins.str] description: Up to 300 characters (ark-cli's documented limit); updates in place.
@@ -52,6 +55,8 @@ class CustomModelArgs:
         pulumi.set(__self__, "name", name)
         if adopt_existing_id is not None:
             pulumi.set(__self__, "adopt_existing_id", adopt_existing_id)
+        if base_model_ref is not None:
+            pulumi.set(__self__, "base_model_ref", base_model_ref)
         if create_timeout_seconds is not None:
             pulumi.set(__self__, "create_timeout_seconds", create_timeout_seconds)
         if delete_timeout_seconds is not None:
@@ -124,6 +129,18 @@ class CustomModelArgs:
     @adopt_existing_id.setter
     def adopt_existing_id(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "adopt_existing_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="baseModelRef")
+    def base_model_ref(self) -> pulumi.Input[Optional['CustomModelBaseModelRefArgs']]:
+        """
+        The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+        """
+        return pulumi.get(self, "base_model_ref")
+
+    @base_model_ref.setter
+    def base_model_ref(self, value: pulumi.Input[Optional['CustomModelBaseModelRefArgs']]):
+        pulumi.set(self, "base_model_ref", value)
 
     @_builtins.property
     @pulumi.getter(name="createTimeoutSeconds")
@@ -206,6 +223,7 @@ class CustomModel(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  adopt_existing_id: pulumi.Input[Optional[_builtins.str]] = None,
                  base_model: pulumi.Input[Optional[_builtins.str]] = None,
+                 base_model_ref: pulumi.Input[Optional[Union['CustomModelBaseModelRefArgs', 'CustomModelBaseModelRefArgsDict']]] = None,
                  content_digest: pulumi.Input[Optional[_builtins.str]] = None,
                  create_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  delete_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
@@ -225,6 +243,7 @@ class CustomModel(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] adopt_existing_id: Take over an existing custom model (cm-…) instead of importing; its base model and location must match. Only read at create.
         :param pulumi.Input[_builtins.str] base_model: Catalogue id of the base model the weights fine-tune (`Qwen2.5-7B`; Hugging Face ids such as `Qwen/Qwen2.5-7B` are accepted). Changing it replaces the model.
+        :param pulumi.Input[Union['CustomModelBaseModelRefArgs', 'CustomModelBaseModelRefArgsDict']] base_model_ref: The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
         :param pulumi.Input[_builtins.str] content_digest: Digest of the directory content (TosModelDir.contentDigest): new weights -> new digest -> a new model.
         :param pulumi.Input[_builtins.int] create_timeout_seconds: How long create (and a resumed wait in update) waits for the import to become Ready; default 3600.
         :param pulumi.Input[_builtins.int] delete_timeout_seconds: How long delete waits for endpoints still being deleted to disappear and for the model to be gone; default 600.
@@ -263,6 +282,7 @@ class CustomModel(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  adopt_existing_id: pulumi.Input[Optional[_builtins.str]] = None,
                  base_model: pulumi.Input[Optional[_builtins.str]] = None,
+                 base_model_ref: pulumi.Input[Optional[Union['CustomModelBaseModelRefArgs', 'CustomModelBaseModelRefArgsDict']]] = None,
                  content_digest: pulumi.Input[Optional[_builtins.str]] = None,
                  create_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  delete_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
@@ -285,6 +305,7 @@ class CustomModel(pulumi.CustomResource):
             if base_model is None and not opts.urn:
                 raise TypeError("Missing required property 'base_model'")
             __props__.__dict__["base_model"] = base_model
+            __props__.__dict__["base_model_ref"] = base_model_ref
             if content_digest is None and not opts.urn:
                 raise TypeError("Missing required property 'content_digest'")
             __props__.__dict__["content_digest"] = content_digest
@@ -330,6 +351,7 @@ class CustomModel(pulumi.CustomResource):
 
         __props__.__dict__["adopt_existing_id"] = None
         __props__.__dict__["base_model"] = None
+        __props__.__dict__["base_model_ref"] = None
         __props__.__dict__["content_digest"] = None
         __props__.__dict__["create_time"] = None
         __props__.__dict__["create_timeout_seconds"] = None
@@ -362,6 +384,14 @@ class CustomModel(pulumi.CustomResource):
         Catalogue id of the base model the weights fine-tune (`Qwen2.5-7B`; Hugging Face ids such as `Qwen/Qwen2.5-7B` are accepted). Changing it replaces the model.
         """
         return pulumi.get(self, "base_model")
+
+    @_builtins.property
+    @pulumi.getter(name="baseModelRef")
+    def base_model_ref(self) -> pulumi.Output[Optional['outputs.CustomModelBaseModelRef']]:
+        """
+        The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+        """
+        return pulumi.get(self, "base_model_ref")
 
     @_builtins.property
     @pulumi.getter(name="contentDigest")
@@ -405,9 +435,9 @@ class CustomModel(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="foundationModel")
-    def foundation_model(self) -> pulumi.Output['outputs.CustomModelFoundationModel']:
+    def foundation_model(self) -> pulumi.Output[Optional['outputs.CustomModelFoundationModel']]:
         """
-        The Ark FoundationModel reference the import used (from the base-model catalogue).
+        The Ark FoundationModel reference of the model: as Ark reports it, else the one the import sent (baseModelRef, else the catalogue). Absent when the import named an `fm-…` id and Ark reports no reference.
         """
         return pulumi.get(self, "foundation_model")
 

@@ -48,7 +48,7 @@ class ModelUnitEndpointArgs:
         :param pulumi.Input[_builtins.int] create_timeout_seconds: How long create (and a resumed or restarting update) waits for Running; default 1800.
         :param pulumi.Input[_builtins.int] delete_timeout_seconds: How long delete waits for the endpoint to stop and disappear; default 900.
         :param pulumi.Input[_builtins.str] description: Free text; updates in place.
-        :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+        :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
         :param pulumi.Input[_builtins.str] moderation: Content moderation strategy; documented: Default, Basic, Customized, Skip (others are passed on with a warning). Updates in place.
         :param pulumi.Input[_builtins.str] project_name: Ark project; the service default (`default`) when absent. Changing it replaces the endpoint.
         :param pulumi.Input['ModelUnitEndpointRateLimitArgs'] rate_limit: Request quota of the endpoint; updates in place. Removing it leaves the service's current limits.
@@ -56,7 +56,7 @@ class ModelUnitEndpointArgs:
         :param pulumi.Input['ModelUnitEndpointReplacement'] replacement: Order of a replacement: `delete-before-create` (the default on one unit: the endpoint is down from its delete until the new one runs) or `create-before-delete` (the default with standbyModelUnitId: no downtime; on one unit it needs a unit with room for two endpoints).
         :param pulumi.Input[_builtins.str] standby_model_unit_id: A second model unit for replacements without downtime: a new endpoint (new weights, another project) goes on whichever of the two units the old one does not use, and the old one is deleted once the new one is Running (and answers the readinessProbe). Ark's units host one endpoint each, so without it a replacement deletes first.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Extra tags (the owner tag is added automatically); update in place. At most 49 (Volcengine allows 50 tags per resource, one is the owner tag); keys 1-128 characters, not starting with "volc:" or "sys:"; values up to 256 characters.
-        :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+        :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
         """
         pulumi.set(__self__, "custom_model_id", custom_model_id)
         pulumi.set(__self__, "model_unit_id", model_unit_id)
@@ -176,7 +176,7 @@ class ModelUnitEndpointArgs:
     @pulumi.getter(name="modelUpdate")
     def model_update(self) -> pulumi.Input[Optional['ModelUnitEndpointModelUpdate']]:
         """
-        How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+        How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
         """
         return pulumi.get(self, "model_update")
 
@@ -272,7 +272,7 @@ class ModelUnitEndpointArgs:
     @pulumi.getter(name="updateTimeoutSeconds")
     def update_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+        How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
         """
         return pulumi.get(self, "update_timeout_seconds")
 
@@ -317,7 +317,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] delete_timeout_seconds: How long delete waits for the endpoint to stop and disappear; default 900.
         :param pulumi.Input[_builtins.str] description: Free text; updates in place.
         :param pulumi.Input[_builtins.str] model_unit_id: The model unit that hosts the endpoint (ordered in the Ark console; its id is on the endpoint detail page). Changing it replaces the endpoint, unless the endpoint runs on standbyModelUnitId.
-        :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+        :param pulumi.Input['ModelUnitEndpointModelUpdate'] model_update: How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
         :param pulumi.Input[_builtins.str] moderation: Content moderation strategy; documented: Default, Basic, Customized, Skip (others are passed on with a warning). Updates in place.
         :param pulumi.Input[_builtins.str] name: Endpoint name shown in the Ark console; updates in place.
         :param pulumi.Input[_builtins.str] project_name: Ark project; the service default (`default`) when absent. Changing it replaces the endpoint.
@@ -326,7 +326,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
         :param pulumi.Input['ModelUnitEndpointReplacement'] replacement: Order of a replacement: `delete-before-create` (the default on one unit: the endpoint is down from its delete until the new one runs) or `create-before-delete` (the default with standbyModelUnitId: no downtime; on one unit it needs a unit with room for two endpoints).
         :param pulumi.Input[_builtins.str] standby_model_unit_id: A second model unit for replacements without downtime: a new endpoint (new weights, another project) goes on whichever of the two units the old one does not use, and the old one is deleted once the new one is Running (and answers the readinessProbe). Ark's units host one endpoint each, so without it a replacement deletes first.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Extra tags (the owner tag is added automatically); update in place. At most 49 (Volcengine allows 50 tags per resource, one is the owner tag); keys 1-128 characters, not starting with "volc:" or "sys:"; values up to 256 characters.
-        :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+        :param pulumi.Input[_builtins.int] update_timeout_seconds: How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
         """
         ...
     @overload
@@ -531,7 +531,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="modelUpdate")
     def model_update(self) -> pulumi.Output[Optional['ModelUnitEndpointModelUpdate']]:
         """
-        How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (the same endpoint switches to the new model in place, traffic moving over in batches).
+        How a new customModelId reaches the endpoint: `replace` (default: a new endpoint with a new id) or `rolling` (where the endpoint reports SupportRolling, the same endpoint switches to the new model in place, traffic moving over a few percent a minute; elsewhere, as for uploaded models on model units, it is replaced, with a warning).
         """
         return pulumi.get(self, "model_update")
 
@@ -635,7 +635,7 @@ class ModelUnitEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="updateTimeoutSeconds")
     def update_timeout_seconds(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        How long a rolling model switch may take, and then its rollback if it failed; default 3600 each.
+        How long a rolling model switch may take, and then its cancel if it failed; default 3600 each.
         """
         return pulumi.get(self, "update_timeout_seconds")
 

@@ -16,6 +16,7 @@ from . import _utilities
 from ._enums import *
 
 __all__ = [
+    'CustomModelBaseModelRef',
     'CustomModelFoundationModel',
     'ModelUnitEndpointLastProbe',
     'ModelUnitEndpointRateLimit',
@@ -24,9 +25,74 @@ __all__ = [
 ]
 
 @pulumi.output_type
+class CustomModelBaseModelRef(dict):
+    """
+    The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "modelVersion":
+            suggest = "model_version"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in CustomModelBaseModelRef. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        CustomModelBaseModelRef.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        CustomModelBaseModelRef.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 id: Optional[_builtins.str] = None,
+                 model_version: Optional[_builtins.str] = None,
+                 name: Optional[_builtins.str] = None):
+        """
+        The Ark base reference to import against, when it is not the catalogue's for `baseModel` (the model card shared with your account: its `{name, modelVersion}`, or its `fm-…` id). `baseModel` still names the architecture the weights are checked against. Changing it replaces the model.
+
+        :param _builtins.str id: The base model card id, `fm-…` (instead of name and modelVersion).
+        :param _builtins.str model_version: FoundationModel ModelVersion, e.g. `20250429` (with name).
+        :param _builtins.str name: FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+        """
+        if id is not None:
+            pulumi.set(__self__, "id", id)
+        if model_version is not None:
+            pulumi.set(__self__, "model_version", model_version)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> Optional[_builtins.str]:
+        """
+        The base model card id, `fm-…` (instead of name and modelVersion).
+        """
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter(name="modelVersion")
+    def model_version(self) -> Optional[_builtins.str]:
+        """
+        FoundationModel ModelVersion, e.g. `20250429` (with name).
+        """
+        return pulumi.get(self, "model_version")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> Optional[_builtins.str]:
+        """
+        FoundationModel Name, e.g. `qwen3-8b` (with modelVersion).
+        """
+        return pulumi.get(self, "name")
+
+
+@pulumi.output_type
 class CustomModelFoundationModel(dict):
     """
-    The Ark FoundationModel reference the import used (from the base-model catalogue).
+    The Ark FoundationModel reference of the model: as Ark reports it, else the one the import sent (baseModelRef, else the catalogue). Absent when the import named an `fm-…` id and Ark reports no reference.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -49,7 +115,7 @@ class CustomModelFoundationModel(dict):
                  model_version: _builtins.str,
                  name: _builtins.str):
         """
-        The Ark FoundationModel reference the import used (from the base-model catalogue).
+        The Ark FoundationModel reference of the model: as Ark reports it, else the one the import sent (baseModelRef, else the catalogue). Absent when the import named an `fm-…` id and Ark reports no reference.
         """
         pulumi.set(__self__, "model_version", model_version)
         pulumi.set(__self__, "name", name)
