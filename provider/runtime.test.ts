@@ -29,6 +29,10 @@ function recordingController() {
       record('read', [id, props], ctx);
       return controller.readResult ?? { id, props: { ...props, fresh: true }, inputs: { bucket: 'b' } };
     },
+    async exists(id, ctx) {
+      record('exists', [id], ctx);
+      return true;
+    },
     async update(id, olds, news, ctx) {
       record('update', [id, olds, news], ctx);
       return { outs: { ...news, updated: true } };

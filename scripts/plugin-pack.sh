@@ -10,7 +10,7 @@
 #                      `pulumi-resource-ark.exe`, then `.cmd`, in the plugin directory) and which runs the
 #                      script beside it with node.
 # Beside the archives: `pulumi-resource-ark-v<version>-checksums.txt` (SHA-256, `sha256sum -c` format).
-# It needs `node` (>= 20) on the PATH of the machine running Pulumi.
+# It needs `node` (>= 22) on the PATH of the machine running Pulumi.
 #
 # Usage: scripts/plugin-pack.sh [--out DIR] [<os>-<arch> ...]   (default: dist-plugin/, every platform)
 #        npm run plugin:pack   (builds first)

@@ -7,27 +7,36 @@
 #                                        Automation API's PulumiCommand.get({root}) expects). Engine only:
 #                                        enough for inline programs (the demo).
 #        scripts/pulumi-cli.sh --env  -> also provides pulumi-language-nodejs, pulumi-language-python (+ its
-#                                        pulumi-language-python-exec), pulumi-language-yaml and a virtualenv
-#                                        with the Python SDK, then prints two lines:
+#                                        pulumi-language-python-exec), pulumi-language-go,
+#                                        pulumi-language-yaml and a virtualenv with the Python SDK, then prints
+#                                        two lines:
 #                                          PULUMI_ARK_CLI_ROOT=<root>
 #                                          PULUMI_ARK_TOOL_PATH=<dir>:<dir>:...   (prepend to PATH for the CLI)
 # Progress goes to stderr. Each piece comes from PATH when present, else from the cache, else it is built once
-# into the cache (PULUMI_ARK_CACHE, default ~/.cache/pulumi-ark):
-#   <cache>/pulumi-v3.248.0/bin/pulumi   the engine, from the Go module proxy (+ the dynamic-provider launcher)
-#   <cache>/hosts/pulumi-language-yaml   from the Go module proxy (github.com/pulumi/pulumi-yaml v1.25.0)
-#   <cache>/hosts/pulumi-language-{nodejs,python,python-exec}
+# into the cache (PULUMI_ARK_CACHE, default ~/.cache/pulumi-ark); every cache folder names its version, so
+# moving a version builds anew beside the old one instead of mixing them:
+#   <cache>/pulumi-v3.276.0/bin/pulumi   the engine, from the Go module proxy (+ the dynamic-provider launcher)
+#   <cache>/hosts/yaml-v1.25.0/pulumi-language-yaml
+#                                        from the Go module proxy (github.com/pulumi/pulumi-yaml)
+#   <cache>/hosts/v3.259.0/pulumi-language-{nodejs,python,python-exec,go}
 #                                        from the sources in $PULUMI_ARK_LANGUAGE_HOSTS_SRC (a folder with
-#                                        build.sh; the module proxy does not serve these two hosts)
-#   <cache>/python-venv                  python3 -m venv + pip install pulumi==3.248.0
+#                                        build.sh; the module proxy does not serve these hosts). A newer engine
+#                                        runs older hosts: they talk gRPC.
+#   <cache>/python-venv-3.272.0          python3 -m venv + pip install pulumi==3.272.0 (PyPI's newest; the
+#                                        Python SDK may be older than the engine, never newer)
 # PULUMI_ARK_FORCE_BUILD=1 ignores what is on PATH (the cache is still reused).
 set -euo pipefail
 
-PULUMI_VERSION="3.248.0"
+PULUMI_VERSION="3.276.0"
+# The newest tag whose language-host sources we have (their go.mod pins the pulumi sdk to it; see build_source_host).
+HOSTS_VERSION="3.259.0"
 PULUMI_YAML_VERSION="1.25.0"
+PYTHON_SDK_VERSION="3.272.0"
 CACHE_ROOT="${PULUMI_ARK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-ark}"
 ROOT="$CACHE_ROOT/pulumi-v$PULUMI_VERSION"
-HOSTS_DIR="$CACHE_ROOT/hosts"
-VENV_DIR="$CACHE_ROOT/python-venv"
+HOSTS_DIR="$CACHE_ROOT/hosts/v$HOSTS_VERSION"
+YAML_DIR="$CACHE_ROOT/hosts/yaml-v$PULUMI_YAML_VERSION"
+VENV_DIR="$CACHE_ROOT/python-venv-$PYTHON_SDK_VERSION"
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODEJS_PLUGIN="$REPO_DIR/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 
@@ -43,7 +52,7 @@ esac
 on_path() { [ -z "${PULUMI_ARK_FORCE_BUILD:-}" ] && command -v "$1" >/dev/null 2>&1; }
 
 need_go() {
-  command -v go >/dev/null 2>&1 || die "$1 is not on PATH and there is no Go toolchain to build it. Install Pulumi (https://www.pulumi.com/docs/install/) or Go >= 1.25, then run this again."
+  command -v go >/dev/null 2>&1 || die "$1 is not on PATH and there is no Go toolchain to build it. Install Pulumi (https://www.pulumi.com/docs/install/) or Go >= 1.26.6, then run this again."
 }
 
 # --- the engine -------------------------------------------------------------------------------------------------
@@ -58,7 +67,7 @@ build_cli() {
   cat > "$work/go.mod" <<GOMOD
 module pulumi-ark-cli-build
 
-go 1.25.11
+go 1.26.6
 
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
 GOMOD
@@ -106,28 +115,31 @@ add_path() {
   tool_path+=("$1")
 }
 
-build_yaml_host() {
+build_yaml_host() { # out dir
   need_go pulumi-language-yaml
-  log "building pulumi-language-yaml v$PULUMI_YAML_VERSION from the Go module proxy into $HOSTS_DIR (once; 3-5 minutes on 2 cores)"
-  local partial="$HOSTS_DIR/.yaml.partial"
+  log "building pulumi-language-yaml v$PULUMI_YAML_VERSION from the Go module proxy into $1 (once; 3-5 minutes on 2 cores)"
+  local partial="$1/.partial"
   rm -rf "$partial"
   mkdir -p "$partial"
   # pulumi-yaml's go.mod has no replace directives, so `go install pkg@version` works here.
   GOBIN="$partial" GOFLAGS=-mod=mod CGO_ENABLED=0 go install -trimpath \
     -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION" \
     "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@v$PULUMI_YAML_VERSION" >&2
-  mv "$partial/pulumi-language-yaml" "$HOSTS_DIR/pulumi-language-yaml"
+  mv "$partial/pulumi-language-yaml" "$1/pulumi-language-yaml"
   rm -rf "$partial"
 }
 
-build_source_host() { # nodejs | python
+build_source_host() { # nodejs | python | go, out dir
   local src="${PULUMI_ARK_LANGUAGE_HOSTS_SRC:-}"
   if [ -z "$src" ] || [ ! -f "$src/build.sh" ]; then
-    die "pulumi-language-$1 is not on PATH and not in $HOSTS_DIR, and PULUMI_ARK_LANGUAGE_HOSTS_SRC (${src:-unset}) is no folder with a build.sh. The Go module proxy does not serve this host: install Pulumi normally (it ships the hosts), or point PULUMI_ARK_LANGUAGE_HOSTS_SRC at the language-host sources (.ci/run uses ../shared/tools/pulumi-language-hosts)."
+    die "pulumi-language-$1 is not on PATH and not in $2, and PULUMI_ARK_LANGUAGE_HOSTS_SRC (${src:-unset}) is no folder with a build.sh. The Go module proxy does not serve this host: install Pulumi normally (it ships the hosts), or point PULUMI_ARK_LANGUAGE_HOSTS_SRC at the language-host sources (.ci/run uses ../shared/tools/pulumi-language-hosts-v$HOSTS_VERSION)."
   fi
+  # The cache folder says which version it holds: refuse sources of another one rather than mislabel them.
+  grep -q "github.com/pulumi/pulumi/sdk/v3 v$HOSTS_VERSION\$" "$src/$1/go.mod" 2>/dev/null ||
+    die "$src/$1/go.mod does not pin github.com/pulumi/pulumi/sdk/v3 v$HOSTS_VERSION: point PULUMI_ARK_LANGUAGE_HOSTS_SRC at the v$HOSTS_VERSION host sources (or change HOSTS_VERSION in this script)."
   need_go "pulumi-language-$1"
-  log "building pulumi-language-$1 v$PULUMI_VERSION from $src into $HOSTS_DIR (once; a few minutes on 2 cores)"
-  bash "$src/build.sh" "$HOSTS_DIR" "$1" >&2
+  log "building pulumi-language-$1 v$HOSTS_VERSION from $src into $2 (once; a few minutes on 2 cores)"
+  bash "$src/build.sh" "$2" "$1" >&2
 }
 
 # The engine prefers language hosts next to its own executable and warns on every command ("using
@@ -139,9 +151,10 @@ link_beside_cli() { # binary path
   [ "$1" -ef "$target" ] || ln -sfn "$1" "$target"
 }
 
-# name of the host binary, the build for it when it is neither on PATH nor cached, and a companion binary
+# name of the host binary, its cache folder, the build for it when it is neither on PATH nor cached (called
+# with the folder), and a companion binary
 provide_host() {
-  local name="$1" build="$2" companion="${3:-}" bin
+  local name="$1" dir="$2" build="$3" companion="${4:-}" bin
   if on_path "$name" && { [ -z "$companion" ] || on_path "$companion"; }; then
     log "$name: from PATH, $(command -v "$name")"
     for bin in "$name" $companion; do
@@ -150,37 +163,40 @@ provide_host() {
     done
     return
   fi
-  if [ -x "$HOSTS_DIR/$name" ] && { [ -z "$companion" ] || [ -x "$HOSTS_DIR/$companion" ]; }; then
-    log "$name: cached in $HOSTS_DIR"
+  if [ -x "$dir/$name" ] && { [ -z "$companion" ] || [ -x "$dir/$companion" ]; }; then
+    log "$name: cached in $dir"
   else
-    mkdir -p "$HOSTS_DIR"
-    "$build"
+    mkdir -p "$dir"
+    "$build" "$dir"
   fi
-  add_path "$HOSTS_DIR"
-  for bin in "$name" $companion; do link_beside_cli "$HOSTS_DIR/$bin"; done
+  add_path "$dir"
+  for bin in "$name" $companion; do link_beside_cli "$dir/$bin"; done
 }
 
-build_nodejs_host() { build_source_host nodejs; }
-build_python_host() { build_source_host python; }
+build_nodejs_host() { build_source_host nodejs "$1"; }
+build_python_host() { build_source_host python "$1"; }
+build_go_host() { build_source_host go "$1"; }
 
-provide_host pulumi-language-nodejs build_nodejs_host
-provide_host pulumi-language-python build_python_host pulumi-language-python-exec
-provide_host pulumi-language-yaml build_yaml_host
+provide_host pulumi-language-nodejs "$HOSTS_DIR" build_nodejs_host
+provide_host pulumi-language-python "$HOSTS_DIR" build_python_host pulumi-language-python-exec
+provide_host pulumi-language-go "$HOSTS_DIR" build_go_host
+provide_host pulumi-language-yaml "$YAML_DIR" build_yaml_host
 
 # --- the Python SDK ---------------------------------------------------------------------------------------------
-# Always the cache's virtualenv, whatever python is on PATH: the SDK version must match the engine's.
-venv_ready() { compgen -G "$1/lib/python3*/site-packages/pulumi-$PULUMI_VERSION.dist-info" >/dev/null; }
+# Always the cache's virtualenv, whatever python is on PATH: a Python SDK newer than the engine may send what
+# the engine does not know. PyPI's newest pulumi (3.272.0) is older than the engine, which is fine.
+venv_ready() { compgen -G "$1/lib/python3*/site-packages/pulumi-$PYTHON_SDK_VERSION.dist-info" >/dev/null; }
 if venv_ready "$VENV_DIR"; then
-  log "python SDK: pulumi==$PULUMI_VERSION in $VENV_DIR"
+  log "python SDK: pulumi==$PYTHON_SDK_VERSION in $VENV_DIR"
 else
   command -v python3 >/dev/null 2>&1 || die "python3 is needed for the Python SDK virtualenv ($VENV_DIR); install it (with its venv module) and run this again."
-  log "python SDK: creating $VENV_DIR with pip install pulumi==$PULUMI_VERSION (once; a minute or two)"
+  log "python SDK: creating $VENV_DIR with pip install pulumi==$PYTHON_SDK_VERSION (once; a minute or two)"
   # A virtualenv records its own path, so it is built in place; an interrupted build lacks the SDK's dist-info
   # (pip installs dependencies first) and is started over on the next run.
   rm -rf "$VENV_DIR"
   python3 -m venv "$VENV_DIR" >&2
-  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check "pulumi==$PULUMI_VERSION" >&2
-  venv_ready "$VENV_DIR" || die "pip finished but $VENV_DIR has no pulumi $PULUMI_VERSION."
+  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check "pulumi==$PYTHON_SDK_VERSION" >&2
+  venv_ready "$VENV_DIR" || die "pip finished but $VENV_DIR has no pulumi $PYTHON_SDK_VERSION."
 fi
 add_path "$VENV_DIR/bin"
 

@@ -61,6 +61,7 @@ describe('diffResponse', () => {
 
 describe('the service', () => {
   let seen: ControllerContext[] = [];
+  let reads: string[] = [];
   const controller: ResourceController<Record<string, unknown>, Record<string, unknown>> = {
     check: async (_o, news) => ({ inputs: news }),
     diff: async () => ({ changes: false }),
@@ -68,7 +69,14 @@ describe('the service', () => {
       seen.push(ctx);
       return { id: 'id-1', outs: inputs };
     },
-    read: async () => ({}),
+    read: async (id, props) => {
+      reads.push(`read ${id}`);
+      return { id, props: { ...props, fresh: true } };
+    },
+    exists: async (id) => {
+      reads.push(`exists ${id}`);
+      return id === 'id-1';
+    },
     update: async (_id, _o, news, ctx) => {
       seen.push(ctx);
       return { outs: news };
@@ -91,6 +99,7 @@ describe('the service', () => {
 
   beforeEach(() => {
     seen = [];
+    reads = [];
   });
 
   it('passes the engine timeout of each operation, and none when the engine sets none', async () => {
@@ -99,6 +108,20 @@ describe('the service', () => {
     await call(service, 'update', new provproto.UpdateRequest().setUrn(urn).setId('id-1').setOlds(struct({})).setNews(struct({})).setTimeout(30));
     await call(service, 'delete', new provproto.DeleteRequest().setUrn(urn).setId('id-1').setProperties(struct({})));
     expect(seen.map((ctx) => ctx.timeouts)).toEqual([{ create: 90 }, { update: 30 }, undefined]);
+  });
+
+  it("answers the engine's ExistsResource read from exists(), and a refresh of a resource so named from read()", async () => {
+    const { service } = provider();
+    const existsUrn = 'urn:pulumi:dev::proj::ark:index:CustomModel::__exists__1';
+    const ask = (id: string, state: object) =>
+      call<provproto.ReadResponse>(service, 'read', new provproto.ReadRequest().setUrn(existsUrn).setId(id).setProperties(struct(state)).setInputs(struct({ a: 1 })));
+    const found = await ask('id-1', {});
+    expect([found.getId(), found.getProperties()?.toJavaScript(), found.hasInputs()]).toEqual(['id-1', { id: 'id-1' }, false]);
+    const gone = await ask('id-2', {});
+    expect([gone.getId(), gone.hasProperties()]).toEqual(['', false]);
+    const refreshed = await ask('id-3', { a: 1 });
+    expect(refreshed.getProperties()?.toJavaScript()).toEqual({ a: 1, fresh: true, owner: 'proj/dev/__exists__1' });
+    expect(reads).toEqual(['exists id-1', 'exists id-2', 'read id-3']);
   });
 
   it('aborts the signal of running operations on Cancel', async () => {

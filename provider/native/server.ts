@@ -158,6 +158,9 @@ export function createNativeProvider(options: NativeProviderOptions): NativeProv
     read: unary(async (req: provproto.ReadRequest) => {
       const { kind, controller } = controllerFor(req.getUrn());
       const state = fromStruct(req.getProperties());
+      if (isExistsRead(req.getUrn(), state.props)) {
+        return existsResponse(req.getId(), await controller.exists(req.getId(), context(req.getUrn(), kind)));
+      }
       const inputs = fromStruct(req.getInputs());
       const secretKeys = new Set([...state.secretKeys, ...inputs.secretKeys]);
       // `pulumi import` reads with an id alone: the owner is the one the importing program's resource will have.
@@ -195,6 +198,25 @@ export function createNativeProvider(options: NativeProviderOptions): NativeProv
   };
 
   return { service };
+}
+
+/**
+ * The engine's ExistsResource (3.269+, the static `exists()` of generated SDKs) is a Read whose URN names no
+ * resource (`__exists__<n>`, as the engine's IsExistsURN tells them) and which carries no state, only what the
+ * caller passed as inputs: it is neither a refresh nor an import, so no owner comes from the URN and no inputs
+ * go back. The empty state keeps the refresh of a resource someone named `__exists__...` on the normal path.
+ */
+function isExistsRead(urn: string, state: Props): boolean {
+  return urn.split('::').slice(3).join('::').startsWith('__exists__') && Object.keys(state).length === 0;
+}
+
+/**
+ * The engine reads the answer off `properties` alone: absent means gone, empty means unknown, anything else
+ * exists. The id is what those properties hold: the caller learns nothing else from them.
+ */
+function existsResponse(id: string, exists: boolean): provproto.ReadResponse {
+  const response = new provproto.ReadResponse();
+  return exists ? response.setId(id).setProperties(toStruct({ id })) : response;
 }
 
 /** The gRPC service definition the implementation above is for. */

@@ -115,6 +115,11 @@ export interface ResourceController<I, O> {
   diff(id: string, olds: O, news: I, ctx: ControllerContext): Promise<DiffResult>;
   create(inputs: I, ctx: ControllerContext): Promise<{ id: string; outs: O }>;
   read(id: string, props: O, ctx: ControllerContext): Promise<ReadResult<I, O>>;
+  /**
+   * Whether the object behind `id` is there now, by the id alone: the engine's ExistsResource (3.269+, the
+   * static `exists()` of generated SDKs) has no stored state and no resource name to go by.
+   */
+  exists(id: string, ctx: ControllerContext): Promise<boolean>;
   update(id: string, olds: O, news: I, ctx: ControllerContext): Promise<{ outs: O }>;
   delete(id: string, props: O, ctx: ControllerContext): Promise<void>;
 }

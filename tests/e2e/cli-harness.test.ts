@@ -37,6 +37,10 @@ describe('cli-harness', () => {
     const stacks = JSON.parse((await run.pulumiOk(['stack', 'ls', '--json'])).stdout) as { name: string }[];
     expect(stacks.map((s) => s.name)).toEqual(['e2e-harness']);
     expect(run.dir).toBe(path.join(REPO_ROOT, 'examples', 'quickstart'));
+    // A fresh backend takes the project layout (CLI 3.257+ refuses the legacy one), and the CLI's logs (3.249+)
+    // go to this run's PULUMI_HOME, where the secret-leak checks search them.
+    expect(fs.readFileSync(path.join(run.stateDir, 'backend', '.pulumi', 'meta.yaml'), 'utf8')).toMatch(/^version: 1$/m);
+    expect(await run.readLogs()).toContain('"Command":"pulumi whoami"');
   });
 
   it('spawns pulumi leading its own process group, apart from its plugins; SIGINT to the group ends the CLI', async () => {

@@ -83,6 +83,12 @@ export interface ExampleRun {
   pulumiOk(args: readonly string[], opts?: RunOptions): Promise<CliResult>;
   /** `pulumi <args>` detached in its own process group, for tests that signal it mid-run. */
   spawnPulumi(args: readonly string[], opts?: RunOptions): SpawnedCli;
+  /**
+   * The CLI's own logs of this run, as text: since 3.249 every command writes one under `$PULUMI_HOME/logs`
+   * (gzip, or encrypted with the stack's secrets provider once a stack is loaded), so a secret-leak check must
+   * search them as well as the state. `pulumi logs decrypt` reads both kinds; the stacks must still exist.
+   */
+  readLogs(): Promise<string>;
   /** `--plaintext k=v ... --secret k=v ...` pointing the provider at ark-local (needs `ark.via: 'config'`). */
   arkConfigArgs(): string[];
   /**
@@ -200,6 +206,15 @@ export async function openExample(opts: ExampleOptions): Promise<ExampleRun> {
           if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, signal);
         },
       };
+    },
+    async readLogs() {
+      const logs = path.join(stateDir, 'home', 'logs');
+      // Listed once: each `logs decrypt` writes a log of its own, which holds nothing of the run.
+      const files = fs.existsSync(logs) ? fs.readdirSync(logs).filter((f) => f.endsWith('.log')).sort() : [];
+      if (files.length === 0) throw new Error(`no CLI logs in ${logs}: did the CLI (>= 3.249) run with this PULUMI_HOME?`);
+      let text = '';
+      for (const file of files) text += (await run.pulumiOk(['logs', 'decrypt', path.join(logs, file)])).stdout;
+      return text;
     },
     arkConfigArgs() {
       if (opts.ark?.via !== 'config') throw new Error('arkConfigArgs needs ark: { via: "config" }');

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { TosClient } from '@volcengine/tos-sdk';
 import { startArkLocal, type ArkLocal, type EmulatorCredential } from '../../emulator';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
+import { REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { openExample, readTree, repoTempDir, type ExampleRun, requireBuiltPackage } from './cli-harness';
 import { loadWorkflow, runStep, stepById, type StepResult, type Workflow, type WorkflowJob } from './workflow-steps';
 
@@ -125,6 +126,17 @@ describe('examples/gitops/workflow.yml', () => {
     expect(text.match(/secrets\.VOLCENGINE_SECRET_KEY\b/g)).toHaveLength(1);
   });
 
+  it('sets up the Node and Pulumi CLI versions CI tests (scripts/node-runtime.sh, scripts/pulumi-cli.sh)', () => {
+    const pinned = (script: string, pattern: RegExp) => pattern.exec(fs.readFileSync(path.join(REPO_ROOT, 'scripts', script), 'utf8'))?.[1];
+    const node = pinned('node-runtime.sh', /^\s*24\) version="(\d+\.\d+\.\d+)"/m);
+    const cli = pinned('pulumi-cli.sh', /^PULUMI_VERSION="(\d+\.\d+\.\d+)"/m);
+    for (const job of Object.values(workflow.jobs)) {
+      const withOf = (action: string) => job.steps.find((step) => step.uses?.startsWith(`${action}@`))?.with;
+      expect([withOf('actions/setup-node')?.['node-version'], withOf('pulumi/actions')?.['pulumi-version']]).toEqual([node, cli]);
+    }
+    expect([node, cli]).toEqual([expect.stringMatching(/^24\./), expect.any(String)]);
+  });
+
   it('downloads the weights with a pinned huggingface_hub and its hf CLI, before validating', () => {
     for (const job of Object.values(workflow.jobs)) {
       const download = stepById(job, 'download').run!;
@@ -181,15 +193,18 @@ describe('the workflow run against ark-local', () => {
     expect((await ark.admin.state()).endpoints[0]?.RateLimit?.Rpm).toBe(600); // a preview changes nothing
   });
 
-  it('deploys the merge, and kept the credentials out of the state', async () => {
+  it("deploys the merge, and kept the credentials out of the state and the CLI's logs", async () => {
     const steps = await runJob('deploy');
     expect(steps.up!.output).toMatch(/~ 1 updated/);
     expect((await ark.admin.state()).endpoints.map((e) => [e.Status, e.RateLimit?.Rpm])).toEqual([['Running', 900]]);
 
     const stored = readTree(path.join(run.stateDir, 'backend')) + fs.readFileSync(path.join(run.dir, STACK_CONFIG), 'utf8');
-    expect(stored).toContain('ark-gitops');
-    expect(stored).not.toContain(credential.accessKeyId);
-    expect(stored).not.toContain(credential.secretAccessKey);
+    const logs = await run.readLogs();
+    for (const text of [stored, logs]) {
+      expect(text).toContain('ark-gitops'); // real state and real logs
+      expect(text).not.toContain(credential.accessKeyId);
+      expect(text).not.toContain(credential.secretAccessKey);
+    }
   });
 
   it('is cleaned up by destroy', async () => {

@@ -66,11 +66,14 @@ export function describePluginExample(example: 'yaml' | 'python'): void {
     await f.pulumiOk(['preview', '--expect-no-changes']);
   });
 
-  it('keeps the credentials out of the state and the stack config file', async () => {
+  it("keeps the credentials out of the state, the stack config file and the CLI's logs", async () => {
     const stored = readTree(path.join(f.run.stateDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${f.stack}.yaml`), 'utf8');
-    expect(stored).toContain('ark:index:ModelUnitEndpoint');
-    expect(stored).not.toContain(f.credential.secretAccessKey);
-    expect(stored).not.toContain(f.credential.accessKeyId);
+    const logs = await f.run.readLogs();
+    for (const text of [stored, logs]) {
+      expect(text).toContain('ark:index:ModelUnitEndpoint'); // real state and real logs
+      expect(text).not.toContain(f.credential.secretAccessKey);
+      expect(text).not.toContain(f.credential.accessKeyId);
+    }
   });
 
   it('plans a rate-limit change as an in-place update naming rateLimit', async () => {

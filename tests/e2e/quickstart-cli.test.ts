@@ -100,11 +100,14 @@ describe('pulumi in examples/quickstart', () => {
     expect(preview.stdout).toMatch(/Resources:\s+4 unchanged/);
   });
 
-  it('keeps the credentials out of the state, its history and the stack config file', () => {
+  it("keeps the credentials out of the state, its history, the stack config file and the CLI's logs", async () => {
     const stored = readTree(path.join(f.run.stateDir, 'backend')) + fs.readFileSync(path.join(f.run.dir, `Pulumi.${STACK}.yaml`), 'utf8');
-    expect(stored).toContain(PROJECT); // the grep below looks at real state
-    expect(stored).not.toContain(f.credential.secretAccessKey);
-    expect(stored).not.toContain(f.credential.accessKeyId);
+    const logs = await f.run.readLogs();
+    for (const text of [stored, logs]) {
+      expect(text).toContain(PROJECT); // the grep below looks at real state and real logs
+      expect(text).not.toContain(f.credential.secretAccessKey);
+      expect(text).not.toContain(f.credential.accessKeyId);
+    }
   });
 
   it('shows a rate-limit change as one in-place update with `preview --diff`', async () => {

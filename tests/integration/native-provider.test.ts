@@ -201,6 +201,34 @@ describe('configured with secret stack config', () => {
     expect(error.details).toMatch(/^TosModelDir cannot be imported/);
   });
 
+  test("the engine's ExistsResource: a Read by id with a made-up URN and no state answers whether the object is there", async () => {
+    // Shaped as the engine (3.269+, pkg/resource/deploy/source_eval.go) sends it for a generated SDK's static
+    // `exists()`: URN name `__exists__<n>`, empty state, inputs only when the caller passed some. The engine reads
+    // the answer off the properties alone: absent is gone, empty is unknown, anything else exists.
+    const exists = async (type: string, id: string, inputs?: object) => {
+      const req = new provproto.ReadRequest().setUrn(urn(type, '__exists__7')).setId(id).setProperties(struct({}));
+      const res = await rpc('read', inputs ? req.setInputs(struct(inputs)) : req);
+      expect(res.hasInputs()).toBe(false); // nothing is imported
+      const props = res.getProperties()?.toJavaScript();
+      if (props) expect(Object.keys(props).length).toBeGreaterThan(0);
+      return props !== undefined;
+    };
+    const epInputs = (await check('ModelUnitEndpoint', 'probe', { name: 'probe', customModelId: modelId, modelUnitId })).inputs;
+    const { id: endpointId, outs } = await create('ModelUnitEndpoint', 'probe', epInputs);
+
+    expect(await exists('CustomModel', modelId)).toBe(true);
+    expect(await exists('CustomModel', modelId, { name: 'whatever the caller says' })).toBe(true);
+    expect(await exists('CustomModel', 'cm-no-such-model')).toBe(false);
+    expect(await exists('ModelUnitEndpoint', endpointId)).toBe(true);
+    expect(await exists('TosModelDir', location)).toBe(true);
+    expect(await exists('TosModelDir', 'tos://models/nothing-here/')).toBe(false);
+    expect(await exists('TosModelDir', 'tos://no-such-bucket/native/')).toBe(false);
+    expect(await exists('TosModelDir', 'not a location')).toBe(false);
+
+    await rpc('delete', new provproto.DeleteRequest().setUrn(urn('ModelUnitEndpoint', 'probe')).setId(endpointId).setProperties(struct(outs)));
+    expect(await exists('ModelUnitEndpoint', endpointId)).toBe(false);
+  });
+
   test('the engine timeout wins over the resource default and a timed-out create keeps its id', async () => {
     await fx.ark.admin.setTransitions({ mode: 'after-seconds', seconds: 600 });
     try {

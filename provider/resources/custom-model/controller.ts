@@ -101,6 +101,12 @@ export const customModelController: ResourceController<Inputs, Outputs> = {
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
 
+  async exists(id, ctx) {
+    // Any answer tells that the model is there; fields it could not read do not matter here.
+    const read = await readCustomModel(arkClientFor(ctx), id);
+    return read !== undefined && read.value.Status !== 'Deleting';
+  },
+
   async update(id, _olds, news, ctx) {
     const client = arkClientFor(ctx);
     return { outs: await converge(client, id, news, requireBase(news.baseModel), ctx, 'update') };

@@ -103,6 +103,12 @@ export const modelUnitEndpointController: ResourceController<Inputs, Outputs> = 
     return { id, props: outs, inputs: pickInputs<Inputs>(outs, INPUT_KEYS) };
   },
 
+  async exists(id, ctx) {
+    // Any answer tells that the endpoint is there; fields it could not read do not matter here.
+    const read = await readEndpoint(arkClientFor(ctx), id);
+    return read !== undefined && read.value.Status !== 'Deleting';
+  },
+
   async update(id, olds, news, ctx) {
     const client = arkClientFor(ctx);
     // Only a new model needs the rollout (a refresh puts the model the endpoint really serves into the state,

@@ -32,6 +32,7 @@ import {
   type ResourceController,
 } from '../controller';
 import { MAX_OBJECT_KEY_BYTES, utf8Bytes } from '../common-inputs';
+import { TOS_LOCATION_PATTERN } from '../custom-model/schema';
 import { checkWithSchema, isImportRead } from '../properties';
 import { InputsSchema, type Inputs, type ManagedFile, type Outputs } from './schema';
 
@@ -187,6 +188,17 @@ async function read(id: string, props: Outputs, ctx: ControllerContext) {
 }
 
 /**
+ * By the id alone (no stored state, so no list of managed files): the directory is there while its bucket is
+ * and anything lies under its prefix. An id that is no `tos://bucket/prefix/` names no TosModelDir.
+ */
+async function exists(id: string, ctx: ControllerContext): Promise<boolean> {
+  const match = TOS_LOCATION_PATTERN.exec(id);
+  if (!match) return false;
+  const storage = storageOf(ctx);
+  return (await storage.bucketExists(match[1])) && (await storage.listPrefix(match[1], match[2])).length > 0;
+}
+
+/**
  * A TosModelDir is a local directory mirrored to TOS: the directory is an input TOS cannot tell, so there is
  * nothing to import. Declaring the resource over the existing prefix does the same job without a copy.
  */
@@ -222,7 +234,7 @@ async function del(_id: string, props: Outputs, ctx: ControllerContext): Promise
   ctx.log.info(`${props.location}: deleted ${keys.length} managed object(s)${aborted > 0 ? `, aborted ${aborted} open multipart upload(s)` : ''}`);
 }
 
-export const tosModelDirController: ResourceController<Inputs, Outputs> = { check, diff, create, read, update, delete: del };
+export const tosModelDirController: ResourceController<Inputs, Outputs> = { check, diff, create, read, exists, update, delete: del };
 export const controller = tosModelDirController;
 
 // ---- helpers ---------------------------------------------------------------------------------------------
