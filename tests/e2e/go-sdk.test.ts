@@ -7,9 +7,7 @@
  * preview and destroy against ark-local.
  */
 import './quiet-probes'; // first: before anything loads tos-crc64-js
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PLUGIN_DOWNLOAD_URL } from '../../scripts/gen-schema';
 import { ensurePulumiTools, REPO_ROOT } from '../../scripts/pulumi-workspace';
@@ -26,24 +24,15 @@ let workspace: string;
 let f: ExampleStack;
 
 /**
- * The directory holding `pulumi-language-go`: the CLI's tool path or PATH when one is there (a normal Pulumi
- * install ships it), else built once from the v3.259 language-host sources (PULUMI_ARK_GO_HOST_SRC, default
- * ../shared/tools/pulumi-language-hosts-v3.259) into ~/.cache/pulumi-ark/go-host.
+ * The directory holding `pulumi-language-go`: the CLI's tool path (scripts/pulumi-cli.sh --env builds it with the
+ * other hosts) or PATH (a normal Pulumi install ships it).
  */
 async function goHostDir(): Promise<string> {
   const tools = await ensurePulumiTools();
   const dirs = [...tools.path, ...(process.env.PATH ?? '').split(path.delimiter)].filter(Boolean);
   const found = dirs.find((dir) => fs.existsSync(path.join(dir, 'pulumi-language-go')));
-  if (found) return found;
-  const cache = path.join(os.homedir(), '.cache', 'pulumi-ark', 'go-host');
-  if (fs.existsSync(path.join(cache, 'pulumi-language-go'))) return cache;
-  const src = process.env.PULUMI_ARK_GO_HOST_SRC ?? path.resolve(REPO_ROOT, '..', 'shared', 'tools', 'pulumi-language-hosts-v3.259');
-  if (!fs.existsSync(path.join(src, 'build.sh'))) {
-    throw new Error(`pulumi-language-go is not on PATH, and ${src} has no build.sh to build it: install Pulumi, or set PULUMI_ARK_GO_HOST_SRC`);
-  }
-  process.stderr.write(`building pulumi-language-go from ${src} into ${cache} (once; a few minutes)\n`);
-  execFileSync('bash', [path.join(src, 'build.sh'), cache, 'go'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return cache;
+  if (!found) throw new Error('pulumi-language-go is neither on the CLI tool path nor on PATH: run `bash scripts/pulumi-cli.sh --env`, or install Pulumi');
+  return found;
 }
 
 beforeAll(async () => {
