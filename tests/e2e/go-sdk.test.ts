@@ -14,7 +14,7 @@ import { ensurePulumiTools, REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { inventory } from './ark-inventory';
 import { outsideTempDir, requireBuiltPackage } from './cli-harness';
 import { startExampleStack, type ExampleStack } from './example-stack';
-import { hostPlatform, packPlugin, serveFiles, VERSION, type FileServer, type PluginArchives } from './installed';
+import { downloadFrom, hostPlatform, packPlugin, serveFiles, VERSION, type FileServer, type PluginArchives } from './installed';
 
 jest.setTimeout(1_200_000);
 
@@ -60,8 +60,7 @@ beforeAll(async () => {
     runOptions: (run) => ({
       env: {
         PATH: `${hostDir}${path.delimiter}${run.env.PATH}`,
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'false',
-        PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: `^${PLUGIN_DOWNLOAD_URL.replace(/[.]/g, '\\.')}$=${server.url}`,
+        ...downloadFrom(server, PLUGIN_DOWNLOAD_URL),
       },
     }),
   });

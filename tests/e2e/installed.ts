@@ -111,3 +111,14 @@ export function withPluginOptions(pulumiYaml: string, version: string, pluginDow
   if (count === 0) throw new Error('no ark:index:* resource in the program');
   return out;
 }
+
+/**
+ * Environment that makes the engine fetch plugins by itself, the release location (schema.json's
+ * pluginDownloadURL) redirected to `server`, as a mirror would be (docs/plugin.md).
+ */
+export function downloadFrom(server: FileServer, pluginDownloadURL: string): Record<string, string> {
+  return {
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'false',
+    PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: `^${pluginDownloadURL.replace(/[.]/g, '\\.')}$=${server.url}`,
+  };
+}

@@ -39,11 +39,18 @@ export async function startPluginStack(opts: { example: 'yaml' | 'python'; name:
 
 /**
  * A virtualenv for examples/python, made as its README says (`pip install -r requirements.txt`, which installs
- * ./sdk/python), on top of the Python the CLI harness provides (with the `pulumi` SDK, linked in by a .pth file
- * so nothing is installed twice; pip fetches only what it lacks, such as the SDK's build tools and parver).
- * Returns its bin directory, which goes first on the CLI's PATH.
+ * ./sdk/python). Returns its bin directory, which goes first on the CLI's PATH.
  */
 function pythonWithSdk(run: ExampleRun): string {
+  return virtualenv(run, ['-r', 'requirements.txt'], run.dir);
+}
+
+/**
+ * A virtualenv in the run's state directory with `pip install <pipArgs>` (run in `cwd`), on top of the Python the
+ * CLI harness provides (with the `pulumi` SDK the CLI and its language host were built with, linked in by a .pth
+ * file so nothing is installed twice; pip fetches only what else is required). Returns its bin directory.
+ */
+export function virtualenv(run: ExampleRun, pipArgs: readonly string[], cwd: string): string {
   const venv = path.join(run.stateDir, 'venv');
   const env = { ...run.env };
   const purelib = ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'];
@@ -51,11 +58,7 @@ function pythonWithSdk(run: ExampleRun): string {
   execFileSync('python3', ['-m', 'venv', venv], { env });
   const own = execFileSync(path.join(venv, 'bin', 'python'), purelib, { encoding: 'utf8' }).trim();
   fs.writeFileSync(path.join(own, 'pulumi-ark-cli-python.pth'), `${shared}\n`);
-  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', 'requirements.txt'], {
-    cwd: run.dir,
-    env,
-    stdio: 'pipe',
-  });
+  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...pipArgs], { cwd, env, stdio: 'pipe' });
   // pip may leave build/ and pulumi_ark.egg-info in sdk/python: its .gitignore ignores them.
   return path.join(venv, 'bin');
 }

@@ -13,9 +13,10 @@ import * as path from 'node:path';
 import { PLUGIN_DOWNLOAD_URL } from '../../scripts/gen-schema';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { inventory } from './ark-inventory';
-import { outsideTempDir, requireBuiltPackage, type ExampleRun } from './cli-harness';
+import { outsideTempDir, requireBuiltPackage } from './cli-harness';
 import { startExampleStack, type ExampleStack } from './example-stack';
-import { copyExampleOutside, hostPlatform, packPlugin, serveFiles, VERSION, type FileServer, type PluginArchives } from './installed';
+import { virtualenv } from './plugin-harness';
+import { copyExampleOutside, downloadFrom, hostPlatform, packPlugin, serveFiles, VERSION, type FileServer, type PluginArchives } from './installed';
 
 jest.setTimeout(900_000);
 
@@ -39,9 +40,8 @@ beforeAll(async () => {
     outside: true,
     runOptions: (run) => ({
       env: {
-        PATH: `${virtualenvWithWheel(run)}${path.delimiter}${run.env.PATH}`,
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'false',
-        PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: `^${PLUGIN_DOWNLOAD_URL.replace(/[.]/g, '\\.')}$=${server.url}`,
+        PATH: `${virtualenv(run, [wheel!], project)}${path.delimiter}${run.env.PATH}`,
+        ...downloadFrom(server, PLUGIN_DOWNLOAD_URL),
       },
     }),
   });
@@ -53,24 +53,6 @@ afterAll(async () => {
   packed?.remove();
   for (const dir of [dists, project]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * A virtualenv in the run's state directory (outside the repository) with the wheel pip-installed. The `pulumi`
- * SDK itself is the CLI harness's (the version its CLI and language host were built with), linked in by a
- * .pth file as plugin-harness.ts does; pip installs the wheel and whatever else it requires from PyPI.
- * Returns its bin directory, which goes first on the CLI's PATH.
- */
-function virtualenvWithWheel(run: ExampleRun): string {
-  const venv = path.join(run.stateDir, 'venv');
-  const env = { ...run.env };
-  const purelib = ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'];
-  const shared = execFileSync('python3', purelib, { env, encoding: 'utf8' }).trim();
-  execFileSync('python3', ['-m', 'venv', venv], { env });
-  const own = execFileSync(path.join(venv, 'bin', 'python'), purelib, { encoding: 'utf8' }).trim();
-  fs.writeFileSync(path.join(own, 'pulumi-ark-cli-python.pth'), `${shared}\n`);
-  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', wheel!], { cwd: project, env, stdio: 'pipe' });
-  return path.join(venv, 'bin');
-}
 
 test('the wheel is version-locked to the plugin and installs from outside the repository', () => {
   expect(path.basename(wheel!)).toBe(`pulumi_ark-${VERSION}-py3-none-any.whl`);
