@@ -12,14 +12,13 @@ import * as path from 'node:path';
 import { PLUGIN_DOWNLOAD_URL } from '../../scripts/gen-schema';
 import { ensurePulumiTools, REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { inventory } from './ark-inventory';
-import { outsideTempDir, requireBuiltPackage } from './cli-harness';
+import { outsideTempDir } from './cli-harness';
 import { startExampleStack, type ExampleStack } from './example-stack';
-import { downloadFrom, hostPlatform, packPlugin, serveFiles, VERSION, type FileServer, type PluginArchives } from './installed';
+import { downloadFrom, hostPlatform, VERSION, servePluginRelease, type PluginRelease } from './installed';
 
 jest.setTimeout(1_200_000);
 
-let packed: PluginArchives;
-let server: FileServer;
+let server: PluginRelease;
 let workspace: string;
 let f: ExampleStack;
 
@@ -36,10 +35,8 @@ async function goHostDir(): Promise<string> {
 }
 
 beforeAll(async () => {
-  requireBuiltPackage('dist/provider/native/main.js', 'the plugin archive carries it');
   const hostDir = await goHostDir();
-  packed = packPlugin();
-  server = await serveFiles(packed.dir);
+  server = await servePluginRelease();
 
   // The SDK module and the program side by side outside the repository; the program's replace points at the copy.
   workspace = outsideTempDir('go-sdk');
@@ -69,7 +66,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
   await server?.close();
-  packed?.remove();
   if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
 });
 

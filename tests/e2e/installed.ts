@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
-import { outsideTempDir } from './cli-harness';
+import { outsideTempDir, requireBuiltPackage } from './cli-harness';
 
 export const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -93,6 +93,26 @@ export async function serveFiles(dir: string): Promise<FileServer> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A plugin release location: this machine's archive in `dir`, served on 127.0.0.1. */
+export interface PluginRelease extends FileServer {
+  dir: string;
+}
+
+/** Packs this machine's plugin archive (the build must be there) and serves it; close also removes the archive. */
+export async function servePluginRelease(): Promise<PluginRelease> {
+  requireBuiltPackage('dist/provider/native/main.js', 'the plugin archive carries it');
+  const packed = packPlugin();
+  const server = await serveFiles(packed.dir);
+  return {
+    ...server,
+    dir: packed.dir,
+    close: async () => {
+      await server.close();
+      packed.remove();
+    },
   };
 }
 

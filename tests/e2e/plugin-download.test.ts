@@ -13,23 +13,20 @@ import * as path from 'node:path';
 import { PLUGIN_DOWNLOAD_URL } from '../../scripts/gen-schema';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { inventory } from './ark-inventory';
-import { outsideTempDir, requireBuiltPackage } from './cli-harness';
+import { outsideTempDir } from './cli-harness';
 import { startExampleStack, type ExampleStack } from './example-stack';
-import { copyExampleOutside, hostPlatform, packPlugin, serveFiles, VERSION, withPluginOptions, type FileServer, type PluginArchives } from './installed';
+import { copyExampleOutside, downloadFrom, hostPlatform, VERSION, withPluginOptions, servePluginRelease, type PluginRelease } from './installed';
 
 jest.setTimeout(900_000);
 
 const ARCHIVE = `pulumi-resource-ark-v${VERSION}-${hostPlatform()}.tar.gz`;
 
-let packed: PluginArchives;
-let server: FileServer;
+let server: PluginRelease;
 let project: string;
 let f: ExampleStack;
 
 beforeAll(async () => {
-  requireBuiltPackage('dist/provider/native/main.js', 'the plugin archive carries it');
-  packed = packPlugin();
-  server = await serveFiles(packed.dir);
+  server = await servePluginRelease();
   project = copyExampleOutside('yaml', 'plugin-download-yaml');
   const program = path.join(project, 'Pulumi.yaml');
   fs.writeFileSync(program, withPluginOptions(fs.readFileSync(program, 'utf8'), VERSION, PLUGIN_DOWNLOAD_URL));
@@ -39,7 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
   await server?.close();
-  packed?.remove();
   if (project) fs.rmSync(project, { recursive: true, force: true });
 });
 
@@ -66,11 +62,7 @@ test('the engine downloads the plugin from pluginDownloadURL by itself', async (
   const home = path.join(f.run.stateDir, 'home');
   expect(fs.existsSync(path.join(home, 'plugins'))).toBe(false);
   // The release location as users redirect it to a mirror: `<regexp>=<url>`, matched against the schema's URL.
-  const env = {
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'false',
-    PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: `^${PLUGIN_DOWNLOAD_URL.replace(/[.]/g, '\\.')}$=${server.url}`,
-  };
-  await upPreviewDestroy(env);
+  await upPreviewDestroy(downloadFrom(server, PLUGIN_DOWNLOAD_URL));
   expect(server.requests).toEqual([`/${ARCHIVE}`]);
   expect(fs.statSync(path.join(home, 'plugins', `resource-ark-v${VERSION}`, 'pulumi-resource-ark')).mode & 0o111).not.toBe(0);
 });
@@ -79,7 +71,7 @@ test('`pulumi plugin install -f <archive>` installs it, and the engine downloads
   const home = outsideTempDir('plugin-install-home');
   try {
     const env = { PULUMI_HOME: home };
-    await f.run.pulumiOk(['plugin', 'install', 'resource', 'ark', VERSION, '-f', path.join(packed.dir, ARCHIVE)], { env });
+    await f.run.pulumiOk(['plugin', 'install', 'resource', 'ark', VERSION, '-f', path.join(server.dir, ARCHIVE)], { env });
     const requests = server.requests.length;
     await upPreviewDestroy(env);
     expect(server.requests.length).toBe(requests);

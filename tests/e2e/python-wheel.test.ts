@@ -13,24 +13,21 @@ import * as path from 'node:path';
 import { PLUGIN_DOWNLOAD_URL } from '../../scripts/gen-schema';
 import { REPO_ROOT } from '../../scripts/pulumi-workspace';
 import { inventory } from './ark-inventory';
-import { outsideTempDir, requireBuiltPackage } from './cli-harness';
+import { outsideTempDir } from './cli-harness';
 import { startExampleStack, type ExampleStack } from './example-stack';
 import { virtualenv } from './plugin-harness';
-import { copyExampleOutside, downloadFrom, hostPlatform, packPlugin, serveFiles, VERSION, type FileServer, type PluginArchives } from './installed';
+import { copyExampleOutside, downloadFrom, hostPlatform, VERSION, servePluginRelease, type PluginRelease } from './installed';
 
 jest.setTimeout(900_000);
 
-let packed: PluginArchives;
-let server: FileServer;
+let server: PluginRelease;
 let dists: string;
 let wheel: string;
 let project: string;
 let f: ExampleStack;
 
 beforeAll(async () => {
-  requireBuiltPackage('dist/provider/native/main.js', 'the plugin archive carries it');
-  packed = packPlugin();
-  server = await serveFiles(packed.dir);
+  server = await servePluginRelease();
   dists = outsideTempDir('python-dists');
   [wheel] = execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'sdk-python-dist.sh'), '--out', dists], { encoding: 'utf8' }).trim().split('\n');
   project = copyExampleOutside('python', 'python-wheel');
@@ -50,7 +47,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
   await server?.close();
-  packed?.remove();
   for (const dir of [dists, project]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
