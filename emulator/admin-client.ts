@@ -19,6 +19,14 @@ export interface ArkLocalState {
   tos: TosSummary;
 }
 
+export interface SeededObject {
+  Bucket: string;
+  Key: string;
+  Size: number;
+  ETag: string;
+  HashCrc64ecma: string;
+}
+
 export class ArkLocalAdminError extends Error {
   constructor(
     readonly status: number,
@@ -98,6 +106,28 @@ export class ArkLocalAdmin {
    */
   async failNextRollout(input: { atPercent: number; reason?: string; endpointId?: string }): Promise<{ AtPercent: number; Reason: string; EndpointId?: string }> {
     return this.call('POST', 'rollings/fail-next', { AtPercent: input.atPercent, Reason: input.reason, EndpointId: input.endpointId });
+  }
+
+  /**
+   * A TOS bucket in `region`, owned by `account` when given (another account than ark-local's own: ark-local's
+   * keys then get 403 AccessDenied on it). What CreateBucket cannot do: its region is the signing region.
+   */
+  async createBucket(input: { name: string; region: string; account?: string }): Promise<{ Name: string; Region: string; Account: string }> {
+    return this.call('POST', 'tos/buckets', { Name: input.name, Region: input.region, Account: input.account });
+  }
+
+  /**
+   * A TOS object of `size` bytes: `head` (e.g. a real safetensors header), then zeros that are never stored, so
+   * a 16 GiB model file costs nothing. Its CRC64 is exact; its ETag is a stand-in (not the MD5 of the bytes).
+   */
+  async seedObject(input: { bucket: string; key: string; size: number; head: Uint8Array; meta?: Record<string, string> }): Promise<SeededObject> {
+    return this.call<SeededObject>('POST', 'tos/objects', {
+      Bucket: input.bucket,
+      Key: input.key,
+      Size: input.size,
+      HeadBase64: Buffer.from(input.head).toString('base64'),
+      Meta: input.meta,
+    });
   }
 
   async state(): Promise<ArkLocalState> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BucketNameSchema } from '../../provider/api/tos';
 
 /** Bodies of the admin routes under `/_ark-local/` (wire names PascalCase, like the Ark resources they shape). */
 
@@ -31,6 +32,27 @@ export const FailNextRollingBodySchema = z.strictObject({
 });
 /** `PUT /_ark-local/variance`. */
 export const VarianceBodySchema = z.strictObject({ enabled: z.boolean() });
+
+/**
+ * `POST /_ark-local/tos/buckets`: a bucket in any region, owned by ark-local's account or (Account) another
+ * one, whose bucket then refuses ark-local's credentials. CreateBucket over TOS can do neither: its region is
+ * the request's credential scope and its owner the caller.
+ */
+export const CreateBucketBodySchema = z.strictObject({
+  Name: BucketNameSchema,
+  Region: z.string().regex(/^[a-z0-9-]{1,64}$/),
+  Account: z.string().min(1).max(64).optional(),
+});
+
+/** `POST /_ark-local/tos/objects`: an object of Size bytes, HeadBase64's bytes then zeros that are never stored. */
+export const SeedObjectBodySchema = z.strictObject({
+  Bucket: z.string().min(1),
+  Key: z.string().min(1).max(1024),
+  Size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  HeadBase64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+  /** User metadata, as `x-tos-meta-<name>` would carry it. */
+  Meta: z.record(z.string().regex(/^[a-z0-9-]+$/), z.string()).optional(),
+});
 
 /** Summary of the TOS store in `GET /_ark-local/state`. */
 export interface TosSummary {

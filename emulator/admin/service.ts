@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { TosHeaders } from '../../provider/api/tos';
 import type { ArkApiError } from '../ark/errors';
 import type { ArkControlPlane } from '../ark/control-plane';
 import { FaultRuleInputSchema, type FaultInjector } from '../faults';
@@ -8,7 +9,18 @@ import { ADMIN_PREFIX } from '../server';
 import type { EmulatorService } from '../service';
 import { formatTransitionPolicy, TransitionPolicySchema } from '../state/transitions';
 import type { ResponseVariance } from '../ark/variance';
-import { CreateModelUnitBodySchema, FailEndpointBodySchema, ReclaimModelUnitBodySchema, FailNextRollingBodySchema, VarianceBodySchema, type TosSummary } from './schemas';
+import type { BucketRecord, ObjectAttributes, ObjectRecord } from '../tos/records';
+import { OWNER_ID } from '../tos/bucket-handlers';
+import {
+  CreateBucketBodySchema,
+  CreateModelUnitBodySchema,
+  FailEndpointBodySchema,
+  FailNextRollingBodySchema,
+  ReclaimModelUnitBodySchema,
+  SeedObjectBodySchema,
+  VarianceBodySchema,
+  type TosSummary,
+} from './schemas';
 
 /**
  * Admin routes under `/_ark-local/`: what a user's console (model units) or a test harness (reset, faults,
@@ -35,11 +47,23 @@ export const ADMIN_ROUTES: readonly { method: string; path: string; does: string
   { method: 'POST', path: 'rollings/fail-next', does: 'make the next rollout fail once it reaches a percent, body {AtPercent, Reason?, EndpointId?}' },
   { method: 'GET', path: 'variance', does: 'whether variance mode is on, as {enabled}' },
   { method: 'PUT', path: 'variance', does: 'switch variance mode (emulator/ark/variance.ts), body {enabled: boolean}' },
+  {
+    method: 'POST',
+    path: 'tos/buckets',
+    does: "create a TOS bucket in any region, owned by ark-local's account or another (then ark-local's keys get 403 on it), body {Name, Region, Account?}",
+  },
+  {
+    method: 'POST',
+    path: 'tos/objects',
+    does: 'seed a TOS object of Size bytes: HeadBase64 then zeros that are never stored (big-model tests), body {Bucket, Key, Size, HeadBase64, Meta?}',
+  },
 ];
 
 export interface AdminStore {
   reset(): Promise<void>;
   summary(): Promise<TosSummary>;
+  createBucket(name: string, region: string, account?: string): Promise<BucketRecord>;
+  seedObject(bucket: string, key: string, size: number, head: Buffer, attributes: ObjectAttributes): Promise<ObjectRecord>;
 }
 
 export interface AdminServiceOptions {
@@ -127,6 +151,21 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
       ...(EndpointId ? { endpointId: EndpointId } : {}),
     });
     return ok({ AtPercent: armed.atPercent, Reason: armed.reason, EndpointId: armed.endpointId }, 201);
+  }
+  if (route === 'tos/buckets' && method === 'POST') {
+    const { Name, Region, Account } = parse(CreateBucketBodySchema, body, 'bucket');
+    // Naming ark-local's own account is the same as naming none.
+    const bucket = await opts.store.createBucket(Name, Region, Account === OWNER_ID ? undefined : Account);
+    return ok({ Name: bucket.name, Region: bucket.region, Account: bucket.account ?? OWNER_ID }, 201);
+  }
+  if (route === 'tos/objects' && method === 'POST') {
+    const seed = parse(SeedObjectBodySchema, body, 'seeded object');
+    const meta = Object.fromEntries(Object.entries(seed.Meta ?? {}).map(([name, value]) => [`${TosHeaders.metaPrefix}${name}`, value]));
+    const object = await opts.store.seedObject(seed.Bucket, seed.Key, seed.Size, Buffer.from(seed.HeadBase64, 'base64'), {
+      httpHeaders: { 'content-type': 'application/octet-stream' },
+      meta,
+    });
+    return ok({ Bucket: object.bucket, Key: object.key, Size: object.size, ETag: object.etag, HashCrc64ecma: object.crc64 }, 201);
   }
   if (route === 'state' && method === 'GET') {
     return ok({

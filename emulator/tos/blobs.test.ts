@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { crc64 } from '../../provider/api/crc64';
-import { diskBlobs, memoryBlobs, type BlobBackend } from './blobs';
+import { digestOf, diskBlobs, memoryBlobs, sliceSegments, ZERO_BLOB, type BlobBackend } from './blobs';
 
 /** 3 MiB in socket-sized chunks: several writes of the disk backend's 1 MiB buffer. */
 const CHUNKS = Array.from({ length: 48 }, () => randomBytes(64 * 1024));
@@ -49,5 +49,31 @@ describe.each([
     await expect(blobs.ingest(abortedBody())).rejects.toThrow('aborted');
     const left = await fs.readdir(dir, { recursive: true }).catch(() => []);
     expect(left.filter((name) => !['blobs', 'tmp'].includes(String(name)))).toEqual([]);
+  });
+
+  it('reads segments at their offsets, and ZERO_BLOB as zeros that were never stored', async () => {
+    const blobs = make(dir);
+    const blob = await blobs.ingest(Readable.from(CHUNKS));
+    const segments = [
+      { blob: blob.blob, size: 1000, offset: 5000 },
+      { blob: ZERO_BLOB, size: 3 * 1024 * 1024 + 7 },
+      { blob: blob.blob, size: 10 },
+    ];
+    const expected = Buffer.concat([BODY.subarray(5000, 6000), Buffer.alloc(3 * 1024 * 1024 + 7), BODY.subarray(0, 10)]);
+    const total = expected.length;
+    expect((await readAll(blobs.open(segments, 0, total))).equals(expected)).toBe(true);
+    expect((await readAll(blobs.open(segments, 990, total - 5))).equals(expected.subarray(990, total - 5))).toBe(true);
+    expect((await digestOf(blobs.open(segments, 0, total))).crc64).toBe(crc64(expected));
+  });
+});
+
+describe('sliceSegments', () => {
+  const segments = [{ blob: 'a', size: 10 }, { blob: 'b', size: 0 }, { blob: 'c', size: 20, offset: 100 }];
+
+  it('cuts the segments covering a range, offsets into each blob included', () => {
+    expect(sliceSegments(segments, 5, 25)).toEqual([{ blob: 'a', size: 5, offset: 5 }, { blob: 'c', size: 15, offset: 100 }]);
+    expect(sliceSegments(segments, 12, 14)).toEqual([{ blob: 'c', size: 2, offset: 102 }]);
+    expect(sliceSegments(segments, 0, 30)).toEqual([{ blob: 'a', size: 10, offset: 0 }, { blob: 'c', size: 20, offset: 100 }]);
+    expect(sliceSegments(segments, 10, 10)).toEqual([]);
   });
 });

@@ -20,9 +20,41 @@ export interface IngestedBlob extends BlobDigest {
   blob: string;
 }
 
+/** `size` bytes of `blob` starting at `offset` (default 0). */
 export interface Segment {
   blob: string;
   size: number;
+  offset?: number;
+}
+
+/**
+ * A blob id that is never stored: it reads as zeros at any offset. Seeded objects (a real header followed by
+ * gigabytes of zeros, for big-model tests) reference it instead of ingesting their zeros. Both backends serve it.
+ */
+export const ZERO_BLOB = 'zeros';
+
+/** Shared, never written to: the zero bytes a ZERO_BLOB read yields. */
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+function* zeroRun(length: number): Generator<Buffer> {
+  for (let left = length; left > 0; left -= ZEROS.length) yield ZEROS.subarray(0, Math.min(left, ZEROS.length));
+}
+
+/** The segments covering bytes [start, end) of the concatenation of `segments`: what a ranged copy references. */
+export function sliceSegments(segments: readonly Segment[], start: number, end: number): Segment[] {
+  const out: Segment[] = [];
+  let offset = 0;
+  for (const segment of segments) {
+    const segStart = offset;
+    const segEnd = offset + segment.size;
+    offset = segEnd;
+    if (segEnd <= start || segment.size === 0) continue;
+    if (segStart >= end) break;
+    const from = Math.max(start, segStart) - segStart;
+    const to = Math.min(end, segEnd) - segStart;
+    out.push({ blob: segment.blob, size: to - from, offset: (segment.offset ?? 0) + from });
+  }
+  return out;
 }
 
 export interface BlobBackend {
@@ -53,22 +85,30 @@ class DigestStream extends Transform {
   }
 }
 
-/** Yields the bytes [start, end) of the concatenated segments, reading each piece with `readPiece`. */
+/**
+ * Yields the bytes [start, end) of the concatenated segments, reading each stored piece with `readPiece`
+ * (blob-relative [from, to)); ZERO_BLOB pieces are generated.
+ */
 async function* segmentRange(
   segments: readonly Segment[],
   start: number,
   end: number,
   readPiece: (blob: string, from: number, to: number) => AsyncIterable<Buffer>,
 ): AsyncGenerator<Buffer> {
-  let offset = 0;
-  for (const segment of segments) {
-    const segStart = offset;
-    const segEnd = offset + segment.size;
-    offset = segEnd;
-    if (segEnd <= start || segment.size === 0) continue;
-    if (segStart >= end) break;
-    yield* readPiece(segment.blob, Math.max(start, segStart) - segStart, Math.min(end, segEnd) - segStart);
+  for (const piece of sliceSegments(segments, start, end)) {
+    const from = piece.offset ?? 0;
+    if (piece.blob === ZERO_BLOB) yield* zeroRun(piece.size);
+    else yield* readPiece(piece.blob, from, from + piece.size);
   }
+}
+
+/** MD5, CRC64 and size of everything `body` yields. */
+export async function digestOf(body: Readable): Promise<BlobDigest> {
+  const digest = new DigestStream();
+  await pipeline(body, digest, async (source: AsyncIterable<Buffer>) => {
+    for await (const _chunk of source);
+  });
+  return digest.digest();
 }
 
 export function memoryBlobs(): BlobBackend {

@@ -9,8 +9,12 @@ import {
 import { bucketOf, intParam, readJsonBody, sendEmpty, sendTosJson, type TosContext } from './context';
 import { TosError } from './errors';
 import { decodeContinuationToken, encodeContinuationToken } from './listing';
+import { isForeignBucket } from './records';
 
-/** Owner id reported in listings: ark-local has one account. */
+/**
+ * Owner id reported in listings: the account every key ark-local accepts belongs to. Buckets of other accounts
+ * (admin route, cross-account tests) refuse those keys (access.ts).
+ */
 export const OWNER_ID = 'ark-local';
 
 export async function createBucket(ctx: TosContext): Promise<void> {
@@ -41,7 +45,7 @@ export async function deleteBucket(ctx: TosContext): Promise<void> {
 export async function listBuckets(ctx: TosContext): Promise<void> {
   const body: ListBucketsOutput = {
     Owner: { ID: OWNER_ID },
-    Buckets: (await ctx.store.listBuckets()).map((b) => ({
+    Buckets: (await ctx.store.listBuckets()).filter((b) => !isForeignBucket(b)).map((b) => ({
       Name: b.name,
       CreationDate: b.createdAt,
       Location: b.region,

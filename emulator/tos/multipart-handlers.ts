@@ -20,13 +20,19 @@ export async function createMultipartUpload(ctx: TosContext): Promise<void> {
   sendTosJson(ctx, 200, body);
 }
 
-export async function uploadPart(ctx: TosContext): Promise<void> {
+/** uploadId and partNumber of an UploadPart or UploadPartCopy request, checked. */
+export function partParams(ctx: TosContext): { uploadId: string; partNumber: number } {
   const uploadId = ctx.target.query.get('uploadId');
   if (!uploadId) throw new TosError('InvalidArgument', 'UploadPart needs both partNumber and uploadId query parameters; uploadId is missing or empty.');
   const partNumber = intParam(ctx, 'partNumber', 0, 0, Number.MAX_SAFE_INTEGER);
   if (partNumber < MIN_PART_NUMBER || partNumber > MAX_PART_NUMBER) {
     throw new TosError('InvalidArgument', `partNumber must be ${MIN_PART_NUMBER}-${MAX_PART_NUMBER}; found ${JSON.stringify(ctx.target.query.get('partNumber') ?? null)}.`);
   }
+  return { uploadId, partNumber };
+}
+
+export async function uploadPart(ctx: TosContext): Promise<void> {
+  const { uploadId, partNumber } = partParams(ctx);
   const part = await ctx.store.uploadPart(bucketOf(ctx), keyOf(ctx), uploadId, partNumber, ctx.body, declaredDigests(ctx.req));
   sendEmpty(ctx, 200, { etag: part.etag, [TosHeaders.crc64]: part.crc64 });
 }

@@ -17,15 +17,18 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-expires': 'expires',
 };
 
-export async function putObject(ctx: TosContext): Promise<void> {
-  const bucket = bucketOf(ctx);
+/** The key of a request that writes an object, checked against TOS's key length limit. */
+export function newKeyOf(ctx: TosContext): string {
   const key = keyOf(ctx);
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
-    throw new TosError('InvalidKey', `Keys are at most ${MAX_KEY_BYTES} UTF-8 bytes; this one is ${Buffer.byteLength(key)}.`, `/${bucket}`);
+    throw new TosError('InvalidKey', `Keys are at most ${MAX_KEY_BYTES} UTF-8 bytes; this one is ${Buffer.byteLength(key)}.`, `/${bucketOf(ctx)}`);
   }
-  if (ctx.req.headers['x-tos-copy-source'] !== undefined) {
-    throw new TosError('UnImplemented', `CopyObject (x-tos-copy-source on PUT /${bucket}/${key}) is not emulated.`);
-  }
+  return key;
+}
+
+export async function putObject(ctx: TosContext): Promise<void> {
+  const bucket = bucketOf(ctx);
+  const key = newKeyOf(ctx);
   const object = await ctx.store.putObject(bucket, key, ctx.body, objectAttributes(ctx.req), declaredDigests(ctx.req));
   sendEmpty(ctx, 200, { etag: object.etag, [TosHeaders.crc64]: object.crc64 });
 }

@@ -1,18 +1,33 @@
 import { z } from 'zod';
+import type { Segment } from './blobs';
 
 /**
  * What the object store keeps about buckets, objects, uploads and parts (bytes live in blobs). These are also
  * the JSON files of persistent mode, so they are zod schemas: a damaged state file is refused with its path.
  */
 
-const SegmentSchema = z.object({ blob: z.string(), size: z.number().int().min(0) });
+/**
+ * `size` bytes of `blob` from `offset` (absent: 0, as records written before copies existed have it). Copies
+ * reference ranges of the source's blobs instead of duplicating bytes.
+ */
+const SegmentSchema = z.object({ blob: z.string(), size: z.number().int().min(0), offset: z.number().int().min(0).optional() });
 
 export const BucketRecordSchema = z.object({
   name: z.string(),
   createdAt: z.string(),
   region: z.string(),
+  /**
+   * The owning account when it is not ark-local's own (buckets made by the admin route for cross-account
+   * tests); requests signed with ark-local's credentials are refused on it.
+   */
+  account: z.string().optional(),
 });
 export type BucketRecord = z.infer<typeof BucketRecordSchema>;
+
+/** Whether another account than ark-local's own owns the bucket. */
+export function isForeignBucket(bucket: BucketRecord): boolean {
+  return bucket.account !== undefined;
+}
 
 /** Standard HTTP headers stored with an object and returned on HEAD/GET. */
 export const STORED_HTTP_HEADERS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
@@ -56,9 +71,19 @@ export const PartRecordSchema = z.object({
   md5: z.string(),
   crc64: z.string(),
   lastModified: z.string(),
-  blob: z.string(),
+  /** The blob an uploaded part was ingested into. */
+  blob: z.string().optional(),
+  /** The source ranges an UploadPartCopy part references (no bytes of its own). */
+  segments: z.array(SegmentSchema).optional(),
 });
 export type PartRecord = z.infer<typeof PartRecordSchema>;
+
+/** The bytes of a part, however it was made. */
+export function partSegments(part: PartRecord): Segment[] {
+  if (part.segments) return part.segments;
+  if (part.blob === undefined) throw new Error(`part ${part.partNumber} records neither a blob nor segments`);
+  return [{ blob: part.blob, size: part.size }];
+}
 
 /** Object metadata a PUT or CreateMultipartUpload carries. */
 export interface ObjectAttributes {

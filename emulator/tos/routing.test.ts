@@ -25,6 +25,12 @@ describe('resolveTarget', () => {
     expect([target.bucket, target.key]).toEqual([bucket, key]);
   });
 
+  it('carries x-tos-copy-source, which makes a PUT a copy', async () => {
+    const req = { url: '/b/k', headers: { host: '127.0.0.1', 'x-tos-copy-source': '/s/a%2Fb' } } as unknown as IncomingMessage;
+    expect((await resolveTarget(req, existing)).copySource).toBe('/s/a%2Fb');
+    expect((await resolveTarget(request('/b/k', '127.0.0.1'), existing)).copySource).toBeUndefined();
+  });
+
   it('decodes + as a space in the query only', async () => {
     const target = await resolveTarget(request('/b/a+b?prefix=a+b&uploads', '127.0.0.1'), existing);
     expect(target.key).toBe('a+b');
@@ -47,6 +53,8 @@ describe('operationOf', () => {
     ['DELETE', { bucket: 'b', key: 'k' }, 'uploadId=u', 'AbortMultipartUpload'],
     ['GET', { bucket: 'b', key: 'k' }, 'uploadId=u', 'ListParts'],
     ['DELETE', { bucket: 'b', key: 'k' }, '', 'DeleteObject'],
+    ['PUT', { bucket: 'b', key: 'k', copySource: '/s/k' }, '', 'CopyObject'],
+    ['PUT', { bucket: 'b', key: 'k', copySource: '/s/k' }, 'partNumber=1&uploadId=u', 'UploadPartCopy'],
   ])('%s %j ?%s is %s', (method, where, query, op) => {
     expect(operationOf(method, { ...where, query: q(query) })).toBe(op);
   });

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { decodeQuery, splitTarget } from '../auth/tos-signature';
+import { TosHeaders } from '../../provider/api/tos';
 import { TosError } from './errors';
 
 /**
@@ -12,6 +13,8 @@ export interface TosTarget {
   key?: string;
   /** Decoded query; `?uploads` and `?uploads=` are alike. */
   query: Map<string, string>;
+  /** The raw `x-tos-copy-source` header: its presence makes a PUT a copy. */
+  copySource?: string;
 }
 
 export type TosOperation =
@@ -28,6 +31,8 @@ export type TosOperation =
   | 'DeleteObject'
   | 'CreateMultipartUpload'
   | 'UploadPart'
+  | 'CopyObject'
+  | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListParts';
@@ -57,6 +62,8 @@ export async function resolveTarget(req: IncomingMessage, isBucket: (name: strin
     throw new TosError('InvalidArgument', `The query string ${JSON.stringify(rawQuery)} is not valid percent-encoding.`);
   }
   const hostBucket = await virtualHostBucket(req.headers.host ?? '', isBucket);
+  const copyHeader = req.headers[TosHeaders.copySource];
+  const copySource = typeof copyHeader === 'string' ? { copySource: copyHeader } : {};
   const decode = (s: string): string => {
     try {
       return decodeURIComponent(s);
@@ -66,12 +73,12 @@ export async function resolveTarget(req: IncomingMessage, isBucket: (name: strin
   };
   if (hostBucket !== undefined) {
     const key = path.slice(1);
-    return { bucket: hostBucket, key: key === '' ? undefined : decode(key), query };
+    return { bucket: hostBucket, key: key === '' ? undefined : decode(key), query, ...copySource };
   }
   const slash = path.indexOf('/', 1);
   const bucket = decode(slash < 0 ? path.slice(1) : path.slice(1, slash));
   const key = slash < 0 ? '' : path.slice(slash + 1);
-  return { bucket: bucket === '' ? undefined : bucket, key: key === '' ? undefined : decode(key), query };
+  return { bucket: bucket === '' ? undefined : bucket, key: key === '' ? undefined : decode(key), query, ...copySource };
 }
 
 /** The bucket named by a virtual-hosted `Host`, or undefined for a path-style request. */
@@ -112,7 +119,9 @@ export function operationOf(method: string, target: TosTarget): TosOperation {
       return undefined;
     }
     switch (method) {
-      case 'PUT': return q.has('uploadId') || q.has('partNumber') ? 'UploadPart' : 'PutObject';
+      case 'PUT':
+        if (q.has('uploadId') || q.has('partNumber')) return target.copySource !== undefined ? 'UploadPartCopy' : 'UploadPart';
+        return target.copySource !== undefined ? 'CopyObject' : 'PutObject';
       case 'HEAD': return 'HeadObject';
       case 'GET': return q.has('uploadId') ? 'ListParts' : 'GetObject';
       case 'DELETE': return q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';

@@ -3,8 +3,10 @@ import { verifyTosSignature } from '../auth/tos-signature';
 import { runWithFaults, type FaultInjector } from '../faults';
 import type { Credentials } from '../options';
 import type { EmulatorService } from '../service';
+import { checkBucketAccess } from './access';
 import { createBucket, deleteBucket, deleteMultiObjects, headBucket, listBuckets, listObjectsType2 } from './bucket-handlers';
 import type { TosContext, TosHandler } from './context';
+import { copyObject, uploadPartCopy } from './copy-handlers';
 import { newRequestId, sendTosError, TosError } from './errors';
 import {
   abortMultipartUpload,
@@ -32,6 +34,8 @@ const HANDLERS: Record<TosOperation, TosHandler> = {
   DeleteObject: deleteObject,
   CreateMultipartUpload: createMultipartUpload,
   UploadPart: uploadPart,
+  CopyObject: copyObject,
+  UploadPartCopy: uploadPartCopy,
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,
@@ -70,6 +74,7 @@ export function createTosService(opts: TosServiceOptions): EmulatorService {
           try {
             const auth = verifyTosSignature({ method, rawUrl: req.url ?? '/', headers: req.headers }, opts.credentials, new Date(clock()));
             if (!auth.ok) throw new TosError(auth.code, auth.message);
+            await checkBucketAccess(opts.store, operation, target.bucket);
             const ctx: TosContext = { req, body: body ?? req, res, target, store: opts.store, requestId, region: auth.region };
             await HANDLERS[operation](ctx);
           } catch (err) {

@@ -1,13 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
-import { combineCrc64List } from '../../provider/api/crc64';
+import { Readable } from 'node:stream';
+import { combineCrc64List, crc64OfZeros } from '../../provider/api/crc64';
 import { MIN_PART_BYTES } from '../../provider/api/tos';
-import { diskBlobs, memoryBlobs, type BlobBackend, type IngestedBlob } from './blobs';
+import { BlobRefs } from './blob-refs';
+import { digestOf, diskBlobs, memoryBlobs, sliceSegments, ZERO_BLOB, type BlobBackend, type IngestedBlob, type Segment } from './blobs';
 import { TosError } from './errors';
 import { listPage, type ListPage, type ListPageRequest } from './listing';
 import { diskPersistence, memoryPersistence, type StatePersistence } from './persistence';
-import type { BucketRecord, DeclaredDigests, ObjectAttributes, ObjectRecord, PartRecord, UploadRecord } from './records';
+import {
+  partSegments,
+  type BucketRecord,
+  type DeclaredDigests,
+  type ObjectAttributes,
+  type ObjectRecord,
+  type PartRecord,
+  type UploadRecord,
+} from './records';
 
 /**
  * The behaviour layer of the TOS emulator: buckets, objects and multipart uploads with TOS's rules, raising
@@ -22,8 +31,10 @@ export interface ObjectStore {
   readRange(bucket: string, key: string, start: number, length: number): Promise<Buffer>;
   bucketExists(bucket: string): Promise<boolean>;
 
-  createBucket(name: string, region: string): Promise<BucketRecord>;
+  /** `account`: the owner when it is another account than ark-local's own (admin route only). */
+  createBucket(name: string, region: string, account?: string): Promise<BucketRecord>;
   getBucket(name: string): Promise<BucketRecord>;
+  findBucket(name: string): Promise<BucketRecord | undefined>;
   deleteBucket(name: string): Promise<void>;
   listBuckets(): Promise<BucketRecord[]>;
 
@@ -34,9 +45,24 @@ export interface ObjectStore {
   /** Deleting a missing key succeeds (S3 semantics). */
   deleteObject(bucket: string, key: string): Promise<void>;
   listObjectsPage(bucket: string, request: ListPageRequest): Promise<ListPage<ObjectRecord>>;
+  /**
+   * Server-side copy referencing the source's blobs (no bytes move). `plan` sees the source object before
+   * anything changes (conditions, limits) and returns the new object's attributes.
+   */
+  copyObject(source: ObjectRef, target: ObjectRef, plan: (source: ObjectRecord) => ObjectAttributes): Promise<ObjectRecord>;
+  /**
+   * An object of `size` bytes: `head`, then zeros that are never stored. Its ETag is a stand-in (see
+   * docs/api-assumptions.md, seeded objects): MD5 would mean hashing every zero.
+   */
+  seedObject(bucket: string, key: string, size: number, head: Buffer, attributes: ObjectAttributes): Promise<ObjectRecord>;
 
   createUpload(bucket: string, key: string, attributes: ObjectAttributes): Promise<UploadRecord>;
   uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable, declared: DeclaredDigests): Promise<PartRecord>;
+  /**
+   * A part that references bytes [start, end) of `source` (as `plan` returns them after checking the source).
+   * The range is read once for the part's MD5 (its ETag) and CRC64; nothing is written.
+   */
+  uploadPartCopy(source: ObjectRef, target: PartRef, plan: (source: ObjectRecord) => [number, number]): Promise<PartRecord>;
   /**
    * `parts` as the client listed them (any order, ETags with or without quotes), or 'all' uploaded parts. A
    * retried Complete of an upload that already completed returns the object it made.
@@ -49,6 +75,16 @@ export interface ObjectStore {
   getUpload(bucket: string, key: string, uploadId: string): Promise<{ upload: UploadRecord; parts: PartRecord[] }>;
   /** Uploads of a bucket sorted by key, then initiation time. */
   listUploads(bucket: string): Promise<UploadRecord[]>;
+}
+
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+export interface PartRef extends ObjectRef {
+  uploadId: string;
+  partNumber: number;
 }
 
 export interface ObjectStoreOptions {
@@ -80,6 +116,7 @@ interface UploadState {
 class TosObjectStore implements ObjectStore {
   private buckets = new Map<string, BucketState>();
   private uploads = new Map<string, UploadState>();
+  private readonly refs = new BlobRefs();
   private readonly ready: Promise<void>;
 
   constructor(
@@ -95,22 +132,24 @@ class TosObjectStore implements ObjectStore {
   private async load(): Promise<void> {
     const state = await this.persistence.load();
     for (const record of state.buckets) this.buckets.set(record.name, { record, objects: new Map() });
-    for (const object of state.objects) this.buckets.get(object.bucket)?.objects.set(object.key, object);
+    for (const object of state.objects) {
+      const bucket = this.buckets.get(object.bucket);
+      if (!bucket) continue;
+      bucket.objects.set(object.key, object);
+      this.refs.retain(object.segments);
+    }
     for (const { upload, parts } of state.uploads) {
       if (!this.buckets.has(upload.bucket)) continue;
       const restored = { record: upload, parts: new Map(parts.map((p) => [p.partNumber, p])) };
-      const completed = this.completedObject(upload.bucket, upload.key, upload.uploadId);
-      if (completed) {
+      for (const part of parts) this.refs.retain(partSegments(part));
+      if (this.completedObject(upload.bucket, upload.key, upload.uploadId)) {
         // Killed between writing the object and removing the upload: the Complete had succeeded; finish it.
-        await this.dropCompletedUpload(restored, completed);
+        await this.discardUpload(restored);
         continue;
       }
       this.uploads.set(upload.uploadId, restored);
     }
-    const live = new Set<string>();
-    for (const bucket of this.buckets.values()) for (const o of bucket.objects.values()) for (const s of o.segments) live.add(s.blob);
-    for (const upload of this.uploads.values()) for (const p of upload.parts.values()) live.add(p.blob);
-    await this.blobs.retainOnly(live);
+    await this.blobs.retainOnly(this.refs.live());
   }
 
   // ------------------------------------------------------------------------------------ cross-team interface
@@ -119,6 +158,7 @@ class TosObjectStore implements ObjectStore {
     await this.ready;
     this.buckets.clear();
     this.uploads.clear();
+    this.refs.clear();
     await this.persistence.clear();
     await this.blobs.retainOnly(new Set());
   }
@@ -155,10 +195,15 @@ class TosObjectStore implements ObjectStore {
 
   // ------------------------------------------------------------------------------------------------ buckets
 
-  async createBucket(name: string, region: string): Promise<BucketRecord> {
+  async createBucket(name: string, region: string, account?: string): Promise<BucketRecord> {
     await this.ready;
-    if (this.buckets.has(name)) throw new TosError('BucketAlreadyOwnedByYou', `Bucket "${name}" already exists.`, `/${name}`);
-    const record: BucketRecord = { name, createdAt: new Date().toISOString(), region };
+    const existing = this.buckets.get(name)?.record;
+    if (existing) {
+      // Bucket names are global: one another account holds is taken, not ours (S3's split of the two codes).
+      if (existing.account !== account) throw new TosError('BucketAlreadyExists', `Bucket "${name}" is owned by another account.`, `/${name}`);
+      throw new TosError('BucketAlreadyOwnedByYou', `Bucket "${name}" already exists.`, `/${name}`);
+    }
+    const record: BucketRecord = { name, createdAt: new Date().toISOString(), region, ...(account !== undefined ? { account } : {}) };
     this.buckets.set(name, { record, objects: new Map() });
     await this.persistence.saveBucket(record);
     return record;
@@ -166,6 +211,11 @@ class TosObjectStore implements ObjectStore {
 
   async getBucket(name: string): Promise<BucketRecord> {
     return (await this.bucket(name)).record;
+  }
+
+  async findBucket(name: string): Promise<BucketRecord | undefined> {
+    await this.ready;
+    return this.buckets.get(name)?.record;
   }
 
   async deleteBucket(name: string): Promise<void> {
@@ -205,6 +255,51 @@ class TosObjectStore implements ObjectStore {
     return object;
   }
 
+  async copyObject(source: ObjectRef, target: ObjectRef, plan: (source: ObjectRecord) => ObjectAttributes): Promise<ObjectRecord> {
+    await this.bucket(target.bucket);
+    const src = await this.getObject(source.bucket, source.key);
+    // From here to commitObject's retain nothing awaits, so the source cannot be deleted under the copy.
+    const attributes = plan(src);
+    const object: ObjectRecord = {
+      bucket: target.bucket,
+      key: target.key,
+      size: src.size,
+      // Same bytes, same digests: the source's ETag and CRC64 are the copy's, and no byte is read.
+      etag: src.etag,
+      crc64: src.crc64,
+      lastModified: new Date().toISOString(),
+      httpHeaders: attributes.httpHeaders,
+      meta: attributes.meta,
+      segments: src.segments.map((segment) => ({ ...segment })),
+    };
+    await this.commitObject(object, []);
+    return object;
+  }
+
+  async seedObject(bucket: string, key: string, size: number, head: Buffer, attributes: ObjectAttributes): Promise<ObjectRecord> {
+    await this.bucket(bucket);
+    if (head.length > size) {
+      throw new TosError('InvalidArgument', `The seeded head is ${head.length} bytes, longer than the object size ${size}.`, `/${bucket}/${key}`);
+    }
+    const ingested = await this.blobs.ingest(Readable.from([head]));
+    const zeros = size - head.length;
+    const segments: Segment[] = [{ blob: ingested.blob, size: head.length }, ...(zeros > 0 ? [{ blob: ZERO_BLOB, size: zeros }] : [])];
+    const standIn = createHash('md5').update(head).update(`:${size}`).digest('hex');
+    const object: ObjectRecord = {
+      bucket,
+      key,
+      size,
+      etag: `"${standIn}-1"`,
+      crc64: crc64OfZeros(zeros, ingested.crc64),
+      lastModified: new Date().toISOString(),
+      httpHeaders: attributes.httpHeaders,
+      meta: attributes.meta,
+      segments,
+    };
+    await this.commitObject(object, [ingested.blob]);
+    return object;
+  }
+
   async getObject(bucket: string, key: string): Promise<ObjectRecord> {
     const object = (await this.bucket(bucket)).objects.get(key);
     if (!object) throw new TosError('NoSuchKey', `Bucket "${bucket}" has no object with key ${JSON.stringify(key)}.`, `/${bucket}/${key}`);
@@ -222,7 +317,7 @@ class TosObjectStore implements ObjectStore {
     state.objects.delete(key);
     state.sorted = undefined;
     await this.persistence.removeObject(bucket, key);
-    for (const segment of previous.segments) await this.blobs.remove(segment.blob);
+    await this.free(this.refs.release(previous.segments));
   }
 
   async listObjectsPage(bucket: string, request: ListPageRequest): Promise<ListPage<ObjectRecord>> {
@@ -265,11 +360,39 @@ class TosObjectStore implements ObjectStore {
       lastModified: new Date().toISOString(),
       blob: ingested.blob,
     };
-    const replaced = upload.parts.get(partNumber);
-    upload.parts.set(partNumber, part);
-    await this.persistence.savePart(uploadId, part);
-    if (replaced) await this.blobs.remove(replaced.blob);
+    await this.recordPart(upload, part);
     return part;
+  }
+
+  async uploadPartCopy(source: ObjectRef, target: PartRef, plan: (source: ObjectRecord) => [number, number]): Promise<PartRecord> {
+    const { uploadId, partNumber } = target;
+    await this.upload(target.bucket, target.key, uploadId);
+    const src = await this.getObject(source.bucket, source.key);
+    const [start, end] = plan(src);
+    const segments = sliceSegments(src.segments, start, end);
+    // Held while the range is read, so deleting the source meanwhile cannot free its bytes.
+    this.refs.retain(segments);
+    try {
+      const digest = await digestOf(this.blobs.open(segments, 0, end - start));
+      const upload = this.uploads.get(uploadId);
+      if (!upload) {
+        throw new TosError('NoSuchUpload', `Upload ${uploadId} of ${target.bucket}/${target.key} ended while part ${partNumber} was being copied.`, `/${target.bucket}/${target.key}`);
+      }
+      const md5 = digest.md5.toString('hex');
+      const part: PartRecord = {
+        partNumber,
+        size: digest.size,
+        etag: `"${md5}"`,
+        md5,
+        crc64: digest.crc64,
+        lastModified: new Date().toISOString(),
+        segments,
+      };
+      await this.recordPart(upload, part);
+      return part;
+    } finally {
+      await this.free(this.refs.release(segments));
+    }
   }
 
   async completeUpload(bucket: string, key: string, uploadId: string, requested: { PartNumber: number; ETag: string }[] | 'all'): Promise<ObjectRecord> {
@@ -302,14 +425,14 @@ class TosObjectStore implements ObjectStore {
       lastModified: new Date().toISOString(),
       httpHeaders: upload.record.httpHeaders,
       meta: upload.record.meta,
-      segments: chosen.map((p) => ({ blob: p.blob, size: p.size })),
+      segments: chosen.flatMap(partSegments),
       uploadId,
     };
     this.uploads.delete(uploadId);
     // The object record is durable before the upload record goes: a crash in between leaves an upload that
     // load() recognises as completed through `object.uploadId`.
-    await this.commitObject(object, chosen.map((p) => p.blob));
-    await this.dropCompletedUpload(upload, object);
+    await this.commitObject(object, []);
+    await this.discardUpload(upload);
     return object;
   }
 
@@ -372,21 +495,34 @@ class TosObjectStore implements ObjectStore {
     return ingested;
   }
 
-  /** Makes `object` visible (replacing any previous version), keeping the blobs in `keep`, then frees the old bytes. */
-  private async commitObject(object: ObjectRecord, keep: string[]): Promise<void> {
+  /**
+   * Makes `object` visible (replacing any previous version), then frees what the old version alone used.
+   * `fresh` are blobs ingested for this object only, removed if it cannot be committed. The new version's
+   * references are taken before anything awaits, so a blob it shares with the old version (the same parts
+   * completed twice, a copy onto itself) or with a copy source is never freed.
+   */
+  private async commitObject(object: ObjectRecord, fresh: string[]): Promise<void> {
     const state = this.buckets.get(object.bucket);
     if (!state) {
       // The bucket was deleted while the body was arriving.
-      for (const blob of keep) await this.blobs.remove(blob);
+      await this.free(fresh.filter((blob) => !this.refs.isReferenced(blob)));
       throw new TosError('NoSuchBucket', `Bucket "${object.bucket}" was deleted while ${object.key} was being written.`, `/${object.bucket}`);
     }
+    this.refs.retain(object.segments);
     const previous = state.objects.get(object.key);
     state.objects.set(object.key, object);
     state.sorted = undefined;
     await this.persistence.saveObject(object);
-    // Never free a blob the new version still uses (the same parts completed twice must not delete the data).
-    const kept = new Set(keep);
-    if (previous) for (const segment of previous.segments) if (!kept.has(segment.blob)) await this.blobs.remove(segment.blob);
+    if (previous) await this.free(this.refs.release(previous.segments));
+  }
+
+  /** Records `part` in `upload` (replacing a part of the same number) and frees what the replaced part alone used. */
+  private async recordPart(upload: UploadState, part: PartRecord): Promise<void> {
+    this.refs.retain(partSegments(part));
+    const replaced = upload.parts.get(part.partNumber);
+    upload.parts.set(part.partNumber, part);
+    await this.persistence.savePart(upload.record.uploadId, part);
+    if (replaced) await this.free(this.refs.release(partSegments(replaced)));
   }
 
   /** The current object at `key` if it was completed from `uploadId` (and not overwritten since). */
@@ -395,16 +531,17 @@ class TosObjectStore implements ObjectStore {
     return object?.uploadId === uploadId ? object : undefined;
   }
 
-  /** Removes a completed upload's record and the blobs of its parts the object did not take. */
-  private async dropCompletedUpload(upload: UploadState, object: ObjectRecord): Promise<void> {
-    const kept = new Set(object.segments.map((s) => s.blob));
-    await this.persistence.removeUpload(upload.record.uploadId);
-    for (const part of upload.parts.values()) if (!kept.has(part.blob)) await this.blobs.remove(part.blob);
-  }
-
+  /**
+   * Removes an upload's record and drops its parts' references: after a Complete the object holds its own, so
+   * only parts it did not take are freed; after an abort, all of them.
+   */
   private async discardUpload(upload: UploadState): Promise<void> {
     await this.persistence.removeUpload(upload.record.uploadId);
-    for (const part of upload.parts.values()) await this.blobs.remove(part.blob);
+    for (const part of upload.parts.values()) await this.free(this.refs.release(partSegments(part)));
+  }
+
+  private async free(blobs: readonly string[]): Promise<void> {
+    for (const blob of blobs) await this.blobs.remove(blob);
   }
 }
 

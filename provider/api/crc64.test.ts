@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as sdkCrc from 'tos-crc64-js';
-import { combineCrc64, combineCrc64List, Crc64, crc64 } from './crc64';
+import { combineCrc64, combineCrc64List, Crc64, crc64, crc64OfZeros } from './crc64';
 import { INPUT_BYTES } from './crc64-wasm';
 
 describe('crc64 (CRC-64/XZ as TOS sends it)', () => {
@@ -58,5 +58,32 @@ describe('crc64 (CRC-64/XZ as TOS sends it)', () => {
     const combined = combineCrc64List(parts.map((p) => ({ crc64: crc64(p), size: p.length })));
     expect(combined).toBe(crc64(Buffer.concat(parts)));
     expect(combineCrc64List([])).toBe('0');
+  });
+
+  it.each([1, 5, 1000, 65537])('agrees with tos-crc64-js combine on random blocks of %i bytes', (length) => {
+    const a = randomBytes(37);
+    const b = randomBytes(length);
+    expect(combineCrc64(crc64(a), crc64(b), length)).toBe(sdkCrc.combineCrc64(crc64(a), crc64(b), length));
+    expect(combineCrc64(crc64(a), crc64(b), length)).toBe(crc64(Buffer.concat([a, b])));
+  });
+
+  it.each([0, 1, 2, 15, 16, 17, 1000, 3 * 1024 * 1024 + 1])('crc64OfZeros(%i) equals the CRC of that many zero bytes', (length) => {
+    expect(crc64OfZeros(length)).toBe(crc64(Buffer.alloc(length)));
+  });
+
+  it('composes zero runs past 4 GiB consistently (tos-crc64-js truncates the length to 32 bits there)', () => {
+    const GiB = 1024 ** 3;
+    // zeros(5 GiB) = zeros(4 GiB) then zeros(1 GiB), and zeros(4 GiB + 1) is not zeros(1) as a 32-bit length would make it.
+    expect(combineCrc64(crc64OfZeros(4 * GiB), crc64OfZeros(GiB), GiB)).toBe(crc64OfZeros(5 * GiB));
+    expect(crc64OfZeros(4 * GiB + 1)).not.toBe(crc64OfZeros(1));
+    expect(combineCrc64(crc64OfZeros(1), crc64OfZeros(4 * GiB), 4 * GiB)).toBe(crc64OfZeros(4 * GiB + 1));
+    const head = Buffer.from('header bytes');
+    expect(combineCrc64(crc64(head), crc64OfZeros(16 * GiB), 16 * GiB)).toBe(crc64OfZeros(16 * GiB, crc64(head)));
+  });
+
+  it('takes milliseconds for a 16 GiB zero run', () => {
+    const started = performance.now();
+    crc64OfZeros(16 * 1024 ** 3);
+    expect(performance.now() - started).toBeLessThan(200);
   });
 });

@@ -114,6 +114,12 @@ export type CreateMultipartUploadOutput = z.infer<typeof CreateMultipartUploadOu
 
 export const MIN_PART_NUMBER = 1;
 export const MAX_PART_NUMBER = 10000;
+/**
+ * Largest source a single CopyObject copies, and largest range one UploadPartCopy takes (S3's limit; TOS's is
+ * inferred to be the same, docs/api-assumptions.md): bigger objects are copied part by part.
+ */
+export const MAX_COPY_BYTES = 5 * 1024 ** 3;
+
 /** Every part but the last must be at least this big (the SDK raises smaller `partSize`s to it too). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 
@@ -185,6 +191,15 @@ export const ListMultipartUploadsOutputSchema = z.object({
 });
 export type ListMultipartUploadsOutput = z.infer<typeof ListMultipartUploadsOutputSchema>;
 
+// ------------------------------------------------------------------------------------------------------ copy
+
+/**
+ * Body of CopyObject and UploadPartCopy answers (`PUT` with `x-tos-copy-source`): the SDK's copyObject and
+ * uploadPartCopy return it as `data` and fail when `ETag` is absent; the CRC64 travels in the header.
+ */
+export const CopyOutputSchema = z.object({ ETag: z.string(), LastModified: z.string() });
+export type CopyOutput = z.infer<typeof CopyOutputSchema>;
+
 // ----------------------------------------------------------------------------------------------------- errors
 
 /** `{Code, Message, RequestId, HostId, Resource?, EC?}`; HEAD errors and `getObjectV2` errors carry no parsed body. */
@@ -218,6 +233,7 @@ export const TosErrors = {
   NoSuchBucket: { status: 404, ec: '0006-00000001', message: 'The specified bucket does not exist.' },
   NoSuchKey: { status: 404, ec: '0017-00000003', message: 'The specified key does not exist.' },
   NoSuchUpload: { status: 404, ec: '0018-00000001', message: 'The specified multipart upload does not exist.' },
+  BucketAlreadyExists: { status: 409, ec: '0006-00000002', message: 'The requested bucket name is not available; another account owns it.' },
   BucketAlreadyOwnedByYou: { status: 409, ec: '0006-00000003', message: 'Your previous request to create the named bucket succeeded and you already own it.' },
   BucketNotEmpty: { status: 409, ec: '0006-00000004', message: 'The bucket you tried to delete is not empty.' },
   InvalidBucketName: { status: 400, ec: '0006-00000005', message: 'The specified bucket is not valid.' },
@@ -254,4 +270,7 @@ export const TosHeaders = {
   date: 'x-tos-date',
   contentSha256: 'x-tos-content-sha256',
   completeAll: 'x-tos-complete-all',
+  copySource: 'x-tos-copy-source',
+  copySourceRange: 'x-tos-copy-source-range',
+  metadataDirective: 'x-tos-metadata-directive',
 } as const;

@@ -47,6 +47,13 @@ export interface UploadedPart {
   crc64?: string;
 }
 
+/** An object to copy from; `ifMatch` (an ETag, quotes optional) makes the copy fail with 412 if it changed. */
+export interface CopySource {
+  bucket: string;
+  key: string;
+  ifMatch?: string;
+}
+
 /** A request body that can be opened again for each attempt (a consumed stream cannot be re-sent). */
 export interface BodySource {
   size: number;
@@ -213,6 +220,65 @@ export class TosStorage {
     );
     const headers = data as unknown as Record<string, string | undefined>;
     return { crc64: headers['x-tos-hash-crc64ecma'], etag: headers.etag };
+  }
+
+  /**
+   * Server-side copy of a whole object (at most 5 GiB; bigger ones go part by part with uploadPartCopy), its
+   * metadata replaced by `meta`. A source that no longer matches `source.ifMatch` fails with code
+   * PreconditionFailed, never retried.
+   */
+  async copyObject(source: CopySource, target: { bucket: string; key: string }, meta: Record<string, string>): Promise<UploadResult> {
+    const { data, headers } = await this.call(`copy ${tosUri(source.bucket, source.key)} to ${tosUri(target.bucket, target.key)}`, () =>
+      this.sdk.copyObject({
+        bucket: target.bucket,
+        key: target.key,
+        srcBucket: source.bucket,
+        srcKey: source.key,
+        metadataDirective: 'REPLACE',
+        meta,
+        ...(source.ifMatch !== undefined ? { copySourceIfMatch: source.ifMatch } : {}),
+      }),
+    );
+    return { crc64: headers['x-tos-hash-crc64ecma'] || undefined, etag: data.ETag };
+  }
+
+  /** Copies bytes `range.start`..`range.end` (inclusive) of `source` into one part of an open multipart upload. */
+  async uploadPartCopy(
+    source: CopySource,
+    target: { bucket: string; key: string; uploadId: string; partNumber: number },
+    range: { start: number; end: number },
+  ): Promise<{ etag: string; crc64?: string }> {
+    const { bucket, key, uploadId, partNumber } = target;
+    const { data, headers } = await this.call(`copy part ${partNumber} of ${tosUri(bucket, key)} from ${tosUri(source.bucket, source.key)}`, () =>
+      this.sdk.uploadPartCopy({
+        bucket,
+        key,
+        uploadId,
+        partNumber,
+        srcBucket: source.bucket,
+        srcKey: source.key,
+        copySourceRangeStart: range.start,
+        copySourceRangeEnd: range.end,
+        // The SDK's uploadPartCopy has no option for the condition; the header is what copyObject's option sends.
+        ...(source.ifMatch !== undefined ? { headers: { 'x-tos-copy-source-if-match': source.ifMatch } } : {}),
+      }),
+    );
+    return { etag: data.ETag, crc64: headers['x-tos-hash-crc64ecma'] || undefined };
+  }
+
+  /** `length` bytes of an object from `start`, fewer (possibly none) where the object ends first. */
+  async getRange(bucket: string, key: string, start: number, length: number): Promise<Buffer> {
+    if (length <= 0) return Buffer.alloc(0);
+    try {
+      const { data } = await this.call(`GET bytes ${start}-${start + length - 1} of ${tosUri(bucket, key)}`, () =>
+        this.sdk.getObjectV2({ bucket, key, rangeStart: start, rangeEnd: start + length - 1, dataType: 'buffer' }),
+      );
+      return data.content;
+    } catch (error) {
+      // 416: the range starts at or past the end of the object, so there is nothing to read.
+      if (error instanceof TosCallError && error.statusCode === 416) return Buffer.alloc(0);
+      throw error;
+    }
   }
 
   /** Starts a multipart upload; `meta` becomes the finished object's metadata. */

@@ -21,6 +21,8 @@ describe('TOS error classification', () => {
     { name: 'ECONNREFUSED', error: networkError('ECONNREFUSED'), decision: 'retry' },
     { name: '403 SignatureDoesNotMatch', error: serverError(403, 'SignatureDoesNotMatch'), decision: 'fail' },
     { name: '404 on HEAD (no body)', error: serverError(404), decision: 'fail' },
+    { name: '403 AccessDenied (another account\'s bucket)', error: serverError(403, 'AccessDenied'), decision: 'fail' },
+    { name: '412 PreconditionFailed (copy source changed)', error: serverError(412, 'PreconditionFailed'), decision: 'fail' },
     { name: '400 InvalidArgument', error: serverError(400, 'InvalidArgument'), decision: 'fail' },
     { name: 'a programming error', error: new TypeError('x is undefined'), decision: 'fail' },
   ])('$name -> $decision', ({ error, decision }) => {
@@ -40,5 +42,6 @@ describe('TOS error classification', () => {
     const e = toTosCallError('HEAD tos://b/k', serverError(404));
     expect(e.code).toBe('NotFound');
     expect(e.statusCode).toBe(404);
+    expect(toTosCallError('GET tos://b/k', serverError(412)).code).toBe('PreconditionFailed');
   });
 });

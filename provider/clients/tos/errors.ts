@@ -35,7 +35,7 @@ export class TosCallError extends Error {
 }
 
 /** Codes for HEAD/GET errors, where TOS sends no body and only the status survives. */
-const CODE_BY_STATUS: Record<number, string> = { 403: 'AccessDenied', 404: 'NotFound', 429: 'TooManyRequests' };
+const CODE_BY_STATUS: Record<number, string> = { 403: 'AccessDenied', 404: 'NotFound', 412: 'PreconditionFailed', 429: 'TooManyRequests' };
 
 /** The TOS address in use and the setting that chose it, named when a connection is refused. */
 export interface TosEndpointHint {
