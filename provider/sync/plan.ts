@@ -43,6 +43,11 @@ export interface PlanInput {
   remote: readonly RemoteFile[];
   /** Delete objects under the prefix that have no local file. */
   deleteRemoved: boolean;
+  /**
+   * What `crc64` holds, for the reasons given: 'crc64' (default), or 'source' when both sides carry the
+   * fingerprint a remote source gave the content (a hub oid recorded on the object).
+   */
+  fingerprintName?: 'crc64' | 'source';
 }
 
 /**
@@ -58,6 +63,7 @@ export function computePlan(input: PlanInput): SyncPlan {
     if (rel !== undefined) remoteByPath.set(rel, r);
   }
   const localPaths = new Set<string>();
+  const named = input.fingerprintName ?? 'crc64';
   for (const l of input.local) {
     localPaths.add(l.path);
     const key = keyFor(input.prefix, l.path);
@@ -65,9 +71,9 @@ export function computePlan(input: PlanInput): SyncPlan {
     const r = remoteByPath.get(l.path);
     if (!r) plan.upload.push({ action: 'upload', ...item });
     else if (r.size !== l.size) plan.replace.push({ action: 'replace', ...item, reason: `size ${r.size} -> ${l.size}` });
-    else if (r.crc64 === undefined) plan.replace.push({ action: 'replace', ...item, reason: 'remote checksum unknown' });
+    else if (r.crc64 === undefined) plan.replace.push({ action: 'replace', ...item, reason: named === 'crc64' ? 'remote checksum unknown' : 'source of the remote object unknown' });
     else if (l.crc64 === undefined) plan.replace.push({ action: 'replace', ...item, reason: 'local checksum unknown' });
-    else if (r.crc64 !== l.crc64) plan.replace.push({ action: 'replace', ...item, reason: `crc64 ${r.crc64} -> ${l.crc64}` });
+    else if (r.crc64 !== l.crc64) plan.replace.push({ action: 'replace', ...item, reason: `${named} ${r.crc64} -> ${l.crc64}` });
     else plan.unchanged.push({ action: 'unchanged', ...item });
   }
   for (const [rel, r] of remoteByPath) {

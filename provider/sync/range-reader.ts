@@ -22,6 +22,23 @@ export interface HashedRange {
 const CHUNK_BYTES = 256 * 1024;
 
 export function readHashedRange(file: string, start: number, end: number): HashedRange {
+  const hashed = hashedPassThrough(file, start, end, 'the end of the file (it shrank while being read)');
+  if (end <= start) {
+    hashed.stream.end();
+    return hashed;
+  }
+  const source = createReadStream(file, { start, end: end - 1, highWaterMark: CHUNK_BYTES });
+  source.on('error', (error) => hashed.stream.destroy(error));
+  hashed.stream.on('close', () => source.destroy());
+  source.pipe(hashed.stream);
+  return hashed;
+}
+
+/**
+ * The hashing half of a body: a pass-through that CRC64s bytes [start, end) of `what` on their way, for any
+ * producer piped into it (a file range, a hub download). `shortBy` says what ended the bytes early.
+ */
+export function hashedPassThrough(what: string, start: number, end: number, shortBy: string): HashedRange & { stream: Transform } {
   const crc = new Crc64();
   let seen = 0;
   let settle!: { resolve(v: string): void; reject(e: Error): void };
@@ -36,7 +53,7 @@ export function readHashedRange(file: string, start: number, end: number): Hashe
     },
     flush(done: TransformCallback) {
       if (seen !== end - start) {
-        done(new Error(`${file}: expected ${end - start - seen} more bytes at offset ${start + seen}, found the end of the file (it shrank while being read)`));
+        done(new Error(`${what}: expected ${end - start - seen} more bytes at offset ${start + seen}, found ${shortBy}`));
         return;
       }
       settle.resolve(crc.value());
@@ -46,14 +63,6 @@ export function readHashedRange(file: string, start: number, end: number): Hashe
   // Errors reach the consumer's own listener and the crc64 promise; a stream cut before anyone consumed it (an
   // abort between open and send) must not become an unhandled 'error' event that ends the process.
   hashing.on('error', (error) => settle.reject(error));
-  hashing.on('close', () => settle.reject(new Error(`read of ${file} [${start}, ${end}) was cancelled`)));
-  if (end <= start) {
-    hashing.end();
-    return { stream: hashing, crc64 };
-  }
-  const source = createReadStream(file, { start, end: end - 1, highWaterMark: CHUNK_BYTES });
-  source.on('error', (error) => hashing.destroy(error));
-  hashing.on('close', () => source.destroy());
-  source.pipe(hashing);
+  hashing.on('close', () => settle.reject(new Error(`read of ${what} [${start}, ${end}) was cancelled`)));
   return { stream: hashing, crc64 };
 }

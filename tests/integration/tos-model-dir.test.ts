@@ -54,7 +54,7 @@ describe('TosModelDir controller against ark-local', () => {
   async function checked(overrides: Record<string, unknown> = {}): Promise<Inputs> {
     const raw = { source: src, bucket: BUCKET, prefix: prefix.slice(0, -1), baseModel: 'Qwen/Qwen2.5-0.5B', owner: OWNER, partSize: 5 * 1024 * 1024, ...overrides };
     const inputs = InputsSchema.parse(raw);
-    return { ...inputs, prefix: normalizePrefix(inputs.prefix) };
+    return { ...inputs, prefix: normalizePrefix(inputs.prefix!) };
   }
 
   async function created(overrides: Record<string, unknown> = {}): Promise<{ inputs: Inputs; outs: Outputs; id: string }> {

@@ -21,6 +21,7 @@ import {
 } from '../../sync/engine';
 import { assertInsidePrefix, keyFor, normalizePrefix } from '../../sync/keys';
 import { isHashed, type ManifestEntry } from '../../sync/manifest';
+import { parseModelSource, type ModelSourceSpec } from '../../sources/source-uri';
 import { planIsEmpty, planTotals } from '../../sync/plan';
 import { formatPlan } from '../../sync/progress';
 import {
@@ -34,6 +35,7 @@ import {
 import { MAX_OBJECT_KEY_BYTES, utf8Bytes } from '../common-inputs';
 import { TOS_LOCATION_PATTERN } from '../custom-model/schema';
 import { checkWithSchema, isImportRead } from '../properties';
+import { checkRemoteSource, deployRemote, diffRemoteContent, isInPlace, managedTotals } from './remote';
 import { InputsSchema, type Inputs, type ManagedFile, type Outputs } from './schema';
 
 // ---- constants -------------------------------------------------------------------------------------------
@@ -57,12 +59,17 @@ const FOREIGN_EXAMPLES = 5;
 async function check(_olds: Partial<Inputs>, news: Record<string, unknown>, ctx: ControllerContext) {
   const { inputs, failures } = checkWithSchema(InputsSchema, news);
   if (!inputs) return { failures };
-  if (!isUnknown(inputs.prefix)) inputs.prefix = normalizePrefix(inputs.prefix);
+  if (inputs.prefix !== undefined && !isUnknown(inputs.prefix)) inputs.prefix = normalizePrefix(inputs.prefix);
 
-  if (!isUnknown(inputs.source) && !isUnknown(inputs.exclude) && !isUnknown(inputs.baseModel)) {
-    failures.push(...(await validateDirectory(inputs, ctx)));
+  const spec = isUnknown(inputs.source) ? undefined : parseModelSource(inputs.source);
+  if (spec && 'error' in spec) return { inputs, failures: [...failures, { property: 'source', reason: spec.error }] };
+  failures.push(...targetFailures(inputs, spec));
+  if (failures.length > 0) return { inputs, failures };
+  if (spec && !isUnknown(inputs.exclude) && !isUnknown(inputs.baseModel)) {
+    if (spec.kind === 'local') failures.push(...(await validateDirectory(inputs, ctx)));
+    else failures.push(...(await checkRemoteSource(inputs, spec, storageOf(ctx), ctx)));
   }
-  if (!isUnknown(inputs.bucket) && !isUnknown(inputs.createBucket) && !inputs.createBucket) {
+  if (inputs.bucket !== undefined && !isUnknown(inputs.bucket) && !isUnknown(inputs.createBucket) && !inputs.createBucket) {
     // A read-only HEAD, so a missing bucket or one in another region fails the preview instead of the `up`.
     const head = await storageOf(ctx).headBucket(inputs.bucket);
     const elsewhere = head && regionMismatch(inputs.bucket, head.region, ctx.settings().region);
@@ -70,6 +77,19 @@ async function check(_olds: Partial<Inputs>, news: Record<string, unknown>, ctx:
     else if (elsewhere) failures.push({ property: 'bucket', reason: elsewhere });
   }
   return failures.length > 0 ? { inputs, failures } : { inputs };
+}
+
+/**
+ * bucket and prefix go together: both name where the model is uploaded or copied to, and only a tos:// source
+ * may omit both (it is then used where it is).
+ */
+function targetFailures(inputs: Inputs, spec: ModelSourceSpec | undefined): CheckFailure[] {
+  if (inputs.bucket !== undefined && inputs.prefix === undefined) return [{ property: 'prefix', reason: 'expected a prefix with bucket: the key prefix to upload or copy into, e.g. "models/qwen-sft/v3/"' }];
+  if (inputs.bucket === undefined && inputs.prefix !== undefined) return [{ property: 'bucket', reason: 'expected a bucket with prefix: the TOS bucket to upload or copy into' }];
+  if (spec && spec.kind !== 'tos' && isInPlace(inputs)) {
+    return [{ property: 'bucket', reason: `expected bucket and prefix to ${spec.kind === 'local' ? 'upload the directory' : 'stream the hub files'} into; only a tos:// source can be used in place (bucket and prefix omitted)` }];
+  }
+  return [];
 }
 
 async function validateDirectory(inputs: Inputs, ctx: ControllerContext): Promise<CheckFailure[]> {
@@ -84,7 +104,7 @@ async function validateDirectory(inputs: Inputs, ctx: ControllerContext): Promis
   const report = await validateModel(localModelSource(root, files), { baseModel: inputs.baseModel });
   for (const w of report.warnings) ctx.log.warn(`${root}: ${w.message}`);
   const failures = report.errors.map((e) => ({ property: 'source', reason: `${e.file ? `${e.file}: ` : ''}${e.message}` }));
-  if (!isUnknown(inputs.prefix)) failures.push(...keyLengthFailures(normalizePrefix(inputs.prefix), files));
+  if (inputs.prefix !== undefined && !isUnknown(inputs.prefix)) failures.push(...keyLengthFailures(normalizePrefix(inputs.prefix), files));
   return failures;
 }
 
@@ -111,11 +131,9 @@ function keyLengthFailures(prefix: string, files: readonly { path: string }[]): 
  * nothing is written during preview. The file-level plan is logged so the preview says what will move.
  */
 async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerContext): Promise<DiffResult> {
-  const replaces: string[] = [];
-  if (isUnknown(news.bucket) || news.bucket !== olds.bucket) replaces.push('bucket');
-  if (isUnknown(news.prefix) || normalizePrefix(news.prefix) !== olds.prefix) replaces.push('prefix');
+  const replaces = replacingInputs(olds, news);
   if (replaces.length > 0) {
-    ctx.log.info(`${olds.location}: ${replaces.join(' and ')} changed; a new copy is uploaded, then the old objects are deleted`);
+    ctx.log.info(`${olds.location}: ${replaces.join(' and ')} changed; a new copy is made, then the old objects are deleted`);
     return { changes: true, changed: replaces, replaces, deleteBeforeReplace: false };
   }
 
@@ -124,6 +142,13 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
   if (isUnknown(news.exclude) || JSON.stringify(news.exclude ?? []) !== JSON.stringify(olds.exclude ?? [])) changed.push('exclude');
   if (isUnknown(news.source) || isUnknown(news.exclude)) return { changes: true, changed: [...new Set([...changed, 'source'])] };
 
+  const spec = sourceSpec(news);
+  if (spec.kind !== 'local') {
+    changed.push(...(await diffRemoteContent(olds, news, spec, storageOf(ctx), ctx)));
+    if (changed.length > 0) ctx.log.info(`${olds.location}: update needed (${changed.join(', ')})`);
+    const properties = changed.map((k) => (k === 'content' || k === 'remote drift' ? 'source' : k));
+    return { changes: changed.length > 0, changed: [...new Set(properties)] };
+  }
   const planned = await planSync(targetOf(news), envOf(ctx));
   const drift = !planIsEmpty(planned.plan);
   ctx.log.info(`diff ${formatPlan(olds.location, planned.plan, planTotals(planned.plan))}`);
@@ -138,6 +163,21 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
   return { changes: changed.length > 0, changed: [...new Set(properties)] };
 }
 
+/**
+ * Where the objects live decides replacement: another bucket or prefix is a new copy, and so is a switch
+ * between a copy and a tos:// source used in place (the copy's objects must go, or come to be).
+ */
+function replacingInputs(olds: Outputs, news: Inputs): string[] {
+  const replaces: string[] = [];
+  const wasInPlace = olds.inPlace === true;
+  if (isUnknown(news.bucket) || isUnknown(news.prefix)) return ['bucket', 'prefix'];
+  if (wasInPlace !== isInPlace(news)) return ['bucket', 'prefix'];
+  if (wasInPlace) return [];
+  if (news.bucket !== olds.bucket) replaces.push('bucket');
+  if (normalizePrefix(news.prefix!) !== olds.prefix) replaces.push('prefix');
+  return replaces;
+}
+
 // ---- create ----------------------------------------------------------------------------------------------
 
 /**
@@ -147,22 +187,36 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
  * arrive, so the next `up` continues with an update instead of losing track of the objects.
  */
 async function create(inputs: Inputs, ctx: ControllerContext): Promise<{ id: string; outs: Outputs }> {
+  const spec = sourceSpec(inputs);
+  const storage = storageOf(ctx);
+  const foreignCheck = async (planned: { remote: { key: string }[] }) => {
+    if (planned.remote.length === 0 || inputs.adoptExisting) return;
+    await refuseForeignObjects(storage, inputs, planned.remote.map((o) => ({ key: o.key, size: 0 })));
+  };
+  if (spec.kind !== 'local') {
+    if (!isInPlace(inputs)) await ensureBucket(storage, inputs);
+    const outs = await deployRemote(inputs, spec, storage, ctx, { foreignCheck });
+    return { id: outs.location, outs };
+  }
   const target = targetOf(inputs);
   const env = envOf(ctx);
   const location = tosUri(target.bucket, target.prefix);
   await ensureBucket(env.storage, inputs);
   const planned = await planSync(target, env);
-  if (planned.remote.length > 0 && !inputs.adoptExisting) {
-    const foreign = await findForeignObjects(env.storage, target.bucket, planned.remote, inputs.owner);
-    if (foreign.length > 0) {
-      const examples = foreign.slice(0, FOREIGN_EXAMPLES).join(', ') + (foreign.length > FOREIGN_EXAMPLES ? `, and ${foreign.length - FOREIGN_EXAMPLES} more` : '');
-      throw new Error(
-        `${location}: expected an empty prefix or one holding only objects written by ${inputs.owner}, found ${foreign.length} other object(s): ${examples}. Choose another prefix, or set adoptExisting: true to sync into it (deleteRemoved then deletes objects with no local file).`,
-      );
-    }
-  }
+  await foreignCheck(planned);
   const outs = await runSync(location, inputs, planned, env, ctx);
   return { id: location, outs };
+}
+
+/** A prefix holding objects this resource did not write is refused, unless adoptExisting. */
+async function refuseForeignObjects(storage: TosStorage, inputs: Inputs, remote: { key: string; size: number }[]): Promise<void> {
+  const location = tosUri(inputs.bucket!, normalizePrefix(inputs.prefix!));
+  const foreign = await findForeignObjects(storage, inputs.bucket!, remote, inputs.owner);
+  if (foreign.length === 0) return;
+  const examples = foreign.slice(0, FOREIGN_EXAMPLES).join(', ') + (foreign.length > FOREIGN_EXAMPLES ? `, and ${foreign.length - FOREIGN_EXAMPLES} more` : '');
+  throw new Error(
+    `${location}: expected an empty prefix or one holding only objects written by ${inputs.owner}, found ${foreign.length} other object(s): ${examples}. Choose another prefix, or set adoptExisting: true to sync into it (deleteRemoved then deletes objects the source does not have).`,
+  );
 }
 
 // ---- read ------------------------------------------------------------------------------------------------
@@ -181,7 +235,10 @@ async function read(id: string, props: Outputs, ctx: ControllerContext) {
   for (const f of props.files) {
     const o = listed.get(keyFor(props.prefix, f.path));
     if (!o) continue;
-    files.push(toManaged({ path: f.path, size: o.size, crc64: o.crc64 ?? (await storage.head(props.bucket, o.key))?.crc64 }));
+    const now = toManaged({ path: f.path, size: o.size, crc64: o.crc64 ?? (await storage.head(props.bucket, o.key))?.crc64 });
+    // A hub file's identity holds only while the object is the one streamed from it.
+    if (f.source && now.size === f.size && now.crc64 === f.crc64) now.source = f.source;
+    files.push(now);
   }
   if (files.length === 0 && props.files.length > 0) return {};
   return { id, props: { ...props, ...managedTotals(files) } };
@@ -210,6 +267,12 @@ const IMPORT_REFUSED =
 
 /** Re-sync: uploads what changed, deletes what was removed, leaves unchanged objects alone. */
 async function update(_id: string, _olds: Outputs, news: Inputs, ctx: ControllerContext): Promise<{ outs: Outputs }> {
+  const spec = sourceSpec(news);
+  if (spec.kind !== 'local') {
+    const storage = storageOf(ctx);
+    if (!isInPlace(news)) await ensureBucket(storage, news);
+    return { outs: await deployRemote(news, spec, storage, ctx, {}) };
+  }
   const target = targetOf(news);
   const env = envOf(ctx);
   await ensureBucket(env.storage, news);
@@ -224,6 +287,11 @@ async function update(_id: string, _olds: Outputs, news: Inputs, ctx: Controller
  * every open multipart upload under the prefix.
  */
 async function del(_id: string, props: Outputs, ctx: ControllerContext): Promise<void> {
+  // A source used in place is somebody else's data: it was never this resource's to delete.
+  if (props.inPlace === true) {
+    ctx.log.info(`${props.location}: used in place; its objects are left as they are`);
+    return;
+  }
   const storage = storageOf(ctx);
   if (!(await storage.bucketExists(props.bucket))) return;
   const keys = props.files.map((f) => keyFor(props.prefix, f.path));
@@ -253,8 +321,8 @@ function envOf(ctx: ControllerContext): SyncEnv {
 function targetOf(inputs: Inputs): SyncTarget {
   return {
     source: path.resolve(inputs.source),
-    bucket: inputs.bucket,
-    prefix: normalizePrefix(inputs.prefix),
+    bucket: inputs.bucket!,
+    prefix: normalizePrefix(inputs.prefix!),
     exclude: inputs.exclude,
     deleteRemoved: inputs.deleteRemoved,
   };
@@ -264,10 +332,18 @@ function missingBucketReason(bucket: string): string {
   return `expected an existing TOS bucket ${bucket}, found none; create it, or set createBucket: true`;
 }
 
+/** The parsed source of inputs that passed check. */
+function sourceSpec(inputs: Inputs): ModelSourceSpec {
+  const spec = parseModelSource(inputs.source);
+  if ('error' in spec) throw new Error(`source: ${spec.error}`);
+  return spec;
+}
+
 async function ensureBucket(storage: TosStorage, inputs: Inputs): Promise<void> {
-  if (await storage.bucketExists(inputs.bucket)) return;
-  if (!inputs.createBucket) throw new Error(`bucket ${inputs.bucket}: ${missingBucketReason(inputs.bucket)}`);
-  await storage.createBucket(inputs.bucket);
+  const bucket = inputs.bucket!;
+  if (await storage.bucketExists(bucket)) return;
+  if (!inputs.createBucket) throw new Error(`bucket ${bucket}: ${missingBucketReason(bucket)}`);
+  await storage.createBucket(bucket);
 }
 
 /** Executes the plan and maps the result to outputs; a failure mid-way becomes a partial-failure error. */
@@ -308,18 +384,16 @@ function toManaged(f: { path: string; size: number; crc64?: string }): ManagedFi
   return f.crc64 ? { path: f.path, size: f.size, crc64: f.crc64 } : { path: f.path, size: f.size };
 }
 
-function managedTotals(files: ManagedFile[]): Pick<Outputs, 'files' | 'contentDigest' | 'fileCount' | 'totalBytes'> {
-  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files: sorted, contentDigest: contentDigest(sorted), fileCount: sorted.length, totalBytes: sorted.reduce((n, f) => n + f.size, 0) };
-}
-
 function outputsOf(location: string, inputs: Inputs, detected: Pick<Outputs, 'baseModel' | 'quantization'>, files: ManagedFile[]): Outputs {
   const { baseModel: baseModelInput, ...rest } = inputs;
   return {
     ...rest,
     source: inputs.source,
-    prefix: normalizePrefix(inputs.prefix),
+    bucket: inputs.bucket!,
+    prefix: normalizePrefix(inputs.prefix!),
     location,
+    sourceKind: 'local',
+    inPlace: false,
     baseModelInput,
     ...detected,
     ...managedTotals(files),

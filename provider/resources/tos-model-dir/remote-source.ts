@@ -1,0 +1,92 @@
+import { tosUri } from '../../api/tos';
+import { regionMismatch } from '../../clients/tos/bucket-region';
+import type { TosStorage } from '../../clients/tos/client';
+import { TosCallError } from '../../clients/tos/errors';
+import type { ModelFileSource } from '../../model/source';
+import type { ModelSourceSpec } from '../../sources/source-uri';
+import { listTosSource, tosCopyTransfer, tosModelFileSource } from '../../sources/tos-prefix';
+import { contentDigest } from '../../sync/digest';
+import type { SourceFile, SourceTransfer } from '../../sync/remote-sync';
+import type { ControllerContext } from '../controller';
+
+/**
+ * A tos:// or hf:// source resolved to what the sync and the validator need: its files with their
+ * fingerprints, a byte-range view for the validator, the way its bytes reach TOS, and the version that pins it
+ * (the hub commit, or the digest of the TOS listing). Resolving reads listings only.
+ */
+export interface ResolvedSource {
+  kind: 'tos' | 'hub';
+  /** `tos://bucket/prefix/` or `hf://owner/name@commit`. */
+  describe: string;
+  files: SourceFile[];
+  fileSource: ModelFileSource;
+  transfer: SourceTransfer;
+  version: string;
+  /** Content digest over (path, size, fingerprint): equal to a local upload's digest for a TOS source. */
+  digest: string;
+  /** The TOS prefix the files live under, for a tos:// source. */
+  tos?: { bucket: string; prefix: string };
+}
+
+/** The source cannot be used at all (gone, elsewhere, unreadable): a check failure, not a crash. */
+export class SourceUnusableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceUnusableError';
+  }
+}
+
+export async function resolveSource(
+  spec: Exclude<ModelSourceSpec, { kind: 'local' }>,
+  exclude: readonly string[],
+  storage: TosStorage,
+  ctx: ControllerContext,
+): Promise<ResolvedSource> {
+  return resolveTosSource(spec, exclude, storage, ctx);
+}
+
+
+async function resolveTosSource(spec: { bucket: string; prefix: string }, exclude: readonly string[], storage: TosStorage, ctx: ControllerContext): Promise<ResolvedSource> {
+  const where = tosUri(spec.bucket, spec.prefix);
+  await assertUsableSourceBucket(storage, spec.bucket, where, ctx.settings().region);
+  const listing = await listTosSource(storage, spec.bucket, spec.prefix, exclude).catch((error: unknown) => {
+    throw unusable(error, where) ?? error;
+  });
+  if (listing.files.length === 0) throw new SourceUnusableError(`${where}: expected the model's files under the prefix, found no object`);
+  const files = listing.files.map(({ path, size, fingerprint }) => ({ path, size, fingerprint }));
+  const digest = contentDigest(files.map((f) => ({ path: f.path, size: f.size, crc64: f.fingerprint })));
+  return {
+    kind: 'tos',
+    describe: where,
+    files,
+    fileSource: tosModelFileSource(storage, listing),
+    transfer: tosCopyTransfer(storage, listing),
+    version: digest,
+    digest,
+    tos: { bucket: spec.bucket, prefix: spec.prefix },
+  };
+}
+
+/**
+ * Ark imports only from buckets of its own account in its own region, and TOS copies only within a region
+ * [I]: a source bucket elsewhere is refused at preview, whether it would be copied or used in place.
+ */
+async function assertUsableSourceBucket(storage: TosStorage, bucket: string, where: string, region: string): Promise<void> {
+  let head: { region?: string } | undefined;
+  try {
+    head = await storage.headBucket(bucket);
+  } catch (error) {
+    throw unusable(error, where) ?? error;
+  }
+  if (!head) throw new SourceUnusableError(`${where}: expected an existing TOS bucket ${bucket}, found none`);
+  const elsewhere = regionMismatch(bucket, head.region, region);
+  if (elsewhere) throw new SourceUnusableError(`${where}: ${elsewhere.replace('Use a bucket in', 'Copy the weights to a bucket in')}`);
+}
+
+/** Access refused: the bucket is another account's (or these credentials may not read it). */
+function unusable(error: unknown, where: string): SourceUnusableError | undefined {
+  if (!(error instanceof TosCallError) || (error.code !== 'AccessDenied' && error.statusCode !== 403)) return undefined;
+  return new SourceUnusableError(
+    `${where}: expected a bucket of this account that these credentials may read, found access denied (${error.code}); Ark imports only from buckets of its own account and region, so copy the weights into one of yours first`,
+  );
+}
