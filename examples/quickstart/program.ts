@@ -13,8 +13,9 @@ export function quickstart() {
   const baseModel = config.require('baseModel');
 
   const weights = new ark.TosModelDir('weights', {
-    // Relative to the project directory, where `pulumi up` runs.
-    source: path.resolve(config.require('modelDir')),
+    // `weights` names weights that live elsewhere (tos://bucket/prefix/ or hf://owner/name@revision, nothing
+    // downloaded to this machine); `modelDir` a local directory, relative to where `pulumi up` runs.
+    source: config.get('weights') ?? path.resolve(config.require('modelDir')),
     bucket: config.require('bucket'),
     prefix: config.get('prefix') ?? `quickstart/${stack}/`,
     baseModel,
