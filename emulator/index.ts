@@ -25,6 +25,7 @@ export type { ArkCompat } from './ark/compat';
 export { ArkLocalAdmin } from './admin-client';
 export { DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
 export { DEFAULT_CHAT_API_KEY } from './chat/service';
+export { seedSparseModel } from './seed-model';
 
 export interface ArkLocalOptions {
   /** 0 (default) picks a free port. */
