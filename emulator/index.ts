@@ -170,6 +170,8 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       tosEndpoint,
       tosSecure: false,
       chatBaseUrl,
+      hubEndpoint: hubUrl,
+      hubToken: hubTokens[0]!,
     }),
     admin: new ArkLocalAdmin(url),
     close: async () => {
