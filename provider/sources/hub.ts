@@ -56,11 +56,10 @@ export async function resolveHubModel(ref: HubRef, opts: Options): Promise<Resol
     const found: HubFile[] = [];
     for await (const entry of listFiles({ repo: ref.repo, revision: commit, recursive: true, ...common })) {
       if (entry.type !== 'file') continue;
-      found.push(
-        entry.lfs
-          ? { path: entry.path, size: entry.lfs.size, oid: `sha256:${entry.lfs.oid}` }
-          : { path: entry.path, size: entry.size, oid: `git:${entry.oid ?? ''}` },
-      );
+      if (entry.lfs) found.push({ path: entry.path, size: entry.lfs.size, oid: `sha256:${entry.lfs.oid}` });
+      else if (entry.oid) found.push({ path: entry.path, size: entry.size, oid: `git:${entry.oid}` });
+      // Without an id no read of the file could be checked, so the listing is refused rather than trusted.
+      else throw new HubError(`${describeRef(pinned, commit)} (hub ${hubUrl}), listing files: the hub gave no oid for ${entry.path}`);
     }
     return found;
   });
@@ -94,6 +93,9 @@ export async function openHubRange(model: ResolvedHubModel, path: string, start:
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= file.size)) {
     throw new RangeError(`${describeRef(model.ref, model.commit)}: ${path} has ${file.size} bytes; cannot read [${start}, ${end})`);
   }
+  // Nothing to read, nothing to check; and the client's first probe (`Range: bytes=0-0`) is one an empty file
+  // cannot satisfy (416).
+  if (start === end) return Readable.from([]);
   const ctx = context(model.ref, model.commit, `reading ${path} bytes ${start}-${end}`);
   const common = clientParams(model.ref, opts.signal);
   const tracking = identityTrackingFetch(fetchWithSignal(opts.signal));
@@ -101,7 +103,6 @@ export async function openHubRange(model: ResolvedHubModel, path: string, start:
   if (!info) throw new HubError(`${ctx.source} (hub ${ctx.hubUrl}), ${ctx.doing}: the hub has no such file at this commit`, 404);
   const served = servedIdentity(tracking.identity(), file);
   if (served !== file.oid) throw new HubSourceChangedError(describeRef(model.ref, model.commit), path, file.oid, served);
-  if (start === end) return Readable.from([]);
 
   // WebBlob reports a failed fetch to its stream only as a message string; the wrapper keeps the real error.
   let failure: HubError | undefined;
@@ -127,6 +128,7 @@ export async function openHubRange(model: ResolvedHubModel, path: string, start:
 /** The stream's chunks, failing with a HubError when it breaks or ends short or long of `expected` bytes. */
 async function* exactly(web: ReadableStream<Uint8Array>, expected: number, ctx: HubErrorContext, opts: Options, failure: () => HubError | undefined): AsyncGenerator<Buffer> {
   let received = 0;
+  let finished = false;
   const reader = web.getReader();
   try {
     for (;;) {
@@ -137,12 +139,17 @@ async function* exactly(web: ReadableStream<Uint8Array>, expected: number, ctx: 
         if (opts.signal?.aborted) throw opts.signal.reason;
         throw failure() ?? new HubError(mask(`${ctx.source} (hub ${ctx.hubUrl}), ${ctx.doing}: the download broke off after ${received} of ${expected} bytes: ${reason(err)}`, ctx.token));
       }
-      if (next.done) break;
+      if (next.done) {
+        finished = true;
+        break;
+      }
       received += next.value.byteLength;
       if (received > expected) throw new HubError(`${ctx.source} (hub ${ctx.hubUrl}), ${ctx.doing}: the download sent more than the ${expected} bytes asked for`);
       yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
     }
   } finally {
+    // A consumer that stops early (an aborted part upload) must not leave the download's connection open.
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
   if (received !== expected) throw new HubError(`${ctx.source} (hub ${ctx.hubUrl}), ${ctx.doing}: the download ended after ${received} of ${expected} bytes`);
