@@ -46,7 +46,10 @@ export function createHubService(opts: HubServiceOptions): EmulatorService {
         req.resume();
         return sendHubError(res, new HubHttpError(404, 'Not Found'), true);
       }
-      await runWithFaults(opts.faults, 'hub', route.op, req, res, (r, kind) => sendHubError(r, kind === 'throttle' ? new HubHttpError(429, 'Too Many Requests') : new HubHttpError(500, 'Internal Error'), json), async () => {
+      const renderFault = (r: ServerResponse, kind: 'throttle' | 'server-error') =>
+        sendHubError(r, kind === 'throttle' ? new HubHttpError(429, 'Too Many Requests') : new HubHttpError(500, 'Internal Error'), json);
+      await runWithFaults(opts.faults, 'hub', route.op, req, res, renderFault, async () => {
+        // Every hub route is a read: a body, if any, is drained and ignored.
         req.resume();
         try {
           await serve(opts, req, res, url, route);
