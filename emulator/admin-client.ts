@@ -2,6 +2,7 @@ import type { CustomModelWire as CustomModel, Endpoint } from '../provider/api/a
 import type { RollingInfo } from '../provider/api/ark-rolling';
 import type { TosSummary } from './admin/schemas';
 import type { FaultRule, FaultRuleInput } from './faults';
+import type { HubCommitView, HubRepoView } from './hub/views';
 import type { ModelUnitView } from './state/control-plane';
 import type { TransitionPolicy } from './state/transitions';
 
@@ -17,6 +18,22 @@ export interface ArkLocalState {
   variance: boolean;
   faults: FaultRule[];
   tos: TosSummary;
+  hub: { repos: HubRepoView[] };
+}
+
+export type { HubCommitView, HubRepoView } from './hub/views';
+
+/** A new commit of a hub repo: a directory on the ark-local machine and/or small inline files on top. */
+export interface HubCommitInput {
+  /** Default `main`. */
+  branch?: string;
+  /** Absolute path on the ark-local machine; its files are the commit's tree (read from disk when served). */
+  directory?: string;
+  /** Inline files (path -> bytes or UTF-8 text), on top of `directory` or of the branch's current tree. */
+  files?: Record<string, Buffer | string>;
+  /** Paths removed from the branch's current tree. */
+  delete?: string[];
+  message?: string;
 }
 
 export interface SeededObject {
@@ -128,6 +145,26 @@ export class ArkLocalAdmin {
       HeadBase64: Buffer.from(input.head).toString('base64'),
       Meta: input.meta,
     });
+  }
+
+  /** Publishes a commit to a branch of a hub repo (made when new); the answer names the commit and its files. */
+  async publishHubCommit(repo: string, input: HubCommitInput): Promise<HubCommitView> {
+    return this.call<HubCommitView>('POST', `hub/repos/${repo}/commits`, {
+      Branch: input.branch,
+      Directory: input.directory,
+      Files: input.files && Object.entries(input.files).map(([Path, content]) => ({ Path, ContentBase64: Buffer.from(content).toString('base64') })),
+      Delete: input.delete,
+      Message: input.message,
+    });
+  }
+
+  /** Makes a hub repo private (readable with `tokens`, default every hub token ark-local accepts) or public. */
+  async setHubRepoAccess(repo: string, access: { private: boolean; tokens?: string[] }): Promise<HubRepoView> {
+    return this.call<HubRepoView>('PUT', `hub/repos/${repo}/access`, { Private: access.private, Tokens: access.tokens });
+  }
+
+  async listHubRepos(): Promise<HubRepoView[]> {
+    return (await this.call<{ repos: HubRepoView[] }>('GET', 'hub/repos')).repos;
   }
 
   async state(): Promise<ArkLocalState> {

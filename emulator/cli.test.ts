@@ -14,6 +14,8 @@ const facts = (credential: EmulatorCredential = DEFAULT_CREDENTIAL): BannerFacts
   url: 'http://127.0.0.1:9000',
   tosEndpoint: '127.0.0.1:9000',
   chatBaseUrl: 'http://127.0.0.1:9000/api/v3',
+  hubUrl: 'http://127.0.0.1:9000/_hub',
+  hubToken: 'hf_arklocal0000000000000000000000000000',
   apiKey: 'ark-local-api-key',
   credential,
   region: 'cn-beijing',
@@ -32,6 +34,10 @@ describe('ark-local banner', () => {
     const text = banner(facts(), options([]));
     expect(text).toContain(`pulumi config set --secret ark:secretKey ${DEFAULT_CREDENTIAL.secretAccessKey}`);
     expect(text).toMatch(/Access key: +AKLTarklocal +\(the built-in development key\)/);
+  });
+
+  it('names the hub URL and token as the environment variables hub clients read', () => {
+    expect(banner(facts(), options([]))).toContain('  export HF_ENDPOINT=http://127.0.0.1:9000/_hub HF_TOKEN=hf_arklocal0000000000000000000000000000');
   });
 
   it('never prints a secret key given with --secret-key, and says where it came from', () => {

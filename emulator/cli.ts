@@ -110,7 +110,7 @@ export function parseCliArgs(argv: readonly string[]): ArkLocalOptions | 'help' 
   return opts;
 }
 
-export type BannerFacts = Pick<ArkLocal, 'url' | 'tosEndpoint' | 'chatBaseUrl' | 'apiKey' | 'credential' | 'region'>;
+export type BannerFacts = Pick<ArkLocal, 'url' | 'tosEndpoint' | 'chatBaseUrl' | 'hubUrl' | 'hubToken' | 'apiKey' | 'credential' | 'region'>;
 
 /**
  * What to paste where: the endpoints, the key, the stack config lines, and how to get a model unit. The secret
@@ -127,6 +127,7 @@ export function banner(ark: BannerFacts, opts: ArkLocalOptions): string {
     `  Ark endpoint:    ${ark.url}   (POST /?Action=…&Version=2024-01-01)`,
     `  TOS endpoint:    ${ark.tosEndpoint}   (plain HTTP, path-style)`,
     `  Chat base URL:   ${ark.chatBaseUrl}   (Authorization: Bearer ${ark.apiKey})`,
+    `  Hub URL:         ${ark.hubUrl}   (Hugging Face–compatible; token ${ark.hubToken}, the built-in one)`,
     `  Admin:           ${ark.url}/_ark-local/   (unauthenticated, local only; GET it for the list of routes)`,
     `  Access key:      ${ark.credential.accessKeyId}${builtIn ? '   (the built-in development key)' : '   (from --access-key)'}`,
     `  Secret key:      ${builtIn ? ark.credential.secretAccessKey : 'from --secret-key, not printed'}`,
@@ -139,6 +140,9 @@ export function banner(ark: BannerFacts, opts: ArkLocalOptions): string {
     `  pulumi config set ark:region ${ark.region}`,
     `  pulumi config set --secret ark:accessKey ${ark.credential.accessKeyId}`,
     `  pulumi config set --secret ark:secretKey ${secret}`,
+    '',
+    'Deploy hf:// sources from its hub (the environment works for every program; publish repos through the admin routes):',
+    `  export HF_ENDPOINT=${ark.hubUrl} HF_TOKEN=${ark.hubToken}`,
     '',
     'Create a model unit (on real Ark you buy one in the console), then use the Id it answers with:',
     `  curl -s -X POST ${ark.url}/_ark-local/model-units -H 'content-type: application/json' -d '{"Name":"dev"}'`,

@@ -24,13 +24,17 @@ import type { ServiceName } from './service';
  * - `strip-fields` (Ark only): the request is handled normally, and the answer's `Result` leaves out `fields`
  *   (dotted paths, e.g. `CreateTime` or `ModelReference.CustomModelId`; in a page, from every item), as an Ark
  *   whose answers differ from the reader's contract would send them. State never changes.
+ * - `truncate-body`: the answer's headers and its first `bytes` body bytes are sent, then the connection is
+ *   closed: a download cut mid-body (a body no longer than `bytes` is sent whole).
+ *
+ * The hub (`/_hub`) names its operations `ModelInfo`, `ListTree`, `Resolve`, `CdnGet` and `WhoAmI`.
  */
-export const FaultKindSchema = z.enum(['throttle', 'server-error', 'drop-connection', 'drop-response', 'latency', 'corrupt-body', 'strip-fields']);
+export const FaultKindSchema = z.enum(['throttle', 'server-error', 'drop-connection', 'drop-response', 'latency', 'corrupt-body', 'strip-fields', 'truncate-body']);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
 export const FaultRuleInputSchema = z
   .strictObject({
-    service: z.enum(['ark', 'tos', 'chat', '*']).default('*'),
+    service: z.enum(['ark', 'tos', 'chat', 'hub', '*']).default('*'),
     operation: z.string().min(1).default('*'),
     kind: FaultKindSchema,
     rate: z.number().min(0).max(1).default(1),
@@ -40,6 +44,8 @@ export const FaultRuleInputSchema = z
     latencyMs: z.number().int().min(0).max(600_000).default(0),
     /** For `strip-fields`: the Result fields left out. */
     fields: z.array(z.string().min(1)).optional(),
+    /** For `truncate-body`: body bytes sent before the connection is closed. */
+    bytes: z.number().int().min(0).default(0),
   })
   .refine((rule) => rule.kind !== 'corrupt-body' || rule.service === 'tos', {
     message: 'corrupt-body damages object and part bodies: expected service "tos"',
@@ -129,6 +135,9 @@ export async function runWithFaults(
       return handle(withFirstBitFlipped(req));
     case 'strip-fields':
       return handle(undefined, fault);
+    case 'truncate-body':
+      truncateResponse(res, fault.bytes);
+      return handle();
   }
 }
 
@@ -171,5 +180,32 @@ function swallowResponse(req: IncomingMessage, res: ServerResponse): void {
   silent.end = () => {
     req.socket.destroy();
     return res;
+  };
+}
+
+/**
+ * Makes `res` send its headers and at most `limit` body bytes, then close the connection (FIN, so the bytes
+ * written reach the client, which then sees a body shorter than its Content-Length). A body that fits is sent whole.
+ */
+function truncateResponse(res: ServerResponse, limit: number): void {
+  const write = res.write.bind(res) as (chunk: Buffer, done?: () => void) => boolean;
+  const end = res.end.bind(res) as () => ServerResponse;
+  let sent = 0;
+  let cut = false;
+  const cutting = res as unknown as Record<string, unknown>;
+  cutting.write = (chunk: string | Uint8Array) => {
+    if (cut) return true;
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (sent + bytes.length <= limit) {
+      sent += bytes.length;
+      return write(bytes);
+    }
+    cut = true;
+    write(bytes.subarray(0, limit - sent), () => res.socket?.end());
+    return true;
+  };
+  cutting.end = (chunk?: unknown) => {
+    if (chunk !== undefined && typeof chunk !== 'function') (cutting.write as (c: string | Uint8Array) => boolean)(chunk as string | Uint8Array);
+    return cut ? res : end();
   };
 }

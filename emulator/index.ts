@@ -13,8 +13,11 @@ import { createArkService } from './ark/service';
 import { ResponseVariance } from './ark/variance';
 import { createChatService, DEFAULT_CHAT_API_KEY } from './chat/service';
 import { FaultInjector } from './faults';
+import { createHubService, DEFAULT_CDN_TTL_SECONDS, DEFAULT_TREE_PAGE_SIZE, HUB_PREFIX } from './hub/service';
+import { HubRepoStore } from './hub/store';
 import { credentialMap, DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
 import { createArkLocalServer } from './server';
+import { randomBytes } from 'node:crypto';
 import { filePersistence, memoryPersistence } from './state/persistence';
 import { createObjectStore, createTosService } from './tos';
 import { DEFAULT_TRANSITION_POLICY, systemClock, type Clock, type TransitionPolicy } from './state/transitions';
@@ -26,6 +29,9 @@ export { ArkLocalAdmin } from './admin-client';
 export { DEFAULT_CREDENTIAL, type EmulatorCredential } from './options';
 export { DEFAULT_CHAT_API_KEY } from './chat/service';
 export { seedSparseModel } from './seed-model';
+
+/** The hub token ark-local accepts unless told others (`hf_`-prefixed, as hub clients insist). */
+export const DEFAULT_HUB_TOKEN = 'hf_arklocal0000000000000000000000000000';
 
 export interface ArkLocalOptions {
   /** 0 (default) picks a free port. */
@@ -49,6 +55,12 @@ export interface ArkLocalOptions {
   headersTimeoutMs?: number;
   /** Permissive readings of the thin public record (emulator/ark/compat.ts); default restrictive. */
   compat?: Partial<ArkCompat>;
+  /** Tokens the hub (`/_hub`) accepts as `Authorization: Bearer`; default [DEFAULT_HUB_TOKEN]. */
+  hubTokens?: string[];
+  /** Tree entries per listing page (default 1000); tests set a small one to exercise the `Link` paging. */
+  hubTreePageSize?: number;
+  /** How long the hub's signed CDN links stay valid (default 3600 s, on the server's clock). */
+  hubCdnTtlSeconds?: number;
 }
 
 export interface ArkLocal {
@@ -56,6 +68,10 @@ export interface ArkLocal {
   port: number;
   tosEndpoint: string;
   chatBaseUrl: string;
+  /** The hub URL clients take as their endpoint (`HF_ENDPOINT`, `hubUrl`): `<url>/_hub`. */
+  hubUrl: string;
+  /** The first hub token. */
+  hubToken: string;
   credential: EmulatorCredential;
   region: string;
   /** The static Chat API key (first of `apiKeys`). */
@@ -87,6 +103,8 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
   });
 
   const variance = new ResponseVariance(opts.variance === true);
+  const hubTokens = opts.hubTokens?.length ? opts.hubTokens : [DEFAULT_HUB_TOKEN];
+  const hub = new HubRepoStore(clock);
   const server = createArkLocalServer({
     ark: createArkService({ controlPlane, credentials: credentialsByKey, faults, region, clock, variance }),
     chat: createChatService({
@@ -101,7 +119,16 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       faults,
       clock,
     }),
-    admin: createAdminService({ controlPlane, faults, store, variance }),
+    admin: createAdminService({ controlPlane, faults, store, variance, hub }),
+    hub: createHubService({
+      store: hub,
+      tokens: () => hubTokens,
+      faults,
+      clock,
+      treePageSize: opts.hubTreePageSize ?? DEFAULT_TREE_PAGE_SIZE,
+      cdnTtlSeconds: opts.hubCdnTtlSeconds ?? DEFAULT_CDN_TTL_SECONDS,
+      cdnSigningKey: randomBytes(32),
+    }),
     tos: createTosService({ store, credentials: credentialsByKey, faults, clock }),
   }, { headersTimeoutMs: opts.headersTimeoutMs });
 
@@ -124,12 +151,15 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
   const url = `http://${host}:${port}`;
   const tosEndpoint = `${host}:${port}`;
   const chatBaseUrl = url + CHAT_BASE_PATH;
+  const hubUrl = url + HUB_PREFIX;
 
   return {
     url,
     port,
     tosEndpoint,
     chatBaseUrl,
+    hubUrl,
+    hubToken: hubTokens[0]!,
     credential,
     region,
     apiKey: apiKeys[0]!,
@@ -141,6 +171,8 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       tosEndpoint,
       tosSecure: false,
       chatBaseUrl,
+      hubEndpoint: hubUrl,
+      hubToken: hubTokens[0]!,
     }),
     admin: new ArkLocalAdmin(url),
     close: async () => {

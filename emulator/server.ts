@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { CHAT_BASE_PATH } from '../provider/api/chat';
+import { HUB_PREFIX } from './hub/service';
 import { sendJson } from './http';
 import type { EmulatorService, ServiceName } from './service';
 
@@ -10,12 +11,14 @@ export const ADMIN_PREFIX = '/_ark-local/';
 export const MAX_HEADER_BYTES = 64 * 1024;
 
 /**
- * Picks the surface a request is for. One port serves everything: `/_ark-local/*` admin, `/api/v3/*` chat,
- * anything with `?Action=` the Ark control plane (any Host, as the real gateway accepts both ark.* and open.*),
- * everything else TOS.
+ * Picks the surface a request is for. One port serves everything: `/_ark-local/*` admin, `/_hub/*` the model
+ * hub (TOS bucket names cannot start with "_", so neither prefix can shadow a path-style bucket), `/api/v3/*`
+ * chat, anything with `?Action=` the Ark control plane (any Host, as the real gateway accepts both ark.* and
+ * open.*), everything else TOS.
  */
 export function route(url: URL): ServiceName {
   if (url.pathname.startsWith(ADMIN_PREFIX) || url.pathname === ADMIN_PREFIX.slice(0, -1)) return 'admin';
+  if (url.pathname.startsWith(`${HUB_PREFIX}/`)) return 'hub';
   if (url.pathname === CHAT_BASE_PATH || url.pathname.startsWith(`${CHAT_BASE_PATH}/`)) return 'chat';
   if (url.searchParams.has('Action')) return 'ark';
   return 'tos';

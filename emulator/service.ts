@@ -10,4 +10,4 @@ export interface EmulatorService {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
 }
 
-export type ServiceName = 'ark' | 'tos' | 'chat' | 'admin';
+export type ServiceName = 'ark' | 'tos' | 'chat' | 'admin' | 'hub';

@@ -12,12 +12,15 @@ describe('resolveSettings', () => {
       tosEndpoint: 'tos-cn-beijing.volces.com',
       tosSecure: true,
       chatBaseUrl: 'https://ark.cn-beijing.volces.com/api/v3',
+      hubEndpoint: 'https://huggingface.co',
       sources: {
         region: 'the default region',
         credentials: 'stack config ark:accessKey / ark:secretKey',
         arkEndpoint: 'the default for region cn-beijing (ark:region / VOLCENGINE_REGION)',
         tosEndpoint: 'the default for region cn-beijing (ark:region / VOLCENGINE_REGION)',
         chatBaseUrl: 'the default for region cn-beijing (ark:region / VOLCENGINE_REGION)',
+        hubEndpoint: 'the default (https://huggingface.co)',
+        hubToken: 'not set (anonymous; ark:hubToken, HF_TOKEN, HUGGING_FACE_HUB_TOKEN)',
       },
     });
   });
@@ -29,6 +32,22 @@ describe('resolveSettings', () => {
       arkEndpoint: 'stack config ark:endpoint',
       tosEndpoint: 'environment variable ARK_TOS_ENDPOINT',
     });
+  });
+
+  it.each([
+    ['stack config first', { hubEndpoint: 'https://hub.internal/', hubToken: 'hf_config' }, { HF_ENDPOINT: 'https://hf-mirror.com', HF_TOKEN: 'hf_env' }, ['https://hub.internal', 'hf_config'], ['stack config ark:hubEndpoint', 'stack config ark:hubToken']],
+    ['then HF_ENDPOINT and HF_TOKEN', {}, { HF_ENDPOINT: 'https://hf-mirror.com', HF_TOKEN: 'hf_env', HUGGING_FACE_HUB_TOKEN: 'hf_old' }, ['https://hf-mirror.com', 'hf_env'], ['environment variable HF_ENDPOINT', 'environment variable HF_TOKEN']],
+    ['then HUGGING_FACE_HUB_TOKEN', { hubToken: ' ' }, { HUGGING_FACE_HUB_TOKEN: 'hf_old' }, ['https://huggingface.co', 'hf_old'], ['the default (https://huggingface.co)', 'environment variable HUGGING_FACE_HUB_TOKEN']],
+  ])('hub endpoint and token: %s, and the sources never hold the token', (_name, config: StackConfig, env: Record<string, string>, [endpoint, token], [endpointSource, tokenSource]) => {
+    const s = resolveSettings({ ...CONFIG_KEYS, ...config }, env);
+    expect([s.hubEndpoint, s.hubToken]).toEqual([endpoint, token]);
+    expect([s.sources?.hubEndpoint, s.sources?.hubToken]).toEqual([endpointSource, tokenSource]);
+    expect(JSON.stringify(s.sources)).not.toContain(token);
+  });
+
+  it('refuses a hub endpoint that is not an http(s) URL, but leaves the token form to the hub source', () => {
+    expect(() => resolveSettings({ ...CONFIG_KEYS, hubEndpoint: 'hf-mirror.com' }, {})).toThrow(/ark:hubEndpoint \/ HF_ENDPOINT must be an http\(s\) URL/);
+    expect(resolveSettings(CONFIG_KEYS, { HF_TOKEN: 'not-hf-prefixed' }).hubToken).toBe('not-hf-prefixed');
   });
 
   it('derives the default hosts from the region', () => {

@@ -11,12 +11,32 @@ export interface StackConfig {
   endpoint?: string;
   tosEndpoint?: string;
   chatBaseUrl?: string;
+  /** Base URL of the Hugging Face–compatible hub `hf://` sources come from. */
+  hubEndpoint?: string;
+  /** Hub access token (a secret). */
+  hubToken?: string;
 }
 
-/** The `ark:<key>` names, in the order the shim reads them. */
+/** The `ark:<key>` names the dynamic shim hands over, in the order it reads them (a unit test holds them equal). */
 export const STACK_CONFIG_KEYS = ['accessKey', 'secretKey', 'region', 'endpoint', 'tosEndpoint', 'chatBaseUrl'] as const;
 
+/**
+ * The hub's `ark:<key>` names. The native plugin and `pulumi-ark doctor` read them; the dynamic shim's fixed key
+ * list (provider/resources/dynamic-shim.ts) does not name them yet, so TypeScript programs take the hub's
+ * settings from HF_ENDPOINT / HF_TOKEN until it does (see docs/configuration.md).
+ */
+export const HUB_CONFIG_KEYS = ['hubEndpoint', 'hubToken'] as const;
+
+/** Every `ark:<key>` settings read. */
+export const PROVIDER_CONFIG_KEYS = [...STACK_CONFIG_KEYS, ...HUB_CONFIG_KEYS] as const;
+
 export const DEFAULT_REGION = 'cn-beijing';
+
+/** The public Hugging Face Hub, used when neither ark:hubEndpoint nor HF_ENDPOINT names another. */
+export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+/** Where a hub token may come from after the stack config, in order (the names huggingface_hub reads). */
+const ENV_HUB_TOKENS = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'] as const;
 
 /** Credential sources tried in order; the first source that sets either key must set both. */
 const ENV_CREDENTIAL_PAIRS = [
@@ -50,14 +70,45 @@ export function resolveSettings(config: StackConfig, env: Env): ProviderSettings
   const chatBaseUrl = httpUrl(chat.value, 'ark:chatBaseUrl / ARK_CHAT_BASE_URL');
   const tosValue = pick(config.tosEndpoint, 'tosEndpoint', env, 'ARK_TOS_ENDPOINT', `tos-${region}.volces.com`, regionDefault);
   const tos = tosEndpoint(tosValue.value, arkEndpoint);
+  const hub = pick(config.hubEndpoint, 'hubEndpoint', env, 'HF_ENDPOINT', DEFAULT_HUB_ENDPOINT, `the default (${DEFAULT_HUB_ENDPOINT})`);
+  const hubEndpoint = httpUrl(hub.value, 'ark:hubEndpoint / HF_ENDPOINT');
+  const hubToken = resolveHubToken(config, env);
   const sources: SettingSources = {
     region: regionValue.source,
     credentials,
     arkEndpoint: ark.source,
     tosEndpoint: tosValue.source,
     chatBaseUrl: chat.source,
+    hubEndpoint: hub.source,
+    hubToken: hubToken.source,
   };
-  return { region, accessKeyId, secretAccessKey, arkEndpoint, tosEndpoint: tos.host, tosSecure: tos.secure, chatBaseUrl, sources };
+  return {
+    region,
+    accessKeyId,
+    secretAccessKey,
+    arkEndpoint,
+    tosEndpoint: tos.host,
+    tosSecure: tos.secure,
+    chatBaseUrl,
+    hubEndpoint,
+    ...(hubToken.value ? { hubToken: hubToken.value } : {}),
+    sources,
+  };
+}
+
+/**
+ * The hub token and the words naming its source (never the token). Its form is not checked here: settings are
+ * resolved for every call, and a malformed HF_TOKEN left in the environment must not fail resources that never
+ * read from a hub; the hub source reports it when it is used.
+ */
+function resolveHubToken(config: StackConfig, env: Env): { value?: string; source: string } {
+  const fromConfig = present(config.hubToken);
+  if (fromConfig) return { value: fromConfig, source: 'stack config ark:hubToken' };
+  for (const name of ENV_HUB_TOKENS) {
+    const fromEnv = present(env[name]);
+    if (fromEnv) return { value: fromEnv, source: `environment variable ${name}` };
+  }
+  return { source: `not set (anonymous; ark:hubToken, ${ENV_HUB_TOKENS.join(', ')})` };
 }
 
 /** One value by precedence (stack config, environment, default) and the words naming where it came from. */

@@ -69,6 +69,8 @@ const CONFIG_VARIABLES = {
   endpoint: { type: 'string', description: 'Ark control plane URL; default https://ark.<region>.volcengineapi.com, else ARK_ENDPOINT.' },
   tosEndpoint: { type: 'string', description: 'TOS endpoint, host[:port] or URL; default tos-<region>.volces.com, else ARK_TOS_ENDPOINT. A bare host follows the Ark endpoint\'s scheme.' },
   chatBaseUrl: { type: 'string', description: 'Chat API base URL reported by endpoints; default https://ark.<region>.volces.com/api/v3, else ARK_CHAT_BASE_URL.' },
+  hubEndpoint: { type: 'string', description: 'Hugging Face–compatible hub that hf:// model sources come from; default https://huggingface.co, else HF_ENDPOINT (e.g. a mirror).' },
+  hubToken: { type: 'string', secret: true, description: 'Hub access token for private or gated hf:// sources. Else HF_TOKEN (or HUGGING_FACE_HUB_TOKEN); absent: anonymous.' },
 };
 
 /**

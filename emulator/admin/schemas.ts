@@ -30,6 +30,31 @@ export const FailNextRollingBodySchema = z.strictObject({
   Reason: z.string().min(1).max(1024).optional(),
   EndpointId: z.string().min(1).optional(),
 });
+/**
+ * `POST /_ark-local/hub/repos/{owner}/{name}/commits`: a new commit on Branch (created with the repo when new).
+ * Its tree is Directory's files (a path on the ark-local machine, read on demand) when given, else the branch's
+ * current tree; Files (inline, base64) are put on top and Delete removes paths.
+ */
+export const HubCommitBodySchema = z
+  .strictObject({
+    Branch: z.string().min(1).max(96).default('main'),
+    Directory: z.string().min(1).optional(),
+    Files: z.array(z.strictObject({ Path: z.string().min(1).max(1024), ContentBase64: z.string() })).max(1000).optional(),
+    Delete: z.array(z.string().min(1)).optional(),
+    Message: z.string().min(1).max(1024).optional(),
+  })
+  .refine((b) => b.Directory !== undefined || (b.Files?.length ?? 0) > 0 || (b.Delete?.length ?? 0) > 0, {
+    message: 'expected Directory, Files or Delete',
+    path: ['Directory'],
+  });
+export type HubCommitBody = z.input<typeof HubCommitBodySchema>;
+
+/** `PUT /_ark-local/hub/repos/{owner}/{name}/access`: Private repos answer only Tokens (default: every hub token). */
+export const HubAccessBodySchema = z.strictObject({
+  Private: z.boolean(),
+  Tokens: z.array(z.string().min(1)).optional(),
+});
+
 /** `PUT /_ark-local/variance`. */
 export const VarianceBodySchema = z.strictObject({ enabled: z.boolean() });
 

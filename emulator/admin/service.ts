@@ -11,11 +11,15 @@ import { formatTransitionPolicy, TransitionPolicySchema } from '../state/transit
 import type { ResponseVariance } from '../ark/variance';
 import type { BucketRecord, ObjectAttributes, ObjectRecord } from '../tos/records';
 import { OWNER_ID } from '../tos/bucket-handlers';
+import { HubStoreError, type HubRepoStore } from '../hub/store';
+import { commitView, repoView } from '../hub/views';
 import {
   CreateBucketBodySchema,
   CreateModelUnitBodySchema,
   FailEndpointBodySchema,
   FailNextRollingBodySchema,
+  HubAccessBodySchema,
+  HubCommitBodySchema,
   ReclaimModelUnitBodySchema,
   SeedObjectBodySchema,
   VarianceBodySchema,
@@ -57,6 +61,13 @@ export const ADMIN_ROUTES: readonly { method: string; path: string; does: string
     path: 'tos/objects',
     does: 'seed a TOS object of Size bytes: HeadBase64 then zeros that are never stored (big-model tests), body {Bucket, Key, Size, HeadBase64, Meta?}',
   },
+  { method: 'GET', path: 'hub/repos', does: 'list the hub repos: branches, commits, access' },
+  {
+    method: 'POST',
+    path: 'hub/repos/{owner}/{name}/commits',
+    does: 'publish a commit to a branch (repo made when new), body {Branch?, Directory?, Files?: [{Path, ContentBase64}], Delete?, Message?}; answers {Repo, Branch, Commit, Files}',
+  },
+  { method: 'PUT', path: 'hub/repos/{owner}/{name}/access', does: 'make a hub repo private or public, body {Private, Tokens?}: the tokens that may read it (default every hub token)' },
 ];
 
 export interface AdminStore {
@@ -71,6 +82,7 @@ export interface AdminServiceOptions {
   variance: ResponseVariance;
   faults: FaultInjector;
   store: AdminStore;
+  hub: HubRepoStore;
 }
 
 class AdminError extends Error {
@@ -104,6 +116,7 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
   const ok = (value: unknown, status = 200) => sendJson(res, status, value);
   const fail = route.match(/^endpoints\/([^/]+)\/fail$/);
   const reclaim = route.match(/^model-units\/([^/]+)\/reclaim$/);
+  const hubRepo = route.match(/^hub\/repos\/([^/]+\/[^/]+)\/(commits|access)$/);
 
   if (route === '' && method === 'GET') {
     return ok({ routes: ADMIN_ROUTES.map((r) => ({ method: r.method, path: `${ADMIN_PREFIX}${r.path}`, does: r.does })) });
@@ -113,7 +126,26 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
     opts.faults.clear();
     opts.variance.reset();
     await opts.store.reset();
+    opts.hub.reset();
     return ok({ reset: true });
+  }
+  if (route === 'hub/repos' && method === 'GET') return ok({ repos: opts.hub.list().map(repoView) });
+  if (hubRepo && hubRepo[2] === 'commits' && method === 'POST') {
+    const input = parse(HubCommitBodySchema, body, 'hub commit');
+    const { repo, commit } = await hubCall(() =>
+      opts.hub.publish(decodeURIComponent(hubRepo[1]!), {
+        branch: input.Branch,
+        directory: input.Directory,
+        files: input.Files?.map((f) => ({ path: f.Path, content: Buffer.from(f.ContentBase64, 'base64') })),
+        delete: input.Delete,
+        message: input.Message,
+      }),
+    );
+    return ok(commitView(repo, input.Branch, commit), 201);
+  }
+  if (hubRepo && hubRepo[2] === 'access' && (method === 'PUT' || method === 'POST')) {
+    const { Private, Tokens } = parse(HubAccessBodySchema, body, 'hub access');
+    return ok(repoView(await hubCall(async () => opts.hub.setAccess(decodeURIComponent(hubRepo[1]!), { private: Private, readers: Tokens }))));
   }
   if (route === 'transitions' && method === 'GET') return ok({ policy: cp.getPolicy(), text: formatTransitionPolicy(cp.getPolicy()) });
   if (route === 'transitions' && (method === 'PUT' || method === 'POST')) {
@@ -174,9 +206,20 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
       variance: opts.variance.isEnabled(),
       faults: opts.faults.list(),
       tos: await opts.store.summary(),
+      hub: { repos: opts.hub.list().map(repoView) },
     });
   }
   throw new AdminError(404, 'NotFound', `No admin route ${method} ${ADMIN_PREFIX}${route}; GET ${ADMIN_PREFIX} lists them.`);
+}
+
+/** Hub store refusals (bad names, missing directory) are the caller's mistake: 400, not 500. */
+async function hubCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof HubStoreError) throw new AdminError(400, 'InvalidParameter', err.message);
+    throw err;
+  }
 }
 
 function parse<T extends z.ZodType>(schema: T, body: Buffer, what: string): z.infer<T> {

@@ -52,6 +52,13 @@ export interface ProviderSettings {
   /** Chat API base URL reported by endpoints, e.g. `https://ark.cn-beijing.volces.com/api/v3`. */
   chatBaseUrl: string;
   /**
+   * Hugging Face–compatible hub of `hf://` sources, e.g. `https://huggingface.co` or ark-local's `<url>/_hub`.
+   * resolveSettings always sets it; optional so settings written by hand for Ark-only work need not.
+   */
+  hubEndpoint?: string;
+  /** Hub token; absent: anonymous. Never logged or put in messages. */
+  hubToken?: string;
+  /**
    * First interval between status polls while waiting for a long operation (default 2000 ms, growing to 15 s).
    * ark-local setups pass a few milliseconds so waits stay fast; the real service needs no override.
    */
@@ -69,6 +76,9 @@ export interface SettingSources {
   arkEndpoint: string;
   tosEndpoint: string;
   chatBaseUrl: string;
+  hubEndpoint?: string;
+  /** Where the token came from (`environment variable HF_TOKEN`), or that there is none; never the token. */
+  hubToken?: string;
 }
 
 /** The engine's `customTimeouts` for the running operation, in seconds, when the adapter receives them. */

@@ -26,6 +26,16 @@ func GetEndpoint(ctx *pulumi.Context) string {
 	return config.Get(ctx, "ark:endpoint")
 }
 
+// Hugging Face–compatible hub that hf:// model sources come from; default https://huggingface.co, else HF_ENDPOINT (e.g. a mirror).
+func GetHubEndpoint(ctx *pulumi.Context) string {
+	return config.Get(ctx, "ark:hubEndpoint")
+}
+
+// Hub access token for private or gated hf:// sources. Else HF_TOKEN (or HUGGING_FACE_HUB_TOKEN); absent: anonymous.
+func GetHubToken(ctx *pulumi.Context) string {
+	return config.Get(ctx, "ark:hubToken")
+}
+
 // Region; default cn-beijing, else VOLCENGINE_REGION. The default hosts below derive from it.
 func GetRegion(ctx *pulumi.Context) string {
 	return config.Get(ctx, "ark:region")

@@ -29,6 +29,16 @@ endpoint: Optional[str]
 Ark control plane URL; default https://ark.<region>.volcengineapi.com, else ARK_ENDPOINT.
 """
 
+hubEndpoint: Optional[str]
+"""
+Hugging Face–compatible hub that hf:// model sources come from; default https://huggingface.co, else HF_ENDPOINT (e.g. a mirror).
+"""
+
+hubToken: Optional[str]
+"""
+Hub access token for private or gated hf:// sources. Else HF_TOKEN (or HUGGING_FACE_HUB_TOKEN); absent: anonymous.
+"""
+
 region: Optional[str]
 """
 Region; default cn-beijing, else VOLCENGINE_REGION. The default hosts below derive from it.

@@ -42,6 +42,20 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('endpoint')
 
     @_builtins.property
+    def hub_endpoint(self) -> Optional[str]:
+        """
+        Hugging Face–compatible hub that hf:// model sources come from; default https://huggingface.co, else HF_ENDPOINT (e.g. a mirror).
+        """
+        return __config__.get('hubEndpoint')
+
+    @_builtins.property
+    def hub_token(self) -> Optional[str]:
+        """
+        Hub access token for private or gated hf:// sources. Else HF_TOKEN (or HUGGING_FACE_HUB_TOKEN); absent: anonymous.
+        """
+        return __config__.get('hubToken')
+
+    @_builtins.property
     def region(self) -> Optional[str]:
         """
         Region; default cn-beijing, else VOLCENGINE_REGION. The default hosts below derive from it.
