@@ -6,7 +6,7 @@
  * how the owner tag is spelled.
  */
 import type { ControllerContext, OperationTimeouts, ProgressLog } from './resources/controller';
-import { resolveSettings, PROVIDER_CONFIG_KEYS, type StackConfig } from './settings';
+import { resolveSettings, STACK_CONFIG_KEYS, type StackConfig } from './settings';
 
 export type Props = Record<string, unknown>;
 
@@ -29,9 +29,9 @@ export function toWire(props: object): Props {
 }
 
 /** The `ark:*` stack config (namespace stripped) an adapter received, reduced to the keys settings read. */
-export function stackConfigFrom(lookup: (key: (typeof PROVIDER_CONFIG_KEYS)[number]) => string | undefined): StackConfig {
+export function stackConfigFrom(lookup: (key: (typeof STACK_CONFIG_KEYS)[number]) => string | undefined): StackConfig {
   const config: StackConfig = {};
-  for (const key of PROVIDER_CONFIG_KEYS) config[key] = lookup(key);
+  for (const key of STACK_CONFIG_KEYS) config[key] = lookup(key);
   return config;
 }
 

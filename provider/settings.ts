@@ -17,18 +17,8 @@ export interface StackConfig {
   hubToken?: string;
 }
 
-/** The `ark:<key>` names the dynamic shim hands over, in the order it reads them (a unit test holds them equal). */
-export const STACK_CONFIG_KEYS = ['accessKey', 'secretKey', 'region', 'endpoint', 'tosEndpoint', 'chatBaseUrl'] as const;
-
-/**
- * The hub's `ark:<key>` names. The native plugin and `pulumi-ark doctor` read them; the dynamic shim's fixed key
- * list (provider/resources/dynamic-shim.ts) does not name them yet, so TypeScript programs take the hub's
- * settings from HF_ENDPOINT / HF_TOKEN until it does (see docs/configuration.md).
- */
-export const HUB_CONFIG_KEYS = ['hubEndpoint', 'hubToken'] as const;
-
-/** Every `ark:<key>` settings read. */
-export const PROVIDER_CONFIG_KEYS = [...STACK_CONFIG_KEYS, ...HUB_CONFIG_KEYS] as const;
+/** The `ark:<key>` names settings read; the dynamic shim hands them over in this order (a unit test holds them equal). */
+export const STACK_CONFIG_KEYS = ['accessKey', 'secretKey', 'region', 'endpoint', 'tosEndpoint', 'chatBaseUrl', 'hubEndpoint', 'hubToken'] as const;
 
 export const DEFAULT_REGION = 'cn-beijing';
 

@@ -27,7 +27,7 @@ const runtime = () => require('pulumi-ark/provider-runtime');
 const provider = {
   async configure(req) {
     const config = {};
-    for (const key of ['accessKey', 'secretKey', 'region', 'endpoint', 'tosEndpoint', 'chatBaseUrl']) config[key] = req.config.get('ark:' + key);
+    for (const key of ['accessKey', 'secretKey', 'region', 'endpoint', 'tosEndpoint', 'chatBaseUrl', 'hubEndpoint', 'hubToken']) config[key] = req.config.get('ark:' + key);
     runtime().configure(config);
   },
   check: async (olds, news) => runtime().dispatch(kind, 'check', [olds, news]),

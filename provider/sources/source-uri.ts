@@ -1,9 +1,11 @@
 import { normalizePrefix, PrefixError } from '../sync/keys';
+import { hubUriError, isHubUri, parseHubUri } from './hub-uri';
 
 /** Where a TosModelDir's weights come from, as its `source` input names them. */
 export type ModelSourceSpec =
   | { kind: 'local'; path: string }
-  | { kind: 'tos'; bucket: string; prefix: string };
+  | { kind: 'tos'; bucket: string; prefix: string }
+  | { kind: 'hub'; repo: string; revision: string };
 
 export const TOS_SOURCE_SCHEME = 'tos://';
 
@@ -12,6 +14,10 @@ const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 /** The source an input names, or the reason it names none. Anything without a known scheme is a local path. */
 export function parseModelSource(source: string): ModelSourceSpec | { error: string } {
   if (source.startsWith(TOS_SOURCE_SCHEME)) return parseTosSource(source);
+  if (isHubUri(source)) {
+    const hub = parseHubUri(source);
+    return hub ? { kind: 'hub', ...hub } : { error: hubUriError(source) };
+  }
   return { kind: 'local', path: source };
 }
 

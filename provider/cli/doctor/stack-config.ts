@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { PROVIDER_CONFIG_KEYS, type StackConfig } from '../../settings';
+import { STACK_CONFIG_KEYS, type StackConfig } from '../../settings';
 
 /**
  * The stack config the provider would receive, read the way a user would: `pulumi config --json --show-secrets`
@@ -41,7 +41,7 @@ export async function readStackConfig(opts: StackConfigOptions): Promise<StackCo
   const parsed = JSON.parse(stdout) as Record<string, { value?: unknown }>;
   const config: StackConfig = {};
   const keys: string[] = [];
-  for (const key of PROVIDER_CONFIG_KEYS) {
+  for (const key of STACK_CONFIG_KEYS) {
     const value = parsed[`ark:${key}`]?.value;
     if (typeof value === 'string') {
       config[key] = value;

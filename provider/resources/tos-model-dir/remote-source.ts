@@ -3,6 +3,9 @@ import { regionMismatch } from '../../clients/tos/bucket-region';
 import type { TosStorage } from '../../clients/tos/client';
 import { TosCallError } from '../../clients/tos/errors';
 import type { ModelFileSource } from '../../model/source';
+import { HubError, hubModelFileSource, resolveHubModel, type ResolvedHubModel } from '../../sources/hub';
+import { hubStreamTransfer } from '../../sources/hub-transfer';
+import { selectModelFiles } from '../../sources/select';
 import type { ModelSourceSpec } from '../../sources/source-uri';
 import { listTosSource, tosCopyTransfer, tosModelFileSource } from '../../sources/tos-prefix';
 import { contentDigest } from '../../sync/digest';
@@ -42,9 +45,37 @@ export async function resolveSource(
   storage: TosStorage,
   ctx: ControllerContext,
 ): Promise<ResolvedSource> {
-  return resolveTosSource(spec, exclude, storage, ctx);
+  return spec.kind === 'tos' ? resolveTosSource(spec, exclude, storage, ctx) : resolveHubSource(spec, exclude, storage, ctx);
 }
 
+/**
+ * The revision (a branch may move) is resolved to its commit once; everything after reads at the commit, so a
+ * validation, a plan and a stream all see the same files.
+ */
+async function resolveHubSource(spec: { repo: string; revision: string }, exclude: readonly string[], storage: TosStorage, ctx: ControllerContext): Promise<ResolvedSource> {
+  const settings = ctx.settings();
+  if (!settings.hubEndpoint) throw new SourceUnusableError(`hf://${spec.repo}: no hub endpoint is set (ark:hubEndpoint or HF_ENDPOINT)`);
+  let model: ResolvedHubModel;
+  try {
+    model = await resolveHubModel({ hubUrl: settings.hubEndpoint, repo: spec.repo, revision: spec.revision, token: settings.hubToken }, { signal: ctx.signal });
+  } catch (error) {
+    if (error instanceof HubError) throw new SourceUnusableError(error.message);
+    throw error;
+  }
+  const selected: ResolvedHubModel = { ...model, files: selectModelFiles(model.files, exclude) };
+  const describe = `hf://${spec.repo}@${model.commit}/`;
+  if (selected.files.length === 0) throw new SourceUnusableError(`${describe}: expected the model's files in the repository, found none`);
+  const files = selected.files.map((f) => ({ path: f.path, size: f.size, fingerprint: f.oid }));
+  return {
+    kind: 'hub',
+    describe,
+    files,
+    fileSource: hubModelFileSource(selected, { signal: ctx.signal }),
+    transfer: hubStreamTransfer(storage, selected, ctx.signal),
+    version: model.commit,
+    digest: contentDigest(files.map((f) => ({ path: f.path, size: f.size, crc64: f.fingerprint }))),
+  };
+}
 
 async function resolveTosSource(spec: { bucket: string; prefix: string }, exclude: readonly string[], storage: TosStorage, ctx: ControllerContext): Promise<ResolvedSource> {
   const where = tosUri(spec.bucket, spec.prefix);
