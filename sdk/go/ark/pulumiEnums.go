@@ -340,6 +340,97 @@ func (in *modelUnitEndpointReplacementPtr) ToModelUnitEndpointReplacementPtrOutp
 	return pulumi.ToOutputWithContext(ctx, in).(ModelUnitEndpointReplacementPtrOutput)
 }
 
+type TosModelDirSourceKind string
+
+const (
+	TosModelDirSourceKindLocal = TosModelDirSourceKind("local")
+	TosModelDirSourceKindTos   = TosModelDirSourceKind("tos")
+	TosModelDirSourceKindHub   = TosModelDirSourceKind("hub")
+)
+
+type TosModelDirSourceKindOutput struct{ *pulumi.OutputState }
+
+func (TosModelDirSourceKindOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*TosModelDirSourceKind)(nil)).Elem()
+}
+
+func (o TosModelDirSourceKindOutput) ToTosModelDirSourceKindOutput() TosModelDirSourceKindOutput {
+	return o
+}
+
+func (o TosModelDirSourceKindOutput) ToTosModelDirSourceKindOutputWithContext(ctx context.Context) TosModelDirSourceKindOutput {
+	return o
+}
+
+func (o TosModelDirSourceKindOutput) ToTosModelDirSourceKindPtrOutput() TosModelDirSourceKindPtrOutput {
+	return o.ToTosModelDirSourceKindPtrOutputWithContext(context.Background())
+}
+
+func (o TosModelDirSourceKindOutput) ToTosModelDirSourceKindPtrOutputWithContext(ctx context.Context) TosModelDirSourceKindPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v TosModelDirSourceKind) *TosModelDirSourceKind {
+		return &v
+	}).(TosModelDirSourceKindPtrOutput)
+}
+
+func (o TosModelDirSourceKindOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o TosModelDirSourceKindOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e TosModelDirSourceKind) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o TosModelDirSourceKindOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o TosModelDirSourceKindOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e TosModelDirSourceKind) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type TosModelDirSourceKindPtrOutput struct{ *pulumi.OutputState }
+
+func (TosModelDirSourceKindPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**TosModelDirSourceKind)(nil)).Elem()
+}
+
+func (o TosModelDirSourceKindPtrOutput) ToTosModelDirSourceKindPtrOutput() TosModelDirSourceKindPtrOutput {
+	return o
+}
+
+func (o TosModelDirSourceKindPtrOutput) ToTosModelDirSourceKindPtrOutputWithContext(ctx context.Context) TosModelDirSourceKindPtrOutput {
+	return o
+}
+
+func (o TosModelDirSourceKindPtrOutput) Elem() TosModelDirSourceKindOutput {
+	return o.ApplyT(func(v *TosModelDirSourceKind) TosModelDirSourceKind {
+		if v != nil {
+			return *v
+		}
+		var ret TosModelDirSourceKind
+		return ret
+	}).(TosModelDirSourceKindOutput)
+}
+
+func (o TosModelDirSourceKindPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o TosModelDirSourceKindPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *TosModelDirSourceKind) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ModelUnitEndpointModelUpdateInput)(nil)).Elem(), ModelUnitEndpointModelUpdate("replace"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ModelUnitEndpointModelUpdatePtrInput)(nil)).Elem(), ModelUnitEndpointModelUpdate("replace"))
@@ -349,4 +440,6 @@ func init() {
 	pulumi.RegisterOutputType(ModelUnitEndpointModelUpdatePtrOutput{})
 	pulumi.RegisterOutputType(ModelUnitEndpointReplacementOutput{})
 	pulumi.RegisterOutputType(ModelUnitEndpointReplacementPtrOutput{})
+	pulumi.RegisterOutputType(TosModelDirSourceKindOutput{})
+	pulumi.RegisterOutputType(TosModelDirSourceKindPtrOutput{})
 }

@@ -751,6 +751,8 @@ type TosModelDirFilesItem struct {
 	Path string `pulumi:"path"`
 	// Size in bytes.
 	Size float64 `pulumi:"size"`
+	// For a file streamed from a hub: the hub's identity of its content (`sha256:<hex>` of an LFS file, `git:<sha1>` of a small one), also recorded on the object. The content digest of a hub source is taken over these, so a preview needs only the hub's listing.
+	Source *string `pulumi:"source"`
 }
 
 type TosModelDirFilesItemOutput struct{ *pulumi.OutputState }
@@ -780,6 +782,11 @@ func (o TosModelDirFilesItemOutput) Path() pulumi.StringOutput {
 // Size in bytes.
 func (o TosModelDirFilesItemOutput) Size() pulumi.Float64Output {
 	return o.ApplyT(func(v TosModelDirFilesItem) float64 { return v.Size }).(pulumi.Float64Output)
+}
+
+// For a file streamed from a hub: the hub's identity of its content (`sha256:<hex>` of an LFS file, `git:<sha1>` of a small one), also recorded on the object. The content digest of a hub source is taken over these, so a preview needs only the hub's listing.
+func (o TosModelDirFilesItemOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TosModelDirFilesItem) *string { return v.Source }).(pulumi.StringPtrOutput)
 }
 
 type TosModelDirFilesItemArrayOutput struct{ *pulumi.OutputState }

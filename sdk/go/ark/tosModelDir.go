@@ -24,33 +24,39 @@ type TosModelDir struct {
 	BaseModel pulumi.StringOutput `pulumi:"baseModel"`
 	// The baseModel input as written by the user.
 	BaseModelInput pulumi.StringOutput `pulumi:"baseModelInput"`
-	// TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).
+	// TOS bucket holding the model: the one uploaded or copied into, or a tos:// source's own when used in place.
 	Bucket pulumi.StringOutput `pulumi:"bucket"`
-	// sha256 over the sorted (path, size, crc64) of every managed file; changes iff the model content changes.
+	// sha256 over the sorted (path, size, fingerprint) of every file, the fingerprint being the CRC64 TOS reports (local and tos:// sources: the same bytes give the same digest) or, for a hub source, the hub's content identity; changes iff the model content changes.
 	ContentDigest pulumi.StringOutput `pulumi:"contentDigest"`
 	// Create the bucket if it does not exist (default false: a missing bucket is an error). The bucket is never deleted.
 	CreateBucket pulumi.BoolOutput `pulumi:"createBucket"`
-	// Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.
+	// Delete objects under the prefix that have no file in the source (default true), so the prefix mirrors the source exactly.
 	DeleteRemoved pulumi.BoolOutput `pulumi:"deleteRemoved"`
-	// Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].
+	// Glob patterns (relative to source) of files not to upload or copy, e.g. ["*.md", "checkpoints/**"].
 	Exclude pulumi.StringArrayOutput `pulumi:"exclude"`
 	// Number of managed files.
 	FileCount pulumi.Float64Output `pulumi:"fileCount"`
 	// The objects this resource manages under the prefix; refresh compares them with TOS and delete removes exactly these.
 	Files TosModelDirFilesItemArrayOutput `pulumi:"files"`
-	// tos://bucket/prefix/ of the uploaded directory; what CustomModel takes.
+	// True for a tos:// source used where it is (nothing copied, and delete removes nothing); absent or false otherwise.
+	InPlace pulumi.BoolPtrOutput `pulumi:"inPlace"`
+	// tos://bucket/prefix/ of the model in TOS; what CustomModel takes.
 	Location pulumi.StringOutput `pulumi:"location"`
-	// Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT.
+	// Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT (or copied with one CopyObject); a hub stream holds at most uploadConcurrency parts' worth of socket buffers, never a whole part.
 	PartSize pulumi.IntOutput `pulumi:"partSize"`
-	// Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Changing it replaces the resource.
+	// Key prefix of the model in the bucket, ending with "/".
 	Prefix pulumi.StringOutput `pulumi:"prefix"`
 	// Quantization detected from the files (W8A8, W8A8_FP8, W4A8) or null.
 	Quantization pulumi.StringOutput `pulumi:"quantization"`
-	// Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.
+	// Where the Hugging Face model (config.json, tokenizer, *.safetensors) is: a local directory (uploaded), a TOS prefix `tos://bucket/prefix/` (copied server-side into bucket/prefix, or used where it is when bucket and prefix are omitted), or a hub repository `hf://owner/name` or `hf://owner/name@revision` (a branch, tag or commit; default main), streamed from the hub into TOS. Hidden files are never uploaded or copied.
 	Source pulumi.StringOutput `pulumi:"source"`
+	// What `source` names: a local directory, a TOS prefix or a hub repository (absent in states written before sources other than a local directory existed: local).
+	SourceKind TosModelDirSourceKindPtrOutput `pulumi:"sourceKind"`
+	// The version deployed (see the input): the hub commit, or the TOS source's content digest. Absent for a local directory.
+	SourceVersion pulumi.StringPtrOutput `pulumi:"sourceVersion"`
 	// Sum of the managed files' sizes.
 	TotalBytes pulumi.Float64Output `pulumi:"totalBytes"`
-	// Requests in flight at once: small files in parallel, or parts of one large file (default 8).
+	// Requests in flight at once: small files in parallel, or parts of one large file (default 8); the same for copies and hub streams.
 	UploadConcurrency pulumi.IntOutput `pulumi:"uploadConcurrency"`
 }
 
@@ -63,12 +69,6 @@ func NewTosModelDir(ctx *pulumi.Context,
 
 	if args.BaseModel == nil {
 		return nil, errors.New("invalid value for required argument 'BaseModel'")
-	}
-	if args.Bucket == nil {
-		return nil, errors.New("invalid value for required argument 'Bucket'")
-	}
-	if args.Prefix == nil {
-		return nil, errors.New("invalid value for required argument 'Prefix'")
 	}
 	if args.Source == nil {
 		return nil, errors.New("invalid value for required argument 'Source'")
@@ -125,21 +125,23 @@ type tosModelDirArgs struct {
 	AdoptExisting *bool `pulumi:"adoptExisting"`
 	// Base model the directory was fine-tuned from, e.g. "Qwen2.5-7B" or "Qwen/Qwen2.5-7B"; the directory is validated against it before anything is uploaded.
 	BaseModel string `pulumi:"baseModel"`
-	// TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).
-	Bucket string `pulumi:"bucket"`
+	// TOS bucket to upload or copy into. Required, except for a tos:// source used in place (bucket and prefix both omitted). Changing it replaces the resource (a new copy is made, then the old objects are deleted).
+	Bucket *string `pulumi:"bucket"`
 	// Create the bucket if it does not exist (default false: a missing bucket is an error). The bucket is never deleted.
 	CreateBucket *bool `pulumi:"createBucket"`
-	// Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.
+	// Delete objects under the prefix that have no file in the source (default true), so the prefix mirrors the source exactly.
 	DeleteRemoved *bool `pulumi:"deleteRemoved"`
-	// Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].
+	// Glob patterns (relative to source) of files not to upload or copy, e.g. ["*.md", "checkpoints/**"].
 	Exclude []string `pulumi:"exclude"`
-	// Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT.
+	// Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT (or copied with one CopyObject); a hub stream holds at most uploadConcurrency parts' worth of socket buffers, never a whole part.
 	PartSize *int `pulumi:"partSize"`
-	// Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Changing it replaces the resource.
-	Prefix string `pulumi:"prefix"`
-	// Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.
+	// Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Required with bucket. Changing it replaces the resource.
+	Prefix *string `pulumi:"prefix"`
+	// Where the Hugging Face model (config.json, tokenizer, *.safetensors) is: a local directory (uploaded), a TOS prefix `tos://bucket/prefix/` (copied server-side into bucket/prefix, or used where it is when bucket and prefix are omitted), or a hub repository `hf://owner/name` or `hf://owner/name@revision` (a branch, tag or commit; default main), streamed from the hub into TOS. Hidden files are never uploaded or copied.
 	Source string `pulumi:"source"`
-	// Requests in flight at once: small files in parallel, or parts of one large file (default 8).
+	// The version of a tos:// or hf:// source to deploy: the hub commit, or the content digest of the TOS listing. Set by the provider at each preview from the source as it is then; set it yourself to refuse any other content (check fails when the source is elsewhere). An update deploys exactly this version and fails, deploying nothing mixed, when the source moved after the preview.
+	SourceVersion *string `pulumi:"sourceVersion"`
+	// Requests in flight at once: small files in parallel, or parts of one large file (default 8); the same for copies and hub streams.
 	UploadConcurrency *int `pulumi:"uploadConcurrency"`
 }
 
@@ -149,21 +151,23 @@ type TosModelDirArgs struct {
 	AdoptExisting pulumi.BoolPtrInput
 	// Base model the directory was fine-tuned from, e.g. "Qwen2.5-7B" or "Qwen/Qwen2.5-7B"; the directory is validated against it before anything is uploaded.
 	BaseModel pulumi.StringInput
-	// TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).
-	Bucket pulumi.StringInput
+	// TOS bucket to upload or copy into. Required, except for a tos:// source used in place (bucket and prefix both omitted). Changing it replaces the resource (a new copy is made, then the old objects are deleted).
+	Bucket pulumi.StringPtrInput
 	// Create the bucket if it does not exist (default false: a missing bucket is an error). The bucket is never deleted.
 	CreateBucket pulumi.BoolPtrInput
-	// Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.
+	// Delete objects under the prefix that have no file in the source (default true), so the prefix mirrors the source exactly.
 	DeleteRemoved pulumi.BoolPtrInput
-	// Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].
+	// Glob patterns (relative to source) of files not to upload or copy, e.g. ["*.md", "checkpoints/**"].
 	Exclude pulumi.StringArrayInput
-	// Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT.
+	// Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT (or copied with one CopyObject); a hub stream holds at most uploadConcurrency parts' worth of socket buffers, never a whole part.
 	PartSize pulumi.IntPtrInput
-	// Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Changing it replaces the resource.
-	Prefix pulumi.StringInput
-	// Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.
+	// Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Required with bucket. Changing it replaces the resource.
+	Prefix pulumi.StringPtrInput
+	// Where the Hugging Face model (config.json, tokenizer, *.safetensors) is: a local directory (uploaded), a TOS prefix `tos://bucket/prefix/` (copied server-side into bucket/prefix, or used where it is when bucket and prefix are omitted), or a hub repository `hf://owner/name` or `hf://owner/name@revision` (a branch, tag or commit; default main), streamed from the hub into TOS. Hidden files are never uploaded or copied.
 	Source pulumi.StringInput
-	// Requests in flight at once: small files in parallel, or parts of one large file (default 8).
+	// The version of a tos:// or hf:// source to deploy: the hub commit, or the content digest of the TOS listing. Set by the provider at each preview from the source as it is then; set it yourself to refuse any other content (check fails when the source is elsewhere). An update deploys exactly this version and fails, deploying nothing mixed, when the source moved after the preview.
+	SourceVersion pulumi.StringPtrInput
+	// Requests in flight at once: small files in parallel, or parts of one large file (default 8); the same for copies and hub streams.
 	UploadConcurrency pulumi.IntPtrInput
 }
 
@@ -219,12 +223,12 @@ func (o TosModelDirOutput) BaseModelInput() pulumi.StringOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.StringOutput { return v.BaseModelInput }).(pulumi.StringOutput)
 }
 
-// TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).
+// TOS bucket holding the model: the one uploaded or copied into, or a tos:// source's own when used in place.
 func (o TosModelDirOutput) Bucket() pulumi.StringOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.StringOutput { return v.Bucket }).(pulumi.StringOutput)
 }
 
-// sha256 over the sorted (path, size, crc64) of every managed file; changes iff the model content changes.
+// sha256 over the sorted (path, size, fingerprint) of every file, the fingerprint being the CRC64 TOS reports (local and tos:// sources: the same bytes give the same digest) or, for a hub source, the hub's content identity; changes iff the model content changes.
 func (o TosModelDirOutput) ContentDigest() pulumi.StringOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.StringOutput { return v.ContentDigest }).(pulumi.StringOutput)
 }
@@ -234,12 +238,12 @@ func (o TosModelDirOutput) CreateBucket() pulumi.BoolOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.BoolOutput { return v.CreateBucket }).(pulumi.BoolOutput)
 }
 
-// Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.
+// Delete objects under the prefix that have no file in the source (default true), so the prefix mirrors the source exactly.
 func (o TosModelDirOutput) DeleteRemoved() pulumi.BoolOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.BoolOutput { return v.DeleteRemoved }).(pulumi.BoolOutput)
 }
 
-// Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].
+// Glob patterns (relative to source) of files not to upload or copy, e.g. ["*.md", "checkpoints/**"].
 func (o TosModelDirOutput) Exclude() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.StringArrayOutput { return v.Exclude }).(pulumi.StringArrayOutput)
 }
@@ -254,17 +258,22 @@ func (o TosModelDirOutput) Files() TosModelDirFilesItemArrayOutput {
 	return o.ApplyT(func(v *TosModelDir) TosModelDirFilesItemArrayOutput { return v.Files }).(TosModelDirFilesItemArrayOutput)
 }
 
-// tos://bucket/prefix/ of the uploaded directory; what CustomModel takes.
+// True for a tos:// source used where it is (nothing copied, and delete removes nothing); absent or false otherwise.
+func (o TosModelDirOutput) InPlace() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *TosModelDir) pulumi.BoolPtrOutput { return v.InPlace }).(pulumi.BoolPtrOutput)
+}
+
+// tos://bucket/prefix/ of the model in TOS; what CustomModel takes.
 func (o TosModelDirOutput) Location() pulumi.StringOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.StringOutput { return v.Location }).(pulumi.StringOutput)
 }
 
-// Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT.
+// Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT (or copied with one CopyObject); a hub stream holds at most uploadConcurrency parts' worth of socket buffers, never a whole part.
 func (o TosModelDirOutput) PartSize() pulumi.IntOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.IntOutput { return v.PartSize }).(pulumi.IntOutput)
 }
 
-// Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Changing it replaces the resource.
+// Key prefix of the model in the bucket, ending with "/".
 func (o TosModelDirOutput) Prefix() pulumi.StringOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.StringOutput { return v.Prefix }).(pulumi.StringOutput)
 }
@@ -274,9 +283,19 @@ func (o TosModelDirOutput) Quantization() pulumi.StringOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.StringOutput { return v.Quantization }).(pulumi.StringOutput)
 }
 
-// Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.
+// Where the Hugging Face model (config.json, tokenizer, *.safetensors) is: a local directory (uploaded), a TOS prefix `tos://bucket/prefix/` (copied server-side into bucket/prefix, or used where it is when bucket and prefix are omitted), or a hub repository `hf://owner/name` or `hf://owner/name@revision` (a branch, tag or commit; default main), streamed from the hub into TOS. Hidden files are never uploaded or copied.
 func (o TosModelDirOutput) Source() pulumi.StringOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.StringOutput { return v.Source }).(pulumi.StringOutput)
+}
+
+// What `source` names: a local directory, a TOS prefix or a hub repository (absent in states written before sources other than a local directory existed: local).
+func (o TosModelDirOutput) SourceKind() TosModelDirSourceKindPtrOutput {
+	return o.ApplyT(func(v *TosModelDir) TosModelDirSourceKindPtrOutput { return v.SourceKind }).(TosModelDirSourceKindPtrOutput)
+}
+
+// The version deployed (see the input): the hub commit, or the TOS source's content digest. Absent for a local directory.
+func (o TosModelDirOutput) SourceVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TosModelDir) pulumi.StringPtrOutput { return v.SourceVersion }).(pulumi.StringPtrOutput)
 }
 
 // Sum of the managed files' sizes.
@@ -284,7 +303,7 @@ func (o TosModelDirOutput) TotalBytes() pulumi.Float64Output {
 	return o.ApplyT(func(v *TosModelDir) pulumi.Float64Output { return v.TotalBytes }).(pulumi.Float64Output)
 }
 
-// Requests in flight at once: small files in parallel, or parts of one large file (default 8).
+// Requests in flight at once: small files in parallel, or parts of one large file (default 8); the same for copies and hub streams.
 func (o TosModelDirOutput) UploadConcurrency() pulumi.IntOutput {
 	return o.ApplyT(func(v *TosModelDir) pulumi.IntOutput { return v.UploadConcurrency }).(pulumi.IntOutput)
 }

@@ -9,6 +9,7 @@ from enum import Enum
 __all__ = [
     'ModelUnitEndpointModelUpdate',
     'ModelUnitEndpointReplacement',
+    'TosModelDirSourceKind',
 ]
 
 
@@ -22,3 +23,10 @@ class ModelUnitEndpointModelUpdate(_builtins.str, Enum):
 class ModelUnitEndpointReplacement(_builtins.str, Enum):
     CREATE_BEFORE_DELETE = "create-before-delete"
     DELETE_BEFORE_CREATE = "delete-before-create"
+
+
+@pulumi.type_token("ark:index:TosModelDirSourceKind")
+class TosModelDirSourceKind(_builtins.str, Enum):
+    LOCAL = "local"
+    TOS = "tos"
+    HUB = "hub"

@@ -340,16 +340,20 @@ class TosModelDirFilesItem(dict):
     def __init__(__self__, *,
                  path: _builtins.str,
                  size: _builtins.float,
-                 crc64: Optional[_builtins.str] = None):
+                 crc64: Optional[_builtins.str] = None,
+                 source: Optional[_builtins.str] = None):
         """
         :param _builtins.str path: Path relative to the prefix.
         :param _builtins.float size: Size in bytes.
         :param _builtins.str crc64: CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when the content is unknown: TOS reported none, or a failed sync left the object unverified (damaged on its way, its file changed while sent, its answer lost). The next update re-uploads such a file.
+        :param _builtins.str source: For a file streamed from a hub: the hub's identity of its content (`sha256:<hex>` of an LFS file, `git:<sha1>` of a small one), also recorded on the object. The content digest of a hub source is taken over these, so a preview needs only the hub's listing.
         """
         pulumi.set(__self__, "path", path)
         pulumi.set(__self__, "size", size)
         if crc64 is not None:
             pulumi.set(__self__, "crc64", crc64)
+        if source is not None:
+            pulumi.set(__self__, "source", source)
 
     @_builtins.property
     @pulumi.getter
@@ -374,5 +378,13 @@ class TosModelDirFilesItem(dict):
         CRC64-ECMA of the content as a decimal string (the value TOS reports in x-tos-hash-crc64ecma). Absent (or, in states written by earlier versions, empty) when the content is unknown: TOS reported none, or a failed sync left the object unverified (damaged on its way, its file changed while sent, its answer lost). The next update re-uploads such a file.
         """
         return pulumi.get(self, "crc64")
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> Optional[_builtins.str]:
+        """
+        For a file streamed from a hub: the hub's identity of its content (`sha256:<hex>` of an LFS file, `git:<sha1>` of a small one), also recorded on the object. The content digest of a hub source is taken over these, so a preview needs only the hub's listing.
+        """
+        return pulumi.get(self, "source")
 
 

@@ -14,6 +14,7 @@ else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
 from . import outputs
+from ._enums import *
 
 __all__ = ['TosModelDirArgs', 'TosModelDir']
 
@@ -21,37 +22,39 @@ __all__ = ['TosModelDirArgs', 'TosModelDir']
 class TosModelDirArgs:
     def __init__(__self__, *,
                  base_model: pulumi.Input[_builtins.str],
-                 bucket: pulumi.Input[_builtins.str],
-                 prefix: pulumi.Input[_builtins.str],
                  source: pulumi.Input[_builtins.str],
                  adopt_existing: pulumi.Input[Optional[_builtins.bool]] = None,
+                 bucket: pulumi.Input[Optional[_builtins.str]] = None,
                  create_bucket: pulumi.Input[Optional[_builtins.bool]] = None,
                  delete_removed: pulumi.Input[Optional[_builtins.bool]] = None,
                  exclude: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  part_size: pulumi.Input[Optional[_builtins.int]] = None,
+                 prefix: pulumi.Input[Optional[_builtins.str]] = None,
+                 source_version: pulumi.Input[Optional[_builtins.str]] = None,
                  upload_concurrency: pulumi.Input[Optional[_builtins.int]] = None):
         """
         The set of arguments for constructing a TosModelDir resource.
 
         :param pulumi.Input[_builtins.str] base_model: Base model the directory was fine-tuned from, e.g. "Qwen2.5-7B" or "Qwen/Qwen2.5-7B"; the directory is validated against it before anything is uploaded.
-        :param pulumi.Input[_builtins.str] bucket: TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).
-        :param pulumi.Input[_builtins.str] prefix: Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Changing it replaces the resource.
-        :param pulumi.Input[_builtins.str] source: Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.
+        :param pulumi.Input[_builtins.str] source: Where the Hugging Face model (config.json, tokenizer, *.safetensors) is: a local directory (uploaded), a TOS prefix `tos://bucket/prefix/` (copied server-side into bucket/prefix, or used where it is when bucket and prefix are omitted), or a hub repository `hf://owner/name` or `hf://owner/name@revision` (a branch, tag or commit; default main), streamed from the hub into TOS. Hidden files are never uploaded or copied.
         :param pulumi.Input[_builtins.bool] adopt_existing: Allow creating into a prefix that already holds objects this resource did not write (default false: such a prefix is refused so nobody's data is overwritten or deleted by accident).
+        :param pulumi.Input[_builtins.str] bucket: TOS bucket to upload or copy into. Required, except for a tos:// source used in place (bucket and prefix both omitted). Changing it replaces the resource (a new copy is made, then the old objects are deleted).
         :param pulumi.Input[_builtins.bool] create_bucket: Create the bucket if it does not exist (default false: a missing bucket is an error). The bucket is never deleted.
-        :param pulumi.Input[_builtins.bool] delete_removed: Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] exclude: Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].
-        :param pulumi.Input[_builtins.int] part_size: Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT.
-        :param pulumi.Input[_builtins.int] upload_concurrency: Requests in flight at once: small files in parallel, or parts of one large file (default 8).
+        :param pulumi.Input[_builtins.bool] delete_removed: Delete objects under the prefix that have no file in the source (default true), so the prefix mirrors the source exactly.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] exclude: Glob patterns (relative to source) of files not to upload or copy, e.g. ["*.md", "checkpoints/**"].
+        :param pulumi.Input[_builtins.int] part_size: Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT (or copied with one CopyObject); a hub stream holds at most uploadConcurrency parts' worth of socket buffers, never a whole part.
+        :param pulumi.Input[_builtins.str] prefix: Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Required with bucket. Changing it replaces the resource.
+        :param pulumi.Input[_builtins.str] source_version: The version of a tos:// or hf:// source to deploy: the hub commit, or the content digest of the TOS listing. Set by the provider at each preview from the source as it is then; set it yourself to refuse any other content (check fails when the source is elsewhere). An update deploys exactly this version and fails, deploying nothing mixed, when the source moved after the preview.
+        :param pulumi.Input[_builtins.int] upload_concurrency: Requests in flight at once: small files in parallel, or parts of one large file (default 8); the same for copies and hub streams.
         """
         pulumi.set(__self__, "base_model", base_model)
-        pulumi.set(__self__, "bucket", bucket)
-        pulumi.set(__self__, "prefix", prefix)
         pulumi.set(__self__, "source", source)
         if adopt_existing is None:
             adopt_existing = False
         if adopt_existing is not None:
             pulumi.set(__self__, "adopt_existing", adopt_existing)
+        if bucket is not None:
+            pulumi.set(__self__, "bucket", bucket)
         if create_bucket is None:
             create_bucket = False
         if create_bucket is not None:
@@ -66,6 +69,10 @@ class TosModelDirArgs:
             part_size = 67108864
         if part_size is not None:
             pulumi.set(__self__, "part_size", part_size)
+        if prefix is not None:
+            pulumi.set(__self__, "prefix", prefix)
+        if source_version is not None:
+            pulumi.set(__self__, "source_version", source_version)
         if upload_concurrency is None:
             upload_concurrency = 8
         if upload_concurrency is not None:
@@ -85,33 +92,9 @@ class TosModelDirArgs:
 
     @_builtins.property
     @pulumi.getter
-    def bucket(self) -> pulumi.Input[_builtins.str]:
-        """
-        TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).
-        """
-        return pulumi.get(self, "bucket")
-
-    @bucket.setter
-    def bucket(self, value: pulumi.Input[_builtins.str]):
-        pulumi.set(self, "bucket", value)
-
-    @_builtins.property
-    @pulumi.getter
-    def prefix(self) -> pulumi.Input[_builtins.str]:
-        """
-        Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Changing it replaces the resource.
-        """
-        return pulumi.get(self, "prefix")
-
-    @prefix.setter
-    def prefix(self, value: pulumi.Input[_builtins.str]):
-        pulumi.set(self, "prefix", value)
-
-    @_builtins.property
-    @pulumi.getter
     def source(self) -> pulumi.Input[_builtins.str]:
         """
-        Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.
+        Where the Hugging Face model (config.json, tokenizer, *.safetensors) is: a local directory (uploaded), a TOS prefix `tos://bucket/prefix/` (copied server-side into bucket/prefix, or used where it is when bucket and prefix are omitted), or a hub repository `hf://owner/name` or `hf://owner/name@revision` (a branch, tag or commit; default main), streamed from the hub into TOS. Hidden files are never uploaded or copied.
         """
         return pulumi.get(self, "source")
 
@@ -132,6 +115,18 @@ class TosModelDirArgs:
         pulumi.set(self, "adopt_existing", value)
 
     @_builtins.property
+    @pulumi.getter
+    def bucket(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        TOS bucket to upload or copy into. Required, except for a tos:// source used in place (bucket and prefix both omitted). Changing it replaces the resource (a new copy is made, then the old objects are deleted).
+        """
+        return pulumi.get(self, "bucket")
+
+    @bucket.setter
+    def bucket(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "bucket", value)
+
+    @_builtins.property
     @pulumi.getter(name="createBucket")
     def create_bucket(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -147,7 +142,7 @@ class TosModelDirArgs:
     @pulumi.getter(name="deleteRemoved")
     def delete_removed(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.
+        Delete objects under the prefix that have no file in the source (default true), so the prefix mirrors the source exactly.
         """
         return pulumi.get(self, "delete_removed")
 
@@ -159,7 +154,7 @@ class TosModelDirArgs:
     @pulumi.getter
     def exclude(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].
+        Glob patterns (relative to source) of files not to upload or copy, e.g. ["*.md", "checkpoints/**"].
         """
         return pulumi.get(self, "exclude")
 
@@ -171,7 +166,7 @@ class TosModelDirArgs:
     @pulumi.getter(name="partSize")
     def part_size(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT.
+        Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT (or copied with one CopyObject); a hub stream holds at most uploadConcurrency parts' worth of socket buffers, never a whole part.
         """
         return pulumi.get(self, "part_size")
 
@@ -180,10 +175,34 @@ class TosModelDirArgs:
         pulumi.set(self, "part_size", value)
 
     @_builtins.property
+    @pulumi.getter
+    def prefix(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Required with bucket. Changing it replaces the resource.
+        """
+        return pulumi.get(self, "prefix")
+
+    @prefix.setter
+    def prefix(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "prefix", value)
+
+    @_builtins.property
+    @pulumi.getter(name="sourceVersion")
+    def source_version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The version of a tos:// or hf:// source to deploy: the hub commit, or the content digest of the TOS listing. Set by the provider at each preview from the source as it is then; set it yourself to refuse any other content (check fails when the source is elsewhere). An update deploys exactly this version and fails, deploying nothing mixed, when the source moved after the preview.
+        """
+        return pulumi.get(self, "source_version")
+
+    @source_version.setter
+    def source_version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "source_version", value)
+
+    @_builtins.property
     @pulumi.getter(name="uploadConcurrency")
     def upload_concurrency(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Requests in flight at once: small files in parallel, or parts of one large file (default 8).
+        Requests in flight at once: small files in parallel, or parts of one large file (default 8); the same for copies and hub streams.
         """
         return pulumi.get(self, "upload_concurrency")
 
@@ -207,6 +226,7 @@ class TosModelDir(pulumi.CustomResource):
                  part_size: pulumi.Input[Optional[_builtins.int]] = None,
                  prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
+                 source_version: pulumi.Input[Optional[_builtins.str]] = None,
                  upload_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  __props__=None):
         """
@@ -218,14 +238,15 @@ class TosModelDir(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] adopt_existing: Allow creating into a prefix that already holds objects this resource did not write (default false: such a prefix is refused so nobody's data is overwritten or deleted by accident).
         :param pulumi.Input[_builtins.str] base_model: Base model the directory was fine-tuned from, e.g. "Qwen2.5-7B" or "Qwen/Qwen2.5-7B"; the directory is validated against it before anything is uploaded.
-        :param pulumi.Input[_builtins.str] bucket: TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).
+        :param pulumi.Input[_builtins.str] bucket: TOS bucket to upload or copy into. Required, except for a tos:// source used in place (bucket and prefix both omitted). Changing it replaces the resource (a new copy is made, then the old objects are deleted).
         :param pulumi.Input[_builtins.bool] create_bucket: Create the bucket if it does not exist (default false: a missing bucket is an error). The bucket is never deleted.
-        :param pulumi.Input[_builtins.bool] delete_removed: Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] exclude: Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].
-        :param pulumi.Input[_builtins.int] part_size: Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT.
-        :param pulumi.Input[_builtins.str] prefix: Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Changing it replaces the resource.
-        :param pulumi.Input[_builtins.str] source: Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.
-        :param pulumi.Input[_builtins.int] upload_concurrency: Requests in flight at once: small files in parallel, or parts of one large file (default 8).
+        :param pulumi.Input[_builtins.bool] delete_removed: Delete objects under the prefix that have no file in the source (default true), so the prefix mirrors the source exactly.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] exclude: Glob patterns (relative to source) of files not to upload or copy, e.g. ["*.md", "checkpoints/**"].
+        :param pulumi.Input[_builtins.int] part_size: Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT (or copied with one CopyObject); a hub stream holds at most uploadConcurrency parts' worth of socket buffers, never a whole part.
+        :param pulumi.Input[_builtins.str] prefix: Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Required with bucket. Changing it replaces the resource.
+        :param pulumi.Input[_builtins.str] source: Where the Hugging Face model (config.json, tokenizer, *.safetensors) is: a local directory (uploaded), a TOS prefix `tos://bucket/prefix/` (copied server-side into bucket/prefix, or used where it is when bucket and prefix are omitted), or a hub repository `hf://owner/name` or `hf://owner/name@revision` (a branch, tag or commit; default main), streamed from the hub into TOS. Hidden files are never uploaded or copied.
+        :param pulumi.Input[_builtins.str] source_version: The version of a tos:// or hf:// source to deploy: the hub commit, or the content digest of the TOS listing. Set by the provider at each preview from the source as it is then; set it yourself to refuse any other content (check fails when the source is elsewhere). An update deploys exactly this version and fails, deploying nothing mixed, when the source moved after the preview.
+        :param pulumi.Input[_builtins.int] upload_concurrency: Requests in flight at once: small files in parallel, or parts of one large file (default 8); the same for copies and hub streams.
         """
         ...
     @overload
@@ -262,6 +283,7 @@ class TosModelDir(pulumi.CustomResource):
                  part_size: pulumi.Input[Optional[_builtins.int]] = None,
                  prefix: pulumi.Input[Optional[_builtins.str]] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
+                 source_version: pulumi.Input[Optional[_builtins.str]] = None,
                  upload_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -278,8 +300,6 @@ class TosModelDir(pulumi.CustomResource):
             if base_model is None and not opts.urn:
                 raise TypeError("Missing required property 'base_model'")
             __props__.__dict__["base_model"] = base_model
-            if bucket is None and not opts.urn:
-                raise TypeError("Missing required property 'bucket'")
             __props__.__dict__["bucket"] = bucket
             if create_bucket is None:
                 create_bucket = False
@@ -291,12 +311,11 @@ class TosModelDir(pulumi.CustomResource):
             if part_size is None:
                 part_size = 67108864
             __props__.__dict__["part_size"] = part_size
-            if prefix is None and not opts.urn:
-                raise TypeError("Missing required property 'prefix'")
             __props__.__dict__["prefix"] = prefix
             if source is None and not opts.urn:
                 raise TypeError("Missing required property 'source'")
             __props__.__dict__["source"] = source
+            __props__.__dict__["source_version"] = source_version
             if upload_concurrency is None:
                 upload_concurrency = 8
             __props__.__dict__["upload_concurrency"] = upload_concurrency
@@ -304,8 +323,10 @@ class TosModelDir(pulumi.CustomResource):
             __props__.__dict__["content_digest"] = None
             __props__.__dict__["file_count"] = None
             __props__.__dict__["files"] = None
+            __props__.__dict__["in_place"] = None
             __props__.__dict__["location"] = None
             __props__.__dict__["quantization"] = None
+            __props__.__dict__["source_kind"] = None
             __props__.__dict__["total_bytes"] = None
         super(TosModelDir, __self__).__init__(
             'ark:index:TosModelDir',
@@ -339,11 +360,14 @@ class TosModelDir(pulumi.CustomResource):
         __props__.__dict__["exclude"] = None
         __props__.__dict__["file_count"] = None
         __props__.__dict__["files"] = None
+        __props__.__dict__["in_place"] = None
         __props__.__dict__["location"] = None
         __props__.__dict__["part_size"] = None
         __props__.__dict__["prefix"] = None
         __props__.__dict__["quantization"] = None
         __props__.__dict__["source"] = None
+        __props__.__dict__["source_kind"] = None
+        __props__.__dict__["source_version"] = None
         __props__.__dict__["total_bytes"] = None
         __props__.__dict__["upload_concurrency"] = None
         return TosModelDir(resource_name, opts=opts, __props__=__props__)
@@ -376,7 +400,7 @@ class TosModelDir(pulumi.CustomResource):
     @pulumi.getter
     def bucket(self) -> pulumi.Output[_builtins.str]:
         """
-        TOS bucket to upload into. Changing it replaces the resource (a new copy is uploaded, then the old objects are deleted).
+        TOS bucket holding the model: the one uploaded or copied into, or a tos:// source's own when used in place.
         """
         return pulumi.get(self, "bucket")
 
@@ -384,7 +408,7 @@ class TosModelDir(pulumi.CustomResource):
     @pulumi.getter(name="contentDigest")
     def content_digest(self) -> pulumi.Output[_builtins.str]:
         """
-        sha256 over the sorted (path, size, crc64) of every managed file; changes iff the model content changes.
+        sha256 over the sorted (path, size, fingerprint) of every file, the fingerprint being the CRC64 TOS reports (local and tos:// sources: the same bytes give the same digest) or, for a hub source, the hub's content identity; changes iff the model content changes.
         """
         return pulumi.get(self, "content_digest")
 
@@ -400,7 +424,7 @@ class TosModelDir(pulumi.CustomResource):
     @pulumi.getter(name="deleteRemoved")
     def delete_removed(self) -> pulumi.Output[_builtins.bool]:
         """
-        Delete objects under the prefix that have no local file (default true), so the prefix mirrors the directory exactly.
+        Delete objects under the prefix that have no file in the source (default true), so the prefix mirrors the source exactly.
         """
         return pulumi.get(self, "delete_removed")
 
@@ -408,7 +432,7 @@ class TosModelDir(pulumi.CustomResource):
     @pulumi.getter
     def exclude(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
-        Glob patterns (relative to source) of files not to upload, e.g. ["*.md", "checkpoints/**"].
+        Glob patterns (relative to source) of files not to upload or copy, e.g. ["*.md", "checkpoints/**"].
         """
         return pulumi.get(self, "exclude")
 
@@ -429,10 +453,18 @@ class TosModelDir(pulumi.CustomResource):
         return pulumi.get(self, "files")
 
     @_builtins.property
+    @pulumi.getter(name="inPlace")
+    def in_place(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        True for a tos:// source used where it is (nothing copied, and delete removes nothing); absent or false otherwise.
+        """
+        return pulumi.get(self, "in_place")
+
+    @_builtins.property
     @pulumi.getter
     def location(self) -> pulumi.Output[_builtins.str]:
         """
-        tos://bucket/prefix/ of the uploaded directory; what CustomModel takes.
+        tos://bucket/prefix/ of the model in TOS; what CustomModel takes.
         """
         return pulumi.get(self, "location")
 
@@ -440,7 +472,7 @@ class TosModelDir(pulumi.CustomResource):
     @pulumi.getter(name="partSize")
     def part_size(self) -> pulumi.Output[_builtins.int]:
         """
-        Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT.
+        Multipart part size in bytes (default 67108864, minimum 5 MiB). Files up to this size are sent with a single PUT (or copied with one CopyObject); a hub stream holds at most uploadConcurrency parts' worth of socket buffers, never a whole part.
         """
         return pulumi.get(self, "part_size")
 
@@ -448,7 +480,7 @@ class TosModelDir(pulumi.CustomResource):
     @pulumi.getter
     def prefix(self) -> pulumi.Output[_builtins.str]:
         """
-        Key prefix inside the bucket; normalised to end with "/" (a leading "/" is dropped). Prefix plus each file's relative path must fit a TOS object key (at most 1024 bytes of UTF-8; checked at preview). Changing it replaces the resource.
+        Key prefix of the model in the bucket, ending with "/".
         """
         return pulumi.get(self, "prefix")
 
@@ -464,9 +496,25 @@ class TosModelDir(pulumi.CustomResource):
     @pulumi.getter
     def source(self) -> pulumi.Output[_builtins.str]:
         """
-        Local directory holding the Hugging Face model (config.json, tokenizer, *.safetensors). Hidden files are never uploaded.
+        Where the Hugging Face model (config.json, tokenizer, *.safetensors) is: a local directory (uploaded), a TOS prefix `tos://bucket/prefix/` (copied server-side into bucket/prefix, or used where it is when bucket and prefix are omitted), or a hub repository `hf://owner/name` or `hf://owner/name@revision` (a branch, tag or commit; default main), streamed from the hub into TOS. Hidden files are never uploaded or copied.
         """
         return pulumi.get(self, "source")
+
+    @_builtins.property
+    @pulumi.getter(name="sourceKind")
+    def source_kind(self) -> pulumi.Output[Optional['TosModelDirSourceKind']]:
+        """
+        What `source` names: a local directory, a TOS prefix or a hub repository (absent in states written before sources other than a local directory existed: local).
+        """
+        return pulumi.get(self, "source_kind")
+
+    @_builtins.property
+    @pulumi.getter(name="sourceVersion")
+    def source_version(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The version deployed (see the input): the hub commit, or the TOS source's content digest. Absent for a local directory.
+        """
+        return pulumi.get(self, "source_version")
 
     @_builtins.property
     @pulumi.getter(name="totalBytes")
@@ -480,7 +528,7 @@ class TosModelDir(pulumi.CustomResource):
     @pulumi.getter(name="uploadConcurrency")
     def upload_concurrency(self) -> pulumi.Output[_builtins.int]:
         """
-        Requests in flight at once: small files in parallel, or parts of one large file (default 8).
+        Requests in flight at once: small files in parallel, or parts of one large file (default 8); the same for copies and hub streams.
         """
         return pulumi.get(self, "upload_concurrency")
 
