@@ -167,6 +167,11 @@ export class ArkLocalAdmin {
     return (await this.call<{ repos: HubRepoView[] }>('GET', 'hub/repos')).repos;
   }
 
+  /** Response body bytes ark-local has sent since it started, per service (what clients read from TOS, the hub…). */
+  async traffic(): Promise<Record<'ark' | 'tos' | 'chat' | 'admin' | 'hub', number>> {
+    return (await this.call<{ ServedBytes: Record<'ark' | 'tos' | 'chat' | 'admin' | 'hub', number> }>('GET', 'traffic')).ServedBytes;
+  }
+
   async state(): Promise<ArkLocalState> {
     return this.call<ArkLocalState>('GET', 'state');
   }

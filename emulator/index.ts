@@ -22,6 +22,7 @@ import { filePersistence, memoryPersistence } from './state/persistence';
 import { createObjectStore, createTosService } from './tos';
 import { DEFAULT_TRANSITION_POLICY, systemClock, type Clock, type TransitionPolicy } from './state/transitions';
 import { lockDataDir } from './state/data-dir-lock';
+import { TrafficMeter } from './traffic';
 
 export type { TransitionPolicy } from './state/transitions';
 export type { ArkCompat } from './ark/compat';
@@ -105,6 +106,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
   const variance = new ResponseVariance(opts.variance === true);
   const hubTokens = opts.hubTokens?.length ? opts.hubTokens : [DEFAULT_HUB_TOKEN];
   const hub = new HubRepoStore(clock);
+  const traffic = new TrafficMeter();
   const server = createArkLocalServer({
     ark: createArkService({ controlPlane, credentials: credentialsByKey, faults, region, clock, variance }),
     chat: createChatService({
@@ -119,7 +121,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       faults,
       clock,
     }),
-    admin: createAdminService({ controlPlane, faults, store, variance, hub }),
+    admin: createAdminService({ controlPlane, faults, store, variance, hub, traffic }),
     hub: createHubService({
       store: hub,
       tokens: () => hubTokens,
@@ -130,7 +132,7 @@ export async function startArkLocal(opts: ArkLocalOptions = {}): Promise<ArkLoca
       cdnSigningKey: randomBytes(32),
     }),
     tos: createTosService({ store, credentials: credentialsByKey, faults, clock }),
-  }, { headersTimeoutMs: opts.headersTimeoutMs });
+  }, { headersTimeoutMs: opts.headersTimeoutMs, traffic });
 
   const host = opts.host ?? '127.0.0.1';
   // Taken before the first request can write anything (nothing above writes to the data directory).

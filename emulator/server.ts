@@ -4,6 +4,7 @@ import { CHAT_BASE_PATH } from '../provider/api/chat';
 import { HUB_PREFIX } from './hub/service';
 import { sendJson } from './http';
 import type { EmulatorService, ServiceName } from './service';
+import type { TrafficMeter } from './traffic';
 
 /** Path prefix of the admin routes. */
 export const ADMIN_PREFIX = '/_ark-local/';
@@ -30,6 +31,8 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 export interface ServerOptions {
   /** Bound on the arrival of a request's headers (default DEFAULT_HEADERS_TIMEOUT_MS); bodies have none. */
   headersTimeoutMs?: number;
+  /** Counts the response bytes each service sends (admin `GET /_ark-local/traffic`). */
+  traffic?: TrafficMeter;
 }
 
 export function createArkLocalServer(services: Record<ServiceName, EmulatorService>, options: ServerOptions = {}): Server {
@@ -47,7 +50,7 @@ export function createArkLocalServer(services: Record<ServiceName, EmulatorServi
       connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 4))),
     },
     (req, res) => {
-      void dispatch(services, req, res);
+      void dispatch(services, req, res, options.traffic);
     },
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -67,11 +70,13 @@ export function createArkLocalServer(services: Record<ServiceName, EmulatorServi
   return server;
 }
 
-async function dispatch(services: Record<ServiceName, EmulatorService>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(services: Record<ServiceName, EmulatorService>, req: IncomingMessage, res: ServerResponse, traffic: TrafficMeter | undefined): Promise<void> {
   try {
     // Absolute-form targets (proxy mode) parse too; the Host header is irrelevant to routing.
     const url = new URL(req.url ?? '/', 'http://ark-local.invalid');
-    await services[route(url)].handle(req, res, url);
+    const service = route(url);
+    traffic?.meter(service, res);
+    await services[service].handle(req, res, url);
   } catch (err) {
     // Services answer their own errors; reaching here is an emulator bug. Answer instead of crashing.
     if (!res.headersSent) {

@@ -12,6 +12,7 @@ import type { ResponseVariance } from '../ark/variance';
 import type { BucketRecord, ObjectAttributes, ObjectRecord } from '../tos/records';
 import { OWNER_ID } from '../tos/bucket-handlers';
 import { HubStoreError, type HubRepoStore } from '../hub/store';
+import type { TrafficMeter } from '../traffic';
 import { commitView, repoView } from '../hub/views';
 import {
   CreateBucketBodySchema,
@@ -40,6 +41,7 @@ export const ADMIN_ROUTES: readonly { method: string; path: string; does: string
     path: 'model-units/{id}/reclaim',
     does: 'reclaim a model unit as Ark does when it is unsubscribed, overdue or idle, body {Reason?}: it goes away, its endpoints go Abnormal for good',
   },
+  { method: 'GET', path: 'traffic', does: 'response body bytes sent since start, per service, as {ServedBytes: {ark, tos, chat, admin, hub}}' },
   { method: 'GET', path: 'state', does: 'endpoints, custom models, model units, faults, transition policy, TOS summary' },
   { method: 'POST', path: 'reset', does: 'clear control-plane state, TOS objects and faults; restore the start policy' },
   { method: 'GET', path: 'transitions', does: 'the transition policy, as {policy, text}' },
@@ -83,6 +85,7 @@ export interface AdminServiceOptions {
   faults: FaultInjector;
   store: AdminStore;
   hub: HubRepoStore;
+  traffic: TrafficMeter;
 }
 
 class AdminError extends Error {
@@ -129,6 +132,7 @@ async function serve(opts: AdminServiceOptions, res: ServerResponse, method: str
     opts.hub.reset();
     return ok({ reset: true });
   }
+  if (route === 'traffic' && method === 'GET') return ok({ ServedBytes: opts.traffic.snapshot() });
   if (route === 'hub/repos' && method === 'GET') return ok({ repos: opts.hub.list().map(repoView) });
   if (hubRepo && hubRepo[2] === 'commits' && method === 'POST') {
     const input = parse(HubCommitBodySchema, body, 'hub commit');

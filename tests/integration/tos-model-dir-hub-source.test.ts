@@ -66,7 +66,9 @@ describe('TosModelDir from an hf:// source', () => {
 
   test('check pins the branch to its commit after ranged reads only; create streams every file into TOS', async () => {
     const downloads = await countHub(['ModelInfo', 'ListTree', 'Resolve', 'CdnGet']);
+    const served = (await arkLocal.admin.traffic()).hub;
     const inputs = await checked();
+    expect((await arkLocal.admin.traffic()).hub - served).toBeLessThan(1024 * 1024); // of a ~0.6 GB model
     expect(inputs.sourceVersion).toBe(await headCommit());
     const preview = await downloads();
     expect([preview.ModelInfo, preview.ListTree]).toEqual([1, 1]);

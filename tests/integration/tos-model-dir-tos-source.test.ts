@@ -71,7 +71,10 @@ describe('TosModelDir from a tos:// source', () => {
 
   test('check validates through ranged GETs and pins the listing digest; create copies server-side only', async () => {
     const reads = await countTosRequests(arkLocal, ['GetObject']);
+    const served = (await arkLocal.admin.traffic()).tos;
     const inputs = await checked();
+    // Listings, HEADs and ranged GETs of config, tokenizer and headers: kilobytes of a ~1 GB model.
+    expect((await arkLocal.admin.traffic()).tos - served).toBeLessThan(1024 * 1024);
     const listed = await listAll(tos, SOURCE_BUCKET, run);
     // The version is the digest of the listing: what a local upload of the same bytes would also record.
     const heads = await Promise.all(listed.map((o) => tos.headObject({ bucket: SOURCE_BUCKET, key: o.key })));
