@@ -6,17 +6,20 @@
  *   npm run bench -- --sizes 1             only the 1 GiB model
  *   npm run bench -- --only fingerprint,preview --rounds 3
  *   npm run bench -- --only noop-preview     only the no-op `pulumi preview` figures (scripts/bench/preview.ts)
+ *   npm run bench -- --only remote-preview,tos-copy,hub-stream   weights from tos:// and hf:// (scripts/bench/remote.ts;
+ *                                          a sparse Qwen3-8B, BENCH_REMOTE_BASE=Qwen2.5-0.5B for a quick run)
  *
  * Sync figures (`scripts/bench/sync.ts`): upload, fingerprint, preview, ingest. Test data is generated once,
  * non-sparse, under `$BENCH_DATA_DIR` (default `~/.cache/pulumi-ark-bench`): as many GiB of disk as the sizes
  * asked for (16 GiB for 1 and 15), kept for later runs.
  */
 import { runPreviewBench } from './bench/preview';
+import { REMOTE_FIGURES, runRemoteBench } from './bench/remote';
 import { runSyncBench, SYNC_FIGURES } from './bench/sync';
 
 /** The no-op `pulumi preview` of the quickstart vs an empty program; the other figures are the sync's. */
 const NOOP_PREVIEW = 'noop-preview';
-const ALL_FIGURES = [...SYNC_FIGURES, NOOP_PREVIEW];
+const ALL_FIGURES = [...SYNC_FIGURES, NOOP_PREVIEW, ...REMOTE_FIGURES];
 
 interface BenchFlags {
   sizes: number[];
@@ -46,9 +49,11 @@ function parseFlags(argv: readonly string[]): BenchFlags {
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  const syncOnly = flags.only.filter((f) => f !== NOOP_PREVIEW);
+  const syncOnly = flags.only.filter((f) => SYNC_FIGURES.includes(f));
+  const remoteOnly = flags.only.filter((f) => REMOTE_FIGURES.includes(f));
   if (flags.only.length === 0 || syncOnly.length > 0) await runSyncBench({ ...flags, only: syncOnly });
   if (flags.only.length === 0 || flags.only.includes(NOOP_PREVIEW)) await runPreviewBench();
+  if (flags.only.length === 0 || remoteOnly.length > 0) await runRemoteBench({ only: remoteOnly, rounds: flags.rounds });
 }
 
 main().catch((error) => {

@@ -27,7 +27,7 @@ const QUICKSTART_DIR = path.join(REPO_ROOT, 'examples', 'quickstart');
 const STACK = 'bench';
 const PIPELINES = 5;
 
-interface Project {
+export interface Project {
   label: string;
   /** A directory in the bench's work directory; the stack config lands there as Pulumi.bench.yaml. */
   dir: string;
@@ -94,11 +94,11 @@ export async function runPreviewBench(): Promise<void> {
   }
 }
 
-function pairedRatio(a: Project, b: Project): number {
+export function pairedRatio(a: Project, b: Project): number {
   return median(a.seconds.map((seconds, round) => seconds / b.seconds[round]));
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -126,7 +126,7 @@ function quickstartConfig(ark: ArkLocal, namespace: string, modelDir: string, mo
  * The files of examples/quickstart as they are in the repository (program, Pulumi.yaml, tsconfig.json), so its
  * stack config does not land in the example's directory. `pulumi-ark` still resolves: tmp/ is in the repo.
  */
-function copyQuickstart(dir: string): Project {
+export function copyQuickstart(dir: string): Project {
   fs.mkdirSync(dir, { recursive: true });
   for (const entry of fs.readdirSync(QUICKSTART_DIR, { withFileTypes: true })) {
     if (entry.isFile() && !/^Pulumi\..+\.yaml$/.test(entry.name)) fs.copyFileSync(path.join(QUICKSTART_DIR, entry.name), path.join(dir, entry.name));
@@ -135,7 +135,7 @@ function copyQuickstart(dir: string): Project {
 }
 
 /** What `pulumi new typescript` leaves once its resources are removed. */
-function writeEmptyProject(dir: string, sameTsconfigAsQuickstart: boolean): Project {
+export function writeEmptyProject(dir: string, sameTsconfigAsQuickstart: boolean): Project {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'Pulumi.yaml'), `name: bench-${path.basename(dir)}\nruntime: nodejs\nmain: index.ts\n`);
   fs.writeFileSync(path.join(dir, 'index.ts'), "import * as pulumi from '@pulumi/pulumi';\n\nexport const stack = pulumi.getStack();\n");
@@ -185,7 +185,7 @@ function copyTsconfig(dir: string): void {
   if (fs.existsSync(tsconfig)) fs.copyFileSync(tsconfig, path.join(dir, 'tsconfig.json'));
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
