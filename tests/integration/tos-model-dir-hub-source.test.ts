@@ -102,7 +102,7 @@ describe('TosModelDir from an hf:// source', () => {
     const after = await checked();
     expect(after.sourceVersion).toBe(moved.Commit);
     const d = ctx();
-    expect(await controller.diff(outs.location, outs, after, d.ctx)).toEqual({ changes: true, changed: ['source'] });
+    expect(await controller.diff(outs.location, outs, after, d.ctx)).toEqual({ changes: true, changed: ['sourceVersion'] });
     expect(d.lines.info.join('\n')).toContain(`content changed (version ${outs.sourceVersion} -> ${moved.Commit})`);
     const writes = await countTosRequests(arkLocal, ['PutObject', 'UploadPart']);
     const { outs: updated } = await controller.update(outs.location, outs, after, ctx().ctx);

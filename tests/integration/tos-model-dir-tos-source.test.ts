@@ -110,7 +110,7 @@ describe('TosModelDir from a tos:// source', () => {
     const news = await checked();
     expect(news.sourceVersion).not.toBe(outs.sourceVersion);
     const diff = await controller.diff(outs.location, outs, news, ctx().ctx);
-    expect(diff).toEqual({ changes: true, changed: ['source'] });
+    expect(diff).toEqual({ changes: true, changed: ['sourceVersion'] });
     const writes = await countTosRequests(arkLocal, ['CopyObject', 'UploadPartCopy']);
     const { outs: after } = await controller.update(outs.location, outs, news, ctx().ctx);
     expect(await writes()).toEqual({ CopyObject: 1, UploadPartCopy: 0 });

@@ -146,7 +146,9 @@ async function diff(_id: string, olds: Outputs, news: Inputs, ctx: ControllerCon
   if (spec.kind !== 'local') {
     changed.push(...(await diffRemoteContent(olds, news, spec, storageOf(ctx), ctx)));
     if (changed.length > 0) ctx.log.info(`${olds.location}: update needed (${changed.join(', ')})`);
-    const properties = changed.map((k) => (k === 'content' || k === 'remote drift' ? 'source' : k));
+    // New content is a new version (the detailed diff shows the old and the new commit or digest); drift is a
+    // change of what `source` stands for in TOS.
+    const properties = changed.map((k) => (k === 'content' ? 'sourceVersion' : k === 'remote drift' ? 'source' : k));
     return { changes: changed.length > 0, changed: [...new Set(properties)] };
   }
   const planned = await planSync(targetOf(news), envOf(ctx));
