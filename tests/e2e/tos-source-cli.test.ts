@@ -137,14 +137,18 @@ describe('TosModelDir from a tos:// source, through the pulumi CLI', () => {
     const before = await inventory(f.ark);
     await countTosRequests(f.ark, WRITES, { UploadPartCopy: SLOW_PART_MS });
     const up = spawnUp();
-    await until('the first shard of run 2 copied', async () => up.settled() || (await shardsCopiedFrom(2)).length > 0);
+    // The kill lands mid-way: one shard copied, the other's multipart copy open (its parts held by the delay).
+    await until('one shard of run 2 copied and the other under way', async () => up.settled() || ((await shardsCopiedFrom(2)).length > 0 && (await openUploads()).length > 0));
     if (up.settled()) throw new Error(`pulumi up ended before the kill:\n${(await up.result).stdout}\n${(await up.result).stderr}`);
     const home = path.join(f.run.stateDir, 'home');
     expect(providerProcesses(home).length).toBeGreaterThan(0);
     up.signalGroup('SIGKILL');
     expect((await up.result).signal).toBe('SIGKILL');
     const finished = await shardsCopiedFrom(2);
-    expect(finished).toHaveLength(1); // the kill landed while the other shard was still being copied
+    expect(finished).toHaveLength(1);
+    const unfinished = SHARDS.find((shard) => !finished.includes(shard))!;
+    // A stopped run leaves its multipart upload for the next one (provider/sync/remote-sync.ts).
+    expect((await openUploads()).map((u) => u.Key)).toEqual([`${target}${unfinished}`]);
 
     const killedAt = Date.now();
     while (providerProcesses(home).length > 0 && Date.now() - killedAt < PROVIDER_EXIT_BOUND_MS) await sleep(100);
@@ -153,8 +157,8 @@ describe('TosModelDir from a tos:// source, through the pulumi CLI', () => {
 
     f.run.removeLocks();
     const writes = await countTosRequests(f.ark, WRITES);
-    await f.pulumiOk(['up', '--yes', '--skip-preview']);
-    const unfinished = SHARDS.find((shard) => !finished.includes(shard))!;
+    const rerun = await f.pulumiOk(['up', '--yes', '--skip-preview']);
+    expect(rerun.stdout).toMatch(/aborted 1 open multipart upload\(s\) left by an interrupted run/);
     // Only the unfinished shard's parts: the finished one, and the small files (unchanged since run 1), stay.
     expect(await writes()).toEqual({ PutObject: 0, UploadPart: 0, CopyObject: 0, UploadPartCopy: Math.ceil(fs.statSync(path.join(modelDir, unfinished)).size / DEFAULT_PART_SIZE) });
     expect(await crcs(TARGET_BUCKET, target)).toEqual(await crcs(SOURCE_BUCKET, runPrefix(2)));
