@@ -104,7 +104,9 @@ export async function deployRemote(inputs: Inputs, spec: RemoteSpec, storage: To
     const verified = [...unchanged, ...error.written.map((w) => managedFile(resolved, w.path, w.size, w.crc64))];
     const unverified = error.unverified.map((i) => ({ path: i.path, size: i.size }));
     const partial = outputsOf(inputs, resolved, detected, target, [...verified, ...unverified]);
-    throw new PartialFailureError(location, partial, `${error.message}. The objects that arrived are kept; run \`pulumi up\` again to resume.`);
+    // A moved source already says what to do; anything else is resumed by running again.
+    const next = error.cause instanceof SourceChangedError ? 'The objects that arrived are kept.' : 'The objects that arrived are kept; run `pulumi up` again to resume.';
+    throw new PartialFailureError(location, partial, `${error.message}. ${next}`);
   }
 }
 
