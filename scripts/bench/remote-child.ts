@@ -27,6 +27,8 @@ export interface RemoteJob {
 
 export interface RemoteFigures {
   seconds: number;
+  /** CPU time of this process (user + system, every thread). */
+  cpuSeconds: number;
   /** Bytes through read/write syscalls: file and socket I/O of this process. */
   ioBytes: number;
   /** Bytes this process caused to be written to a block device. */
@@ -51,6 +53,7 @@ const quiet = { info: () => undefined, warn: (m: string) => console.warn(m) };
 async function run(job: RemoteJob): Promise<RemoteFigures> {
   const ctx = { settings: () => job.settings, log: quiet };
   const io0 = procIo();
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let modelBytes = 0;
   if (job.kind === 'controller') {
@@ -67,8 +70,9 @@ async function run(job: RemoteJob): Promise<RemoteFigures> {
     });
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const io1 = procIo();
-  return { seconds, ioBytes: io1.rchar - io0.rchar + (io1.wchar - io0.wchar), diskWritten: io1.writeBytes - io0.writeBytes, peakRss: peakRss(), modelBytes };
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ioBytes: io1.rchar - io0.rchar + (io1.wchar - io0.wchar), diskWritten: io1.writeBytes - io0.writeBytes, peakRss: peakRss(), modelBytes };
 }
 
 answerParent(run);

@@ -13,7 +13,9 @@
  *   upload alone of the same bytes (goal: >= 0.9x the slower), with the client's disk writes and peak RSS
  *   (goal: <= 300 MB).
  *
- * Each client run is a fresh process (remote-child.ts); runs are interleaved round by round.
+ * Each client run is a fresh process (remote-child.ts); runs are interleaved round by round. The hub is a second
+ * ark-local process: a real hub and TOS are separate services, and one ark-local serving both would make its
+ * single event loop, not the client, the limit of a stream that downloads and uploads at once.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -24,7 +26,7 @@ import { writeSyntheticModel } from '../../provider/model/synthetic';
 import type { ProviderSettings } from '../../provider/resources/controller';
 import { formatBytes } from '../../provider/sync/progress';
 import { ensurePulumiTools, offlineEnv, REPO_ROOT } from '../pulumi-workspace';
-import { inChild, MiB, rate, ratio, startChildArkLocal } from './measure';
+import { inChild, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal } from './measure';
 import { copyQuickstart, median, pairedRatio, run, writeEmptyProject, type Project } from './preview';
 import type { RemoteFigures, RemoteJob } from './remote-child';
 
@@ -42,25 +44,28 @@ export async function runRemoteBench(opts: { only: string[]; rounds: number }): 
   const wants = (figure: string) => opts.only.length === 0 || opts.only.includes(figure);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pulumi-ark-bench-remote-'));
   const arkLocal = await startChildArkLocal(path.join(work, 'ark-local'));
+  const hubLocal = await startChildArkLocal(path.join(work, 'hub'));
   try {
-    const settings = arkLocal.settings;
+    const settings: ProviderSettings = { ...arkLocal.settings, hubEndpoint: hubLocal.settings.hubEndpoint, hubToken: hubLocal.settings.hubToken };
     const admin = new ArkLocalAdmin(settings.arkEndpoint);
+    const hubAdmin = new ArkLocalAdmin(hubLocal.settings.arkEndpoint);
     const modelDir = path.join(work, 'model');
     await writeSyntheticModel(modelDir, { base: BASE, fill: 'sparse', shards: 4 });
     const storage = new TosStorage(settings);
     for (const bucket of [SOURCE_BUCKET, TARGET_BUCKET]) await storage.createBucket(bucket);
     const seeded = await seedSparseModel(admin, modelDir, SOURCE_BUCKET, SOURCE_PREFIX);
     const published = Date.now();
-    await admin.publishHubCommit(HUB_REPO, { directory: modelDir });
+    await hubAdmin.publishHubCommit(HUB_REPO, { directory: modelDir });
     console.log(
       `\nbench remote sources: ${BASE}, ${seeded.files} files, ${formatBytes(seeded.bytes)} (sparse) in tos://${SOURCE_BUCKET}/${SOURCE_PREFIX} and hf://${HUB_REPO} ` +
-        `(published in ${((Date.now() - published) / 1000).toFixed(1)} s: ark-local hashes the files once); ark-local in a child process`,
+        `(published in ${((Date.now() - published) / 1000).toFixed(1)} s: ark-local hashes the files once); TOS and the hub are two ark-local child processes`,
     );
-    const ctx = { settings, work, modelDir, modelBytes: seeded.bytes, rounds: opts.rounds, storage };
+    const ctx = { settings, work, modelDir, modelBytes: seeded.bytes, rounds: opts.rounds, storage, servers: [arkLocal, hubLocal] as const };
     if (wants('tos-copy')) await tosCopyFigures(ctx);
     if (wants('hub-stream')) await hubStreamFigures(ctx);
-    if (wants('remote-preview')) await previewFigures(ctx, admin);
+    if (wants('remote-preview')) await previewFigures(ctx, admin, hubAdmin);
   } finally {
+    await hubLocal.close();
     await arkLocal.close();
     await fs.rm(work, { recursive: true, force: true });
   }
@@ -73,6 +78,26 @@ interface BenchContext {
   modelBytes: number;
   rounds: number;
   storage: TosStorage;
+  /** The TOS and the hub ark-local, for the CPU time each run cost them. */
+  servers: readonly [ChildArkLocal, ChildArkLocal];
+}
+
+/** A client run with the CPU seconds it cost the TOS and the hub server. */
+interface ServedRun extends RemoteFigures {
+  tosCpu: number;
+  hubCpu: number;
+}
+
+async function withServerCpu(ctx: BenchContext, run: () => Promise<RemoteFigures>): Promise<ServedRun> {
+  const [tos0, hub0] = [await ctx.servers[0].cpuSeconds(), await ctx.servers[1].cpuSeconds()];
+  const figures = await run();
+  return { ...figures, tosCpu: (await ctx.servers[0].cpuSeconds()) - tos0, hubCpu: (await ctx.servers[1].cpuSeconds()) - hub0 };
+}
+
+/** `client 12.1 s, TOS 20.3 s, hub 4.0 s CPU (1.2 ms/MiB …)` */
+function cpuLine(run: ServedRun): string {
+  const perMiB = (s: number) => ((1000 * s) / (run.modelBytes / MiB)).toFixed(2);
+  return `CPU ms/MiB: client ${perMiB(run.cpuSeconds)}, TOS server ${perMiB(run.tosCpu)}, hub server ${perMiB(run.hubCpu)}`;
 }
 
 let runs = 0;
@@ -87,7 +112,7 @@ async function controllerRun(ctx: BenchContext, source: string): Promise<RemoteF
   return figures;
 }
 
-function best(runs: RemoteFigures[]): RemoteFigures {
+function best<T extends RemoteFigures>(runs: T[]): T {
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 }
 
@@ -109,28 +134,29 @@ async function tosCopyFigures(ctx: BenchContext): Promise<void> {
 }
 
 async function hubStreamFigures(ctx: BenchContext): Promise<void> {
-  const streams: RemoteFigures[] = [];
-  const downloads: RemoteFigures[] = [];
-  const uploads: RemoteFigures[] = [];
+  const streams: ServedRun[] = [];
+  const downloads: ServedRun[] = [];
+  const uploads: ServedRun[] = [];
   const download: RemoteJob = { kind: 'hub-download', settings: ctx.settings, hub: { repo: HUB_REPO, revision: 'main', partSize: TUNING.partSize, concurrency: TUNING.uploadConcurrency } };
   for (let round = 0; round < ctx.rounds; round++) {
-    downloads.push(await inChild<RemoteJob, RemoteFigures>('remote-child.js', download));
-    uploads.push(await controllerRun(ctx, ctx.modelDir));
-    streams.push(await controllerRun(ctx, `hf://${HUB_REPO}@main`));
+    downloads.push(await withServerCpu(ctx, () => inChild<RemoteJob, RemoteFigures>('remote-child.js', download)));
+    uploads.push(await withServerCpu(ctx, () => controllerRun(ctx, ctx.modelDir)));
+    streams.push(await withServerCpu(ctx, () => controllerRun(ctx, `hf://${HUB_REPO}@main`)));
   }
   const [d, u, s] = [best(downloads), best(uploads), best(streams)];
   const slower = Math.min(d.modelBytes / d.seconds, u.modelBytes / u.seconds);
   console.log(`\nhub-stream: TosModelDir from hf://${HUB_REPO}@main (hub -> TOS, ${TUNING.uploadConcurrency} requests in flight, ${formatBytes(TUNING.partSize)} parts), best of ${ctx.rounds}:`);
-  console.log(`  hub download alone   ${d.seconds.toFixed(2)} s, ${rate(d.modelBytes, d.seconds)}`);
-  console.log(`  TOS upload alone     ${u.seconds.toFixed(2)} s, ${rate(u.modelBytes, u.seconds)} (a cold sync of the same bytes from a local directory)`);
+  console.log(`  hub download alone   ${d.seconds.toFixed(2)} s, ${rate(d.modelBytes, d.seconds)}; ${cpuLine(d)}`);
+  console.log(`  TOS upload alone     ${u.seconds.toFixed(2)} s, ${rate(u.modelBytes, u.seconds)} (a cold sync of the same bytes from a local directory); ${cpuLine(u)}`);
   console.log(
     `  stream               ${s.seconds.toFixed(2)} s, ${rate(s.modelBytes, s.seconds)} -> ${ratio(s.modelBytes / s.seconds, slower)} the slower of the two (target >= 0.9); ` +
-      `disk written ${formatBytes(s.diskWritten)}, peak RSS ${formatBytes(s.peakRss)} (target <= 300 MB)`,
+      `disk written ${formatBytes(s.diskWritten)}, peak RSS ${formatBytes(s.peakRss)} (target <= 300 MB); ${cpuLine(s)}`,
   );
+  console.log(`  (${os.availableParallelism()} cores for the client and both servers: the stream's CPU is the sum of the other two's, less one client read)`);
 }
 
 /** No-op previews through the real CLI, each with a fresh stat-cache directory like a new CI runner. */
-async function previewFigures(ctx: BenchContext, admin: ArkLocalAdmin): Promise<void> {
+async function previewFigures(ctx: BenchContext, admin: ArkLocalAdmin, hubAdmin: ArkLocalAdmin): Promise<void> {
   const tools = await ensurePulumiTools();
   const pulumi = path.join(tools.root, 'bin', 'pulumi');
   await fs.mkdir(path.join(REPO_ROOT, 'tmp'), { recursive: true });
@@ -166,11 +192,11 @@ async function previewFigures(ctx: BenchContext, admin: ArkLocalAdmin): Promise<
       for (let i = 0; i < projects.length; i++) {
         const project = projects[(round + i) % projects.length]!;
         const cache = await fs.mkdtemp(path.join(dir, 'fresh-runner-cache-'));
-        const before = await admin.traffic();
+        const before = { tos: (await admin.traffic()).tos, hub: (await hubAdmin.traffic()).hub };
         const start = process.hrtime.bigint();
         await run(pulumi, ['preview', '--stack', stackOf(project), '--expect-no-changes', '--non-interactive'], project.dir, { ...env, PULUMI_ARK_CACHE_DIR: cache });
         project.seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
-        const after = await admin.traffic();
+        const after = { tos: (await admin.traffic()).tos, hub: (await hubAdmin.traffic()).hub };
         served.get(project)!.push(after.tos - before.tos + (after.hub - before.hub));
         await fs.rm(cache, { recursive: true, force: true });
       }
