@@ -3,6 +3,10 @@ import { localModelSource } from '../model/source';
 import { validateModel } from '../model/validate';
 import type { ModelReport } from '../model/report';
 import { supportedBaseList } from '../model/catalogue';
+import { TosStorage } from '../clients/tos/client';
+import { resolveSource, SourceUnusableError } from '../resources/tos-model-dir/remote-source';
+import { resolveSettings, SettingsError } from '../settings';
+import { parseModelSource } from '../sources/source-uri';
 import { DOCTOR_USAGE, DoctorUsageError, doctorCommand } from './doctor/command';
 import { formatReport } from './format';
 
@@ -22,12 +26,14 @@ export interface CliIo {
   cwd?: string;
 }
 
-const USAGE = `Usage: pulumi-ark validate DIR [--base NAME] [--json] [--exclude GLOB]... [--include-hidden]
+const USAGE = `Usage: pulumi-ark validate DIR|tos://BUCKET/PREFIX/|hf://OWNER/NAME[@REVISION] [--base NAME] [--json]
+                           [--exclude GLOB]... [--include-hidden]
        pulumi-ark doctor [--bucket NAME] [--model-unit ID] [--wire FILE] [--json]   (pulumi-ark doctor --help)
 
 Checks that DIR is a Hugging Face model directory Ark can import: a supported base (${supportedBaseList()})
 or a full-weight fine-tune of one, unquantized or W8A8 / W8A8_FP8 / W4A8. Reads only JSON files and
-safetensors headers.
+safetensors headers: of a TOS prefix or a hub revision through ranged reads, with the credentials, endpoints
+and hub token of the environment (docs/configuration.md), as TosModelDir's check does.
 
   --base NAME       the base you will declare (catalogue id or HF id, e.g. Qwen/Qwen2.5-7B); must match the files
   --json            print the report as JSON
@@ -72,6 +78,9 @@ function parseValidateArgs(args: string[]): ValidateArgs {
 }
 
 async function validateCommand(args: ValidateArgs, io: CliIo): Promise<number> {
+  const spec = parseModelSource(args.dir);
+  if ('error' in spec) throw new UsageError(spec.error);
+  if (spec.kind !== 'local') return validateRemote(spec, args, io);
   let report: ModelReport;
   try {
     const files = await walkModelDir(args.dir, { exclude: args.exclude, includeHidden: args.includeHidden });
@@ -86,6 +95,30 @@ async function validateCommand(args: ValidateArgs, io: CliIo): Promise<number> {
     report = { ok: false, errors: [{ code: e.code, file: e.path, message: e.message }], warnings: [], detected: { quantization: null } };
   }
   io.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(args.dir, report));
+  return report.ok ? EXIT_VALID : EXIT_INVALID;
+}
+
+/** A tos:// or hf:// source, resolved and validated as TosModelDir's check would, with the environment's settings. */
+async function validateRemote(spec: Exclude<ReturnType<typeof parseModelSource>, { error: string } | { kind: 'local' }>, args: ValidateArgs, io: CliIo): Promise<number> {
+  let settings;
+  try {
+    settings = resolveSettings({}, io.env ?? process.env);
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    io.stderr.write(`pulumi-ark validate: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  const quiet = { info: () => undefined, warn: () => undefined };
+  let resolved;
+  try {
+    resolved = await resolveSource(spec, args.exclude, new TosStorage(settings), { settings: () => settings, log: quiet });
+  } catch (e) {
+    if (!(e instanceof SourceUnusableError)) throw e;
+    io.stderr.write(`pulumi-ark validate: ${e.message}\n`);
+    return EXIT_INVALID;
+  }
+  const report = await validateModel(resolved.fileSource, { baseModel: args.base });
+  io.stdout.write(args.json ? `${JSON.stringify({ ...report, source: resolved.describe, version: resolved.version }, null, 2)}\n` : `${formatReport(resolved.describe, report)}version ${resolved.version}\n`);
   return report.ok ? EXIT_VALID : EXIT_INVALID;
 }
 
