@@ -1,4 +1,4 @@
-"""The quickstart pipeline in Python: local fine-tuned weights -> TOS -> Ark custom model -> endpoint.
+"""The quickstart pipeline in Python: fine-tuned weights -> TOS -> Ark custom model -> endpoint.
 
 Config keys are documented in README.md; the provider's ark:* keys in docs/configuration.md.
 """
@@ -9,10 +9,14 @@ config = pulumi.Config()
 stack = pulumi.get_stack()
 base_model = config.require("baseModel")
 
-# Uploads the local Hugging Face directory (only what changed); content_digest changes iff the weights do.
+# Uploads the local Hugging Face directory (only what changed), or brings in weights that live elsewhere
+# (`weights`: tos://bucket/prefix/ copied server-side, hf://owner/name@revision streamed from the hub; nothing
+# downloaded to this machine); content_digest changes iff the weights do. `weightsVersion` pins the version a
+# reviewer saw (a hub commit): a source that has moved since fails the preview instead of deploying unseen weights.
 weights = ark.TosModelDir(
     "weights",
-    source=config.require("modelDir"),
+    source=config.get("weights") or config.require("modelDir"),
+    source_version=config.get("weightsVersion"),
     bucket=config.require("bucket"),
     prefix=f"python/{stack}/",
     base_model=base_model,
@@ -48,6 +52,7 @@ endpoint = ark.ModelUnitEndpoint(
 
 pulumi.export("weightsLocation", weights.location)
 pulumi.export("contentDigest", weights.content_digest)
+pulumi.export("sourceVersion", weights.source_version)
 pulumi.export("customModelId", model.id)
 pulumi.export("endpointId", endpoint.id)
 pulumi.export("endpointStatus", endpoint.status)

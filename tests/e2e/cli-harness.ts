@@ -117,8 +117,11 @@ export function repoTempDir(name: string): string {
   return fs.mkdtempSync(path.join(parent, `e2e-${name}-`));
 }
 
-/** Credential variables a developer's shell may carry; blanked so only what the test chose reaches the provider. */
-const CREDENTIAL_ENV = ['VOLCENGINE_ACCESS_KEY', 'VOLCENGINE_SECRET_KEY', 'VOLC_ACCESSKEY', 'VOLC_SECRETKEY'];
+/**
+ * Credential variables a developer's shell may carry; blanked (the provider reads empty as unset) so only what
+ * the test chose reaches the provider. A real hub token would even be refused by ark-local's hub.
+ */
+const CREDENTIAL_ENV = ['VOLCENGINE_ACCESS_KEY', 'VOLCENGINE_SECRET_KEY', 'VOLC_ACCESSKEY', 'VOLC_SECRETKEY', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
 
 /**
  * Throwaway directory in the system temp directory, outside the repository: node (a plugin, a program's

@@ -37,8 +37,11 @@ export interface ExampleStackOptions {
   init?: boolean;
   /** Backend and PULUMI_HOME outside the repository (cli-harness `outside`). */
   outside?: boolean;
-  /** Options of every `pulumi` run of `stack.pulumi` (a Python virtualenv on PATH...), given the opened run. */
-  runOptions?: (run: ExampleRun) => RunOptions;
+  /**
+   * Options of every `pulumi` run of `stack.pulumi` (a Python virtualenv on PATH, ark-local's hub as
+   * HF_ENDPOINT...), given the opened run and the started ark-local.
+   */
+  runOptions?: (run: ExampleRun, ark: ArkLocal) => RunOptions;
 }
 
 export interface ExampleStack {
@@ -85,7 +88,7 @@ export async function startExampleStack(opts: ExampleStackOptions): Promise<Exam
     const modelUnitId = (await ark.admin.createModelUnit({ name: `e2e-${opts.name}`, ...(opts.slots && { slots: opts.slots }) })).Id;
     const opened = await openExample({ example: opts.example, name: opts.name, ...(opts.outside && { outside: true }), ark: { ark, credential, via: opts.via ?? 'config' } });
     run = opened;
-    const runOptions = opts.runOptions?.(opened) ?? {};
+    const runOptions = opts.runOptions?.(opened, ark) ?? {};
     const pulumi = (args: readonly string[]) => opened.pulumi(args, runOptions);
     const pulumiOk = (args: readonly string[]) => opened.pulumiOk(args, runOptions);
 

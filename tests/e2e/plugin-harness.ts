@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ArkLocal } from '../../emulator';
 import { openExample, requireBuiltPackage, type ExampleRun } from './cli-harness';
 import { startExampleStack, type ExampleStack } from './example-stack';
 
@@ -15,12 +16,24 @@ export interface PluginStack extends ExampleStack {
   openProject(dir: string): Promise<ExampleRun>;
 }
 
-export async function startPluginStack(opts: { example: 'yaml' | 'python'; name: string }): Promise<PluginStack> {
+export interface PluginStackOptions {
+  example: 'yaml' | 'python';
+  name: string;
+  /** Environment of every `pulumi` run besides the harness's (the provider's fallbacks, such as HF_ENDPOINT). */
+  env?: (ark: ArkLocal) => Record<string, string>;
+}
+
+export async function startPluginStack(opts: PluginStackOptions): Promise<PluginStack> {
   requireBuiltPackage('dist/provider/native/main.js', 'bin/pulumi-resource-ark loads it');
   const stack = await startExampleStack({
     example: `examples/${opts.example}`,
     name: opts.name,
-    ...(opts.example === 'python' && { runOptions: (run: ExampleRun) => ({ env: { PATH: `${pythonWithSdk(run)}${path.delimiter}${run.env.PATH}` } }) }),
+    runOptions: (run, ark) => ({
+      env: {
+        ...opts.env?.(ark),
+        ...(opts.example === 'python' && { PATH: `${pythonWithSdk(run)}${path.delimiter}${run.env.PATH}` }),
+      },
+    }),
   });
   const projects: ExampleRun[] = [];
   return {

@@ -115,7 +115,7 @@ describe('TosModelDir from an hf:// source', () => {
     await arkLocal.admin.publishHubCommit(REPO, { files: { 'generation_config.json': `{"eos_token_id": 151643, "n": ${n}}\n` } });
     const writes = await countTosRequests(arkLocal, ['PutObject', 'UploadPart', 'CreateMultipartUpload']);
     await expect(controller.create(inputs, ctx().ctx)).rejects.toThrow(
-      new RegExp(`hf://${REPO}@[0-9a-f]{40}/: expected the version checked at preview, ${inputs.sourceVersion}, found [0-9a-f]{40}: the source changed since, so nothing was deployed`),
+      new RegExp(`hf://${REPO}@main: expected the version checked at preview, ${inputs.sourceVersion}, found [0-9a-f]{40}: the source changed since, so nothing was deployed`),
     );
     expect(await writes()).toEqual({ PutObject: 0, UploadPart: 0, CreateMultipartUpload: 0 });
   });

@@ -39,7 +39,7 @@ export async function checkRemoteSource(inputs: Inputs, spec: RemoteSpec, storag
     throw error;
   }
   if (inputs.sourceVersion !== undefined && inputs.sourceVersion !== resolved.version) {
-    return [{ property: 'sourceVersion', reason: `expected ${resolved.describe} at version ${inputs.sourceVersion}, found it at ${resolved.version}` }];
+    return [{ property: 'sourceVersion', reason: `expected ${inputs.source} at version ${inputs.sourceVersion}, found it at ${resolved.version}` }];
   }
   inputs.sourceVersion = resolved.version;
   const report = await validateModel(resolved.fileSource, { baseModel: inputs.baseModel });
@@ -79,7 +79,7 @@ export async function deployRemote(inputs: Inputs, spec: RemoteSpec, storage: To
   const resolved = await resolveSource(spec, inputs.exclude, storage, ctx);
   if (inputs.sourceVersion !== undefined && resolved.version !== inputs.sourceVersion) {
     throw new SourceChangedError(
-      `${resolved.describe}: expected the version checked at preview, ${inputs.sourceVersion}, found ${resolved.version}: the source changed since, so nothing was deployed; run \`pulumi preview\` to see the new content and \`pulumi up\` to deploy it`,
+      `${inputs.source}: expected the version checked at preview, ${inputs.sourceVersion}, found ${resolved.version}: the source changed since, so nothing was deployed; run \`pulumi preview\` to see the new content and \`pulumi up\` to deploy it`,
     );
   }
   const detected = await detectModel(inputs, resolved.fileSource);
