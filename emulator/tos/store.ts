@@ -350,16 +350,7 @@ class TosObjectStore implements ObjectStore {
       await this.blobs.remove(ingested.blob);
       throw new TosError('NoSuchUpload', `Upload ${uploadId} of ${bucket}/${key} ended while part ${partNumber} was being received.`, `/${bucket}/${key}`);
     }
-    const md5 = ingested.md5.toString('hex');
-    const part: PartRecord = {
-      partNumber,
-      size: ingested.size,
-      etag: `"${md5}"`,
-      md5,
-      crc64: ingested.crc64,
-      lastModified: new Date().toISOString(),
-      blob: ingested.blob,
-    };
+    const part = partRecordOf(partNumber, ingested, { blob: ingested.blob });
     await this.recordPart(upload, part);
     return part;
   }
@@ -378,16 +369,7 @@ class TosObjectStore implements ObjectStore {
       if (!upload) {
         throw new TosError('NoSuchUpload', `Upload ${uploadId} of ${target.bucket}/${target.key} ended while part ${partNumber} was being copied.`, `/${target.bucket}/${target.key}`);
       }
-      const md5 = digest.md5.toString('hex');
-      const part: PartRecord = {
-        partNumber,
-        size: digest.size,
-        etag: `"${md5}"`,
-        md5,
-        crc64: digest.crc64,
-        lastModified: new Date().toISOString(),
-        segments,
-      };
+      const part = partRecordOf(partNumber, digest, { segments });
       await this.recordPart(upload, part);
       return part;
     } finally {
@@ -579,4 +561,10 @@ function decodeContentMd5(value: string, resource: string): Buffer {
     throw new TosError('InvalidDigest', `Content-MD5 must be the base64 of 16 bytes; found ${JSON.stringify(value)}.`, resource);
   }
   return md5;
+}
+
+/** A part as ListParts and Complete see it: its ETag is the MD5 of its bytes, uploaded (a blob) or copied (ranges). */
+function partRecordOf(partNumber: number, digest: { size: number; md5: Buffer; crc64: string }, bytes: Pick<PartRecord, 'blob'> | Pick<PartRecord, 'segments'>): PartRecord {
+  const md5 = digest.md5.toString('hex');
+  return { partNumber, size: digest.size, etag: `"${md5}"`, md5, crc64: digest.crc64, lastModified: new Date().toISOString(), ...bytes };
 }

@@ -18,7 +18,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startArkLocal, DEFAULT_CREDENTIAL, type ArkLocal } from '../../emulator';
+import { startArkLocal, type ArkLocal } from '../../emulator';
+import type { ProviderSettings } from '../../provider/resources/controller';
 import { writeSyntheticModel } from '../../provider/model/synthetic';
 import { ensurePulumiTools, offlineEnv, REPO_ROOT } from '../pulumi-workspace';
 
@@ -107,18 +108,27 @@ export function median(values: number[]): number {
 /** The quickstart's config (examples/quickstart/README.md) pointing at the in-process ark-local. */
 function quickstartConfig(ark: ArkLocal, namespace: string, modelDir: string, modelUnitId: string): Record<string, string> {
   return {
-    'ark:endpoint': ark.url,
-    'ark:tosEndpoint': ark.tosEndpoint,
-    'ark:chatBaseUrl': ark.chatBaseUrl,
-    'ark:region': ark.region,
-    // Plaintext: these are ark-local's well-known default keys, and the stack is deleted after the bench.
-    'ark:accessKey': DEFAULT_CREDENTIAL.accessKeyId,
-    'ark:secretKey': DEFAULT_CREDENTIAL.secretAccessKey,
+    ...arkStackConfig(ark.providerSettings()),
     [`${namespace}:modelDir`]: modelDir,
     [`${namespace}:baseModel`]: BASE_MODEL,
     [`${namespace}:bucket`]: 'bench-models',
     [`${namespace}:createBucket`]: 'true',
     [`${namespace}:modelUnitId`]: modelUnitId,
+  };
+}
+
+/** The provider's `ark:*` stack config for a bench's ark-local. */
+export function arkStackConfig(settings: ProviderSettings): Record<string, string> {
+  return {
+    'ark:endpoint': settings.arkEndpoint,
+    'ark:tosEndpoint': settings.tosEndpoint,
+    'ark:chatBaseUrl': settings.chatBaseUrl,
+    'ark:region': settings.region,
+    // Plaintext: ark-local's throwaway keys (and hub token), and the bench deletes its stacks.
+    'ark:accessKey': settings.accessKeyId,
+    'ark:secretKey': settings.secretAccessKey,
+    ...(settings.hubEndpoint ? { 'ark:hubEndpoint': settings.hubEndpoint } : {}),
+    ...(settings.hubToken ? { 'ark:hubToken': settings.hubToken } : {}),
   };
 }
 

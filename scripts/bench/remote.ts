@@ -27,7 +27,7 @@ import type { ProviderSettings } from '../../provider/resources/controller';
 import { formatBytes } from '../../provider/sync/progress';
 import { ensurePulumiTools, offlineEnv, REPO_ROOT } from '../pulumi-workspace';
 import { inChild, MiB, rate, ratio, startChildArkLocal, type ChildArkLocal } from './measure';
-import { copyQuickstart, median, pairedRatio, run, writeEmptyProject, type Project } from './preview';
+import { arkStackConfig, copyQuickstart, median, pairedRatio, run, writeEmptyProject, type Project } from './preview';
 import type { RemoteFigures, RemoteJob } from './remote-child';
 
 export const REMOTE_FIGURES = ['remote-preview', 'tos-copy', 'hub-stream'];
@@ -223,15 +223,7 @@ async function previewFigures(ctx: BenchContext, admin: ArkLocalAdmin, hubAdmin:
 
 function quickstartConfig(settings: ProviderSettings, weights: string, modelUnitId: string, name: string): Record<string, string> {
   return {
-    'ark:endpoint': settings.arkEndpoint,
-    'ark:tosEndpoint': settings.tosEndpoint,
-    'ark:chatBaseUrl': settings.chatBaseUrl,
-    'ark:region': settings.region,
-    'ark:hubEndpoint': settings.hubEndpoint!,
-    // Plaintext: ark-local's throwaway keys, and the stacks are deleted after the bench.
-    'ark:hubToken': settings.hubToken!,
-    'ark:accessKey': settings.accessKeyId,
-    'ark:secretKey': settings.secretAccessKey,
+    ...arkStackConfig(settings),
     'ark-quickstart:weights': weights,
     'ark-quickstart:baseModel': BASE,
     'ark-quickstart:bucket': TARGET_BUCKET,
