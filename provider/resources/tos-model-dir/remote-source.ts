@@ -29,6 +29,8 @@ export interface ResolvedSource {
   digest: string;
   /** The TOS prefix the files live under, for a tos:// source. */
   tos?: { bucket: string; prefix: string };
+  /** The hub revision at its commit (the selected files), for an hf:// source: what the stream thread reads. */
+  hub?: ResolvedHubModel;
 }
 
 /** The source cannot be used at all (gone, elsewhere, unreadable): a check failure, not a crash. */
@@ -74,6 +76,7 @@ async function resolveHubSource(spec: { repo: string; revision: string }, exclud
     transfer: hubStreamTransfer(storage, selected, ctx.signal),
     version: model.commit,
     digest: contentDigest(files.map((f) => ({ path: f.path, size: f.size, crc64: f.fingerprint }))),
+    hub: selected,
   };
 }
 

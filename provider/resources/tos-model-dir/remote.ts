@@ -4,6 +4,7 @@ import { resolveBaseModel } from '../../model/catalogue';
 import type { ModelFileSource } from '../../model/source';
 import { validateModel } from '../../model/validate';
 import type { ModelSourceSpec } from '../../sources/source-uri';
+import { executeHubStream } from '../../sources/hub-stream-worker';
 import { SourceChangedError } from '../../sources/tos-prefix';
 import { contentDigest } from '../../sync/digest';
 import { normalizePrefix } from '../../sync/keys';
@@ -96,7 +97,10 @@ export async function deployRemote(inputs: Inputs, spec: RemoteSpec, storage: To
   const unchanged = planned.plan.unchanged.map((i) => managedFile(resolved, i.path, i.size, byPath.get(i.path)?.crc64));
   const location = tosUri(target.bucket, target.prefix);
   try {
-    const written = await executeRemoteSync(storage, resolved.transfer, resolved.files, target, planned, tuningOf(inputs, ctx), ctx.log);
+    const tuning = tuningOf(inputs, ctx);
+    const written = resolved.hub
+      ? await executeHubStream({ settings: ctx.settings(), model: resolved.hub, files: resolved.files, target, planned, tuning: { owner: tuning.owner, concurrency: tuning.concurrency, partSize: tuning.partSize } }, ctx.log, ctx.signal)
+      : await executeRemoteSync(storage, resolved.transfer, resolved.files, target, planned, tuning, ctx.log);
     ctx.log.info(`${location}: in sync with ${resolved.describe} (${resolved.files.length} files)`);
     return outputsOf(inputs, resolved, detected, target, [...unchanged, ...written.map((w) => managedFile(resolved, w.path, w.size, w.crc64))]);
   } catch (error) {
