@@ -7,6 +7,7 @@ import { tosModelDirController as controller } from '../../provider/resources/to
 import { InputsSchema, type Inputs } from '../../provider/resources/tos-model-dir/schema';
 import { META_SOURCE } from '../../provider/sources/hub-transfer';
 import { contentDigest } from '../../provider/sync/digest';
+import { until } from '../e2e/poll';
 import { contextFor, countTosRequests, listAll, rawTos, tempDir } from './sync-helpers';
 
 /**
@@ -21,6 +22,9 @@ const OWNER = 'proj/dev/weights';
 const REPO = 'acme/support-bot-qwen2.5-0.5b';
 const BASE = 'Qwen2.5-0.5B';
 const PART_SIZE = 64 * 1024 * 1024;
+
+/** Polls as often as a copy of a few parts needs. */
+const FAST = { timeoutMs: 60_000, intervalMs: 20 };
 
 describe('TosModelDir from an hf:// source', () => {
   let arkLocal: ArkLocal;
@@ -135,8 +139,8 @@ describe('TosModelDir from an hf:// source', () => {
     await arkLocal.admin.addFault({ service: 'tos', operation: 'UploadPart', kind: 'latency', latencyMs: 100 });
     const stop = new AbortController();
     const creating = controller.create(inputs, { ...ctx().ctx, signal: stop.signal });
-    await until(async () => (await listAll(tos, BUCKET, target)).some((o) => o.key.endsWith('model-00001-of-00002.safetensors')));
-    await until(async () => ((await tos.listMultipartUploads({ bucket: BUCKET, prefix: target })).data.Uploads ?? []).length > 0);
+    await until('the first shard in the target', async () => (await listAll(tos, BUCKET, target)).some((o) => o.key.endsWith('model-00001-of-00002.safetensors')), FAST);
+    await until('a multipart upload under way', async () => ((await tos.listMultipartUploads({ bucket: BUCKET, prefix: target })).data.Uploads ?? []).length > 0, FAST);
     stop.abort(new Error('engine gone'));
     await expect(creating).rejects.toThrow();
     await arkLocal.admin.clearFaults();
@@ -176,11 +180,3 @@ describe('TosModelDir from an hf:// source', () => {
     };
   }
 });
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

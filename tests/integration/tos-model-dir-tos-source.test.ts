@@ -9,6 +9,7 @@ import { tosModelDirController as controller } from '../../provider/resources/to
 import { InputsSchema, type Inputs, type Outputs } from '../../provider/resources/tos-model-dir/schema';
 import { contentDigest } from '../../provider/sync/digest';
 import { META_OWNER } from '../../provider/sync/engine';
+import { until } from '../e2e/poll';
 import { contextFor, countTosRequests, listAll, rawTos, tempDir } from './sync-helpers';
 
 /**
@@ -23,6 +24,9 @@ const OWNER = 'proj/dev/weights';
 const BASE = 'Qwen2.5-0.5B';
 /** Small parts, so the two ~0.5 GB shards are multipart copies of many parts. */
 const PART_SIZE = 64 * 1024 * 1024;
+
+/** Polls as often as a copy of a few parts needs. */
+const FAST = { timeoutMs: 60_000, intervalMs: 20 };
 
 describe('TosModelDir from a tos:// source', () => {
   let arkLocal: ArkLocal;
@@ -134,7 +138,7 @@ describe('TosModelDir from a tos:// source', () => {
     await arkLocal.admin.addFault({ service: 'tos', operation: 'UploadPartCopy', kind: 'latency', latencyMs: 150 });
     const creating = controller.create(inputs, ctx().ctx);
     const shard2 = `${run}model-00002-of-00002.safetensors`;
-    await until(async () => (await listAll(tos, TARGET_BUCKET, target)).length > 0);
+    await until('the first files in the target', async () => (await listAll(tos, TARGET_BUCKET, target)).length > 0, FAST);
     await tos.putObject({ bucket: SOURCE_BUCKET, key: shard2, body: Buffer.from('a training job writing its next checkpoint') });
     const error = await creating.then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(PartialFailureError);
@@ -162,8 +166,8 @@ describe('TosModelDir from a tos:// source', () => {
     const c = ctx();
     const creating = controller.create(inputs, { ...c.ctx, signal: stop.signal });
     // Stop once the first shard is done and the second is under way: like an engine that went away.
-    await until(async () => (await listAll(tos, TARGET_BUCKET, target)).some((o) => o.key.endsWith('model-00001-of-00002.safetensors')));
-    await until(async () => ((await tos.listMultipartUploads({ bucket: TARGET_BUCKET, prefix: target })).data.Uploads ?? []).length > 0);
+    await until('the first shard in the target', async () => (await listAll(tos, TARGET_BUCKET, target)).some((o) => o.key.endsWith('model-00001-of-00002.safetensors')), FAST);
+    await until('a multipart upload under way', async () => ((await tos.listMultipartUploads({ bucket: TARGET_BUCKET, prefix: target })).data.Uploads ?? []).length > 0, FAST);
     stop.abort(new Error('engine gone'));
     await expect(creating).rejects.toThrow();
     await arkLocal.admin.clearFaults();
@@ -211,11 +215,3 @@ describe('TosModelDir from a tos:// source', () => {
     expect(await failures({ sourceVersion: 'sha256:0000' })).toEqual([{ property: 'sourceVersion', reason: expect.stringMatching(/^expected tos:\/\/ml-artifacts\/runs\/\d+\/final\/ at version sha256:0000, found it at sha256:[0-9a-f]{64}$/) }]);
   });
 });
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
