@@ -148,7 +148,11 @@ describe('ark-local hub through @huggingface/hub', () => {
     try {
       await clockArk.admin.publishHubCommit('acme/m', { files: { 'w.safetensors': 'x'.repeat(100) } });
       const location = (await fetch(`${clockArk.hubUrl}/acme/m/resolve/main/w.safetensors`, { redirect: 'manual' })).headers.get('location')!;
-      expect((await fetch(location.replace(/Signature=./, 'Signature=0'))).status).toBe(403);
+      // Forged: the first hex digit of the signature changed (to another digit: replacing it with a fixed one
+      // would leave one link in sixteen as it was).
+      const forged = location.replace(/Signature=(.)/, (_, first: string) => `Signature=${first === '0' ? '1' : '0'}`);
+      expect(forged).not.toBe(location);
+      expect((await fetch(forged)).status).toBe(403);
       expect((await fetch(location)).status).toBe(200);
       now += 61_000;
       const expired = await fetch(location);
