@@ -1,13 +1,13 @@
 import { combineCrc64List } from '../api/crc64';
 import { tosUri } from '../api/tos';
-import type { OpenUpload, RemoteObject, TosStorage } from '../clients/tos/client';
+import type { RemoteObject, TosStorage } from '../clients/tos/client';
 import type { ProgressLog } from '../resources/controller';
-import { META_OWNER, MIN_PART_SIZE } from './engine';
+import { abortOpenUploads, META_OWNER, MIN_PART_SIZE } from './engine';
 import { assertInsidePrefix } from './keys';
 import { computePlan, planTotals, type PlanItem, type SyncPlan } from './plan';
 import { mapPool } from './pool';
 import { formatPlan, ProgressReporter } from './progress';
-import { abortUploads, partLayout, UploadIntegrityError, type PartSpec } from './upload';
+import { partLayout, UploadIntegrityError, type PartSpec } from './upload';
 
 /**
  * Syncs a model that already lives outside the runner (a TOS prefix, a hub revision) into the serving prefix.
@@ -169,12 +169,8 @@ export async function executeRemoteSync(
   };
 
   try {
-    const open = await storage.listMultipartUploads(target.bucket, target.prefix).catch(() => [] as OpenUpload[]);
-    if (open.length > 0) {
-      for (const u of open) assertInsidePrefix(target.prefix, u.key);
-      await abortUploads(storage, target.bucket, open);
-      log.info(`copy ${location}: aborted ${open.length} open multipart upload(s) left by an interrupted run`);
-    }
+    const aborted = await abortOpenUploads(storage, target.bucket, target.prefix);
+    if (aborted > 0) log.info(`copy ${location}: aborted ${aborted} open multipart upload(s) left by an interrupted run`);
     await mapPool(
       jobs.filter((j) => j.size <= partSize),
       tuning.concurrency,
