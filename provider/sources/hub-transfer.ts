@@ -1,9 +1,8 @@
-import type { Readable } from 'node:stream';
 import { tosUri } from '../api/tos';
-import type { BodySource, TosStorage } from '../clients/tos/client';
-import { hashedPassThrough, type HashedRange } from '../sync/range-reader';
-import type { SourceFile, SourceTransfer } from '../sync/remote-sync';
-import { UploadIntegrityError } from '../sync/upload';
+import type { TosStorage } from '../clients/tos/client';
+import { hashedPassThrough } from '../sync/range-reader';
+import type { SourceTransfer } from '../sync/remote-sync';
+import { assertSameCrc, HashedBody } from '../sync/upload';
 import { openHubRange, type ResolvedHubModel } from './hub';
 
 /** Object metadata name (`x-tos-meta-<name>`): the hub identity of the content an object was streamed from. */
@@ -17,12 +16,9 @@ export const META_SOURCE = 'pulumi-ark-source';
  */
 export function hubStreamTransfer(storage: TosStorage, model: ResolvedHubModel, signal?: AbortSignal): SourceTransfer {
   const describe = `hf://${model.ref.repo}@${model.commit}/`;
-  const body = (file: SourceFile, start: number, end: number) => new HubRangeBody(model, file.path, start, end, signal);
-  const checked = async (what: string, sent: HubRangeBody, reported: string | undefined): Promise<string> => {
+  const checked = async (what: string, sent: HashedBody, reported: string | undefined): Promise<string> => {
     const crc64 = await sent.crc64();
-    if (reported !== undefined && reported !== crc64) {
-      throw new UploadIntegrityError(`${what}: expected TOS to report the CRC64 of the bytes streamed from ${describe}, ${crc64}, found ${reported}`);
-    }
+    assertSameCrc(what, crc64, reported);
     return crc64;
   };
   return {
@@ -32,7 +28,7 @@ export function hubStreamTransfer(storage: TosStorage, model: ResolvedHubModel, 
     metaFor: (file) => ({ [META_SOURCE]: file.fingerprint }),
     expectedCrc64: () => undefined,
     async whole(file, target, meta, onBytes) {
-      const sent = body(file, 0, file.size);
+      const sent = hubRangeBody(model, file.path, 0, file.size, signal);
       try {
         const result = await storage.putObject(target.bucket, target.key, sent, meta, onBytes);
         return { crc64: await checked(tosUri(target.bucket, target.key), sent, result.crc64) };
@@ -41,7 +37,7 @@ export function hubStreamTransfer(storage: TosStorage, model: ResolvedHubModel, 
       }
     },
     async part(file, target, range, onBytes) {
-      const sent = body(file, range.start, range.end);
+      const sent = hubRangeBody(model, file.path, range.start, range.end, signal);
       try {
         const result = await storage.uploadPart(target.bucket, target.key, target.uploadId, target.partNumber, sent, onBytes);
         return { etag: result.etag, crc64: await checked(`${tosUri(target.bucket, target.key)} part ${target.partNumber}`, sent, result.crc64) };
@@ -52,52 +48,31 @@ export function hubStreamTransfer(storage: TosStorage, model: ResolvedHubModel, 
   };
 }
 
-/** A request body over a hub byte range, opened afresh (a new ranged download) for each attempt. */
-class HubRangeBody implements BodySource {
-  readonly size: number;
-  private current: HashedRange | undefined;
-  private readonly onAbort = () => this.current?.stream.destroy(this.signal?.reason as Error);
-
-  constructor(
-    private readonly model: ResolvedHubModel,
-    private readonly path: string,
-    private readonly start: number,
-    private readonly end: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    this.size = end - start;
-    signal?.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  open(): Readable {
-    this.signal?.throwIfAborted();
-    this.current?.stream.destroy();
-    const what = `hf://${this.model.ref.repo}@${this.model.commit}/${this.path}`;
-    const hashed = hashedPassThrough(what, this.start, this.end, 'the end of the download');
-    this.current = hashed;
-    openHubRange(this.model, this.path, this.start, this.end, { signal: this.signal }).then(
-      (download) => {
-        const source = download as Readable;
-        if (hashed.stream.destroyed) {
-          source.destroy();
-          return;
-        }
-        source.on('error', (error) => hashed.stream.destroy(error));
-        hashed.stream.on('close', () => source.destroy());
-        source.pipe(hashed.stream);
-      },
-      (error: Error) => hashed.stream.destroy(error),
-    );
-    return hashed.stream;
-  }
-
-  async crc64(): Promise<string> {
-    if (!this.current) throw new Error(`hf://${this.model.ref.repo}/${this.path}: no bytes were streamed for the upload`);
-    return this.current.crc64;
-  }
-
-  dispose(): void {
-    this.signal?.removeEventListener('abort', this.onAbort);
-    if (this.current && !this.current.stream.readableEnded) this.current.stream.destroy();
-  }
+/**
+ * A request body over a hub byte range: each attempt is a new ranged download at the commit, piped through the
+ * hashing pass-through as it arrives.
+ */
+function hubRangeBody(model: ResolvedHubModel, path: string, start: number, end: number, signal: AbortSignal | undefined): HashedBody {
+  const what = `hf://${model.ref.repo}@${model.commit}/${path}`;
+  return new HashedBody(
+    what,
+    end - start,
+    () => {
+      const hashed = hashedPassThrough(what, start, end, 'the end of the download');
+      openHubRange(model, path, start, end, { signal }).then(
+        (source) => {
+          if (hashed.stream.destroyed) {
+            source.destroy();
+            return;
+          }
+          source.on('error', (error) => hashed.stream.destroy(error));
+          hashed.stream.on('close', () => source.destroy());
+          source.pipe(hashed.stream);
+        },
+        (error: Error) => hashed.stream.destroy(error),
+      );
+      return hashed;
+    },
+    signal,
+  );
 }

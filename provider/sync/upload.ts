@@ -65,7 +65,7 @@ export class UploadIntegrityError extends Error {
 
 /** One PUT of the whole file. */
 export async function putWhole(ctx: UploadContext, up: FileUpload): Promise<UploadOutcome> {
-  const body = new HashedBody(ctx, up.file, 0, up.size);
+  const body = HashedBody.ofFile(up.file, 0, up.size, ctx.signal);
   try {
     const result = await ctx.storage.putObject(ctx.bucket, up.key, body, up.meta, up.onBytes);
     const crc64 = await body.crc64();
@@ -155,7 +155,7 @@ async function sendParts(
         return { partNumber: part.partNumber, etag: existing.etag, crc64: local.crc64, size };
       }
     }
-    const body = new HashedBody(ctx, up.file, part.start, part.end);
+    const body = HashedBody.ofFile(up.file, part.start, part.end, ctx.signal);
     try {
       const sent = await ctx.storage.uploadPart(ctx.bucket, up.key, uploadId, part.partNumber, body, up.onBytes);
       const crc64 = await body.crc64();
@@ -174,38 +174,43 @@ async function sendParts(
 }
 
 /**
- * A request body read and hashed on its way (`range-reader.ts`), opened afresh for each attempt. The CRC is of
- * the last attempt's bytes, which are the ones TOS kept.
+ * A request body hashed on its way (`range-reader.ts`), opened afresh for each attempt by `openRange` (a file
+ * range read, a hub download). The CRC is of the last attempt's bytes, which are the ones TOS kept. An aborted
+ * `signal` cuts the body in flight.
  */
-class HashedBody implements BodySource {
-  readonly size: number;
+export class HashedBody implements BodySource {
   private current: HashedRange | undefined;
-  private readonly onAbort = () => this.current?.stream.destroy(this.ctx.signal?.reason as Error);
+  private readonly onAbort = () => this.current?.stream.destroy(this.signal?.reason as Error);
 
   constructor(
-    private readonly ctx: UploadContext,
-    private readonly file: string,
-    private readonly start: number,
-    private readonly end: number,
+    /** What the bytes are, for messages (a file path, an hf:// URI). */
+    private readonly what: string,
+    readonly size: number,
+    private readonly openRange: () => HashedRange,
+    private readonly signal: AbortSignal | undefined,
   ) {
-    this.size = end - start;
-    ctx.signal?.addEventListener('abort', this.onAbort, { once: true });
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The bytes [start, end) of a local file. */
+  static ofFile(file: string, start: number, end: number, signal: AbortSignal | undefined): HashedBody {
+    return new HashedBody(file, end - start, () => readHashedRange(file, start, end), signal);
   }
 
   open() {
-    this.ctx.signal?.throwIfAborted();
+    this.signal?.throwIfAborted();
     this.current?.stream.destroy();
-    this.current = readHashedRange(this.file, this.start, this.end);
+    this.current = this.openRange();
     return this.current.stream;
   }
 
   async crc64(): Promise<string> {
-    if (!this.current) throw new Error(`${this.file}: no bytes were read for the upload`);
+    if (!this.current) throw new Error(`${this.what}: no bytes were read for the upload`);
     return this.current.crc64;
   }
 
   dispose(): void {
-    this.ctx.signal?.removeEventListener('abort', this.onAbort);
+    this.signal?.removeEventListener('abort', this.onAbort);
     if (this.current && !this.current.stream.readableEnded) this.current.stream.destroy();
   }
 }
@@ -219,7 +224,7 @@ async function assertObjectCrc(ctx: UploadContext, key: string, local: string, r
 }
 
 /** A part's CRC, when TOS reports one, must be that of the bytes sent. */
-function assertSameCrc(what: string, local: string, remote: string | undefined): void {
+export function assertSameCrc(what: string, local: string, remote: string | undefined): void {
   if (remote !== undefined && remote !== local) {
     throw new UploadIntegrityError(`${what}: expected TOS to report the CRC64 of the bytes sent, ${local}, found ${remote}`);
   }
