@@ -4,7 +4,7 @@
  * that worker; importing it anywhere else does nothing.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { TosStorage } from '../clients/tos/client';
+import { TosStorage, warnOnRetry } from '../clients/tos/client';
 import { executeRemoteSync, RemoteSyncError } from '../sync/remote-sync';
 import { HubSourceChangedError } from './hub';
 import { hubStreamTransfer } from './hub-transfer';
@@ -21,7 +21,7 @@ if (!isMainThread && parentPort && (workerData as { job?: StreamJob } | null)?.j
   const log = { info: (line: string) => send({ log: 'info', line }), warn: (line: string) => send({ log: 'warn', line }) };
   const storage = new TosStorage(job.settings, {
     signal: stop.signal,
-    onRetry: ({ operation, attempt, delayMs, error }) => log.warn(`${operation}: attempt ${attempt} failed (${error.code}); retrying in ${delayMs} ms`),
+    onRetry: warnOnRetry(log.warn),
   });
   executeRemoteSync(storage, hubStreamTransfer(storage, job.model, stop.signal), job.files, job.target, job.planned, { ...job.tuning, signal: stop.signal }, log).then(
     (written) => send({ written }),

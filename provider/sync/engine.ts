@@ -123,7 +123,7 @@ export async function planSync(target: SyncTarget, env: SyncEnv): Promise<Planne
 }
 
 /** Objects under the prefix that this resource did not write (their owner metadata is missing or different). */
-export async function findForeignObjects(storage: TosStorage, bucket: string, remote: readonly RemoteFile[], owner: string): Promise<string[]> {
+export async function findForeignObjects(storage: TosStorage, bucket: string, remote: readonly { key: string }[], owner: string): Promise<string[]> {
   const owners = await mapPool(remote, 16, async (r) => (await storage.head(bucket, r.key))?.meta[META_OWNER]);
   return remote.filter((_, i) => owners[i] !== owner).map((r) => r.key);
 }

@@ -71,6 +71,11 @@ export interface TosStorageOptions {
   onRetry?(info: { operation: string; attempt: number; delayMs: number; error: TosCallError }): void;
 }
 
+/** An `onRetry` that reports each retry as one warning line: what failed, which attempt, how long until the next. */
+export function warnOnRetry(warn: (line: string) => void): NonNullable<TosStorageOptions['onRetry']> {
+  return ({ operation, attempt, delayMs, error }) => warn(`${operation}: attempt ${attempt} failed (${error.code}); retrying in ${delayMs} ms`);
+}
+
 /** Requests are generous because one part of a multi-GB shard can take a while on a slow link. */
 const REQUEST_TIMEOUT_MS = 300_000;
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { tosUri } from '../../api/tos';
 import { regionMismatch } from '../../clients/tos/bucket-region';
-import { TosStorage } from '../../clients/tos/client';
+import { TosStorage, warnOnRetry } from '../../clients/tos/client';
 import { resolveBaseModel } from '../../model/catalogue';
 import { localModelSource } from '../../model/source';
 import { validateModel } from '../../model/validate';
@@ -193,7 +193,7 @@ async function create(inputs: Inputs, ctx: ControllerContext): Promise<{ id: str
   const storage = storageOf(ctx);
   const foreignCheck = async (planned: { remote: { key: string }[] }) => {
     if (planned.remote.length === 0 || inputs.adoptExisting) return;
-    await refuseForeignObjects(storage, inputs, planned.remote.map((o) => ({ key: o.key, size: 0 })));
+    await refuseForeignObjects(storage, inputs, planned.remote);
   };
   if (spec.kind !== 'local') {
     if (!isInPlace(inputs)) await ensureBucket(storage, inputs);
@@ -211,7 +211,7 @@ async function create(inputs: Inputs, ctx: ControllerContext): Promise<{ id: str
 }
 
 /** A prefix holding objects this resource did not write is refused, unless adoptExisting. */
-async function refuseForeignObjects(storage: TosStorage, inputs: Inputs, remote: { key: string; size: number }[]): Promise<void> {
+async function refuseForeignObjects(storage: TosStorage, inputs: Inputs, remote: readonly { key: string }[]): Promise<void> {
   const location = tosUri(inputs.bucket!, normalizePrefix(inputs.prefix!));
   const foreign = await findForeignObjects(storage, inputs.bucket!, remote, inputs.owner);
   if (foreign.length === 0) return;
@@ -312,7 +312,7 @@ export const controller = tosModelDirController;
 function storageOf(ctx: ControllerContext): TosStorage {
   return new TosStorage(ctx.settings(), {
     signal: ctx.signal,
-    onRetry: ({ operation, attempt, delayMs, error }) => ctx.log.warn(`${operation}: attempt ${attempt} failed (${error.code}); retrying in ${delayMs} ms`),
+    onRetry: warnOnRetry((line) => ctx.log.warn(line)),
   });
 }
 
