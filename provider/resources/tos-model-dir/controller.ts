@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { tosUri } from '../../api/tos';
 import { regionMismatch } from '../../clients/tos/bucket-region';
 import { TosStorage, warnOnRetry } from '../../clients/tos/client';
-import { resolveBaseModel } from '../../model/catalogue';
 import { localModelSource } from '../../model/source';
 import { validateModel } from '../../model/validate';
 import { ModelDirError, walkModelDir } from '../../model/walk';
@@ -20,7 +19,7 @@ import {
   type SyncTarget,
 } from '../../sync/engine';
 import { assertInsidePrefix, keyFor, normalizePrefix } from '../../sync/keys';
-import { isHashed, type ManifestEntry } from '../../sync/manifest';
+import { isHashed } from '../../sync/manifest';
 import { parseModelSource, type ModelSourceSpec } from '../../sources/source-uri';
 import { planIsEmpty, planTotals } from '../../sync/plan';
 import { formatPlan } from '../../sync/progress';
@@ -35,7 +34,8 @@ import {
 import { MAX_OBJECT_KEY_BYTES, utf8Bytes } from '../common-inputs';
 import { TOS_LOCATION_PATTERN } from '../custom-model/schema';
 import { checkWithSchema, isImportRead } from '../properties';
-import { checkRemoteSource, deployRemote, diffRemoteContent, isInPlace, managedTotals } from './remote';
+import { detectModel, managedTotals, outputsOf, type SourceOutputs } from './outputs';
+import { checkRemoteSource, deployRemote, diffRemoteContent, isInPlace } from './remote';
 import { InputsSchema, type Inputs, type ManagedFile, type Outputs } from './schema';
 
 // ---- constants -------------------------------------------------------------------------------------------
@@ -45,6 +45,9 @@ export const REPLACE_ON_CHANGES = ['bucket', 'prefix'] as const;
 
 /** Inputs compared one to one in diff (content is compared through the digest and the remote plan). */
 const PLAIN_INPUTS = ['source', 'createBucket', 'deleteRemoved', 'uploadConcurrency', 'partSize', 'adoptExisting', 'owner'] as const;
+
+/** What the outputs say of a local directory's source. */
+const LOCAL_SOURCE: SourceOutputs = { sourceKind: 'local', inPlace: false };
 
 /** How many foreign keys an error message lists before saying "and N more". */
 const FOREIGN_EXAMPLES = 5;
@@ -350,7 +353,8 @@ async function ensureBucket(storage: TosStorage, inputs: Inputs): Promise<void> 
 
 /** Executes the plan and maps the result to outputs; a failure mid-way becomes a partial-failure error. */
 async function runSync(location: string, inputs: Inputs, planned: PlannedSync, env: SyncEnv, ctx: ControllerContext): Promise<Outputs> {
-  const detected = await detectModel(inputs, planned.manifest.files);
+  const detected = await detectModel(inputs, localModelSource(inputs.source, [...planned.manifest.files]));
+  const where = { bucket: inputs.bucket!, prefix: normalizePrefix(inputs.prefix!) };
   try {
     await executePlan(targetOf(inputs), planned, env, {
       owner: inputs.owner,
@@ -365,17 +369,11 @@ async function runSync(location: string, inputs: Inputs, planned: PlannedSync, e
     const byPath = new Map(planned.manifest.files.map((f) => [f.path, f]));
     const verified = [...planned.plan.unchanged, ...error.uploaded].map((i) => toManaged(byPath.get(i.path) ?? i));
     const unverified = error.unverified.map((i) => toManaged({ path: i.path, size: i.size }));
-    const partial = outputsOf(location, inputs, detected, [...verified, ...unverified]);
+    const partial = outputsOf(inputs, where, LOCAL_SOURCE, detected, [...verified, ...unverified]);
     throw new PartialFailureError(location, partial, `${error.message}. The objects that arrived are kept; run \`pulumi up\` again to resume.`);
   }
   ctx.log.info(`${location}: in sync (${planned.manifest.files.length} files)`);
-  return outputsOf(location, inputs, detected, planned.manifest.files.map(toManaged));
-}
-
-async function detectModel(inputs: Inputs, files: readonly ManifestEntry[]): Promise<Pick<Outputs, 'baseModel' | 'quantization'>> {
-  const report = await validateModel(localModelSource(inputs.source, [...files]), { baseModel: inputs.baseModel });
-  const baseModel = report.detected.baseModel ?? resolveBaseModel(inputs.baseModel)?.id ?? inputs.baseModel;
-  return { baseModel, quantization: report.detected.quantization };
+  return outputsOf(inputs, where, LOCAL_SOURCE, detected, planned.manifest.files.map(toManaged));
 }
 
 /**
@@ -384,20 +382,4 @@ async function detectModel(inputs: Inputs, files: readonly ManifestEntry[]): Pro
  */
 function toManaged(f: { path: string; size: number; crc64?: string }): ManagedFile {
   return f.crc64 ? { path: f.path, size: f.size, crc64: f.crc64 } : { path: f.path, size: f.size };
-}
-
-function outputsOf(location: string, inputs: Inputs, detected: Pick<Outputs, 'baseModel' | 'quantization'>, files: ManagedFile[]): Outputs {
-  const { baseModel: baseModelInput, ...rest } = inputs;
-  return {
-    ...rest,
-    source: inputs.source,
-    bucket: inputs.bucket!,
-    prefix: normalizePrefix(inputs.prefix!),
-    location,
-    sourceKind: 'local',
-    inPlace: false,
-    baseModelInput,
-    ...detected,
-    ...managedTotals(files),
-  };
 }

@@ -24,9 +24,8 @@ export interface ResolvedSource {
   files: SourceFile[];
   fileSource: ModelFileSource;
   transfer: SourceTransfer;
+  /** The hub commit, or the TOS listing's content digest (over (path, size, CRC64): a local upload's digest). */
   version: string;
-  /** Content digest over (path, size, fingerprint): equal to a local upload's digest for a TOS source. */
-  digest: string;
   /** The TOS prefix the files live under, for a tos:// source. */
   tos?: { bucket: string; prefix: string };
   /** The hub revision at its commit (the selected files), for an hf:// source: what the stream thread reads. */
@@ -75,7 +74,6 @@ async function resolveHubSource(spec: { repo: string; revision: string }, exclud
     fileSource: hubModelFileSource(selected, { signal: ctx.signal }),
     transfer: hubStreamTransfer(storage, selected, ctx.signal),
     version: model.commit,
-    digest: contentDigest(files.map((f) => ({ path: f.path, size: f.size, crc64: f.fingerprint }))),
     hub: selected,
   };
 }
@@ -88,15 +86,13 @@ async function resolveTosSource(spec: { bucket: string; prefix: string }, exclud
   });
   if (listing.files.length === 0) throw new SourceUnusableError(`${where}: expected the model's files under the prefix, found no object`);
   const files = listing.files.map(({ path, size, fingerprint }) => ({ path, size, fingerprint }));
-  const digest = contentDigest(files.map((f) => ({ path: f.path, size: f.size, crc64: f.fingerprint })));
   return {
     kind: 'tos',
     describe: where,
     files,
     fileSource: tosModelFileSource(storage, listing),
     transfer: tosCopyTransfer(storage, listing),
-    version: digest,
-    digest,
+    version: contentDigest(files.map((f) => ({ path: f.path, size: f.size, crc64: f.fingerprint }))),
     tos: { bucket: spec.bucket, prefix: spec.prefix },
   };
 }

@@ -1,18 +1,16 @@
 import { tosUri } from '../../api/tos';
 import type { TosStorage } from '../../clients/tos/client';
-import { resolveBaseModel } from '../../model/catalogue';
-import type { ModelFileSource } from '../../model/source';
 import { validateModel } from '../../model/validate';
 import type { ModelSourceSpec } from '../../sources/source-uri';
 import { executeHubStream } from '../../sources/hub-stream-worker';
 import { SourceChangedError } from '../../sources/tos-prefix';
-import { contentDigest } from '../../sync/digest';
-import { normalizePrefix } from '../../sync/keys';
+import { normalizePrefix, relativeKey } from '../../sync/keys';
 import { planIsEmpty, planTotals } from '../../sync/plan';
 import { formatPlan } from '../../sync/progress';
 import { executeRemoteSync, planRemoteSync, RemoteSyncError, type RemoteTarget } from '../../sync/remote-sync';
 import { PartialFailureError, type CheckFailure, type ControllerContext } from '../controller';
 import { resolveSource, SourceUnusableError, type ResolvedSource } from './remote-source';
+import { detectModel, outputsOf, type SourceOutputs } from './outputs';
 import type { Inputs, ManagedFile, Outputs } from './schema';
 
 /**
@@ -88,12 +86,12 @@ export async function deployRemote(inputs: Inputs, spec: RemoteSpec, storage: To
     const tos = resolved.tos!;
     const files = resolved.files.map((f) => ({ path: f.path, size: f.size, crc64: f.fingerprint }));
     ctx.log.info(`${resolved.describe}: used in place (${files.length} files, nothing copied)`);
-    return outputsOf(inputs, resolved, detected, tos, files);
+    return outputsOf(inputs, tos, sourceOutputs(inputs, resolved), detected, files);
   }
   const target = targetOf(inputs);
   const planned = await planRemoteSync(storage, resolved.transfer, resolved.files, target);
   await opts.foreignCheck?.(planned);
-  const byPath = new Map(planned.remote.map((o) => [o.key.slice(target.prefix.length), o]));
+  const byPath = new Map(planned.remote.map((o) => [relativeKey(target.prefix, o.key), o]));
   const unchanged = planned.plan.unchanged.map((i) => managedFile(resolved, i.path, i.size, byPath.get(i.path)?.crc64));
   const location = tosUri(target.bucket, target.prefix);
   try {
@@ -102,12 +100,12 @@ export async function deployRemote(inputs: Inputs, spec: RemoteSpec, storage: To
       ? await executeHubStream({ settings: ctx.settings(), model: resolved.hub, files: resolved.files, target, planned, tuning: { owner: tuning.owner, concurrency: tuning.concurrency, partSize: tuning.partSize } }, ctx.log, ctx.signal)
       : await executeRemoteSync(storage, resolved.transfer, resolved.files, target, planned, tuning, ctx.log);
     ctx.log.info(`${location}: in sync with ${resolved.describe} (${resolved.files.length} files)`);
-    return outputsOf(inputs, resolved, detected, target, [...unchanged, ...written.map((w) => managedFile(resolved, w.path, w.size, w.crc64))]);
+    return outputsOf(inputs, target, sourceOutputs(inputs, resolved), detected, [...unchanged, ...written.map((w) => managedFile(resolved, w.path, w.size, w.crc64))]);
   } catch (error) {
     if (!(error instanceof RemoteSyncError)) throw error;
     const verified = [...unchanged, ...error.written.map((w) => managedFile(resolved, w.path, w.size, w.crc64))];
     const unverified = error.unverified.map((i) => ({ path: i.path, size: i.size }));
-    const partial = outputsOf(inputs, resolved, detected, target, [...verified, ...unverified]);
+    const partial = outputsOf(inputs, target, sourceOutputs(inputs, resolved), detected, [...verified, ...unverified]);
     // A moved source already says what to do; anything else is resumed by running again.
     const next = error.cause instanceof SourceChangedError ? 'The objects that arrived are kept.' : 'The objects that arrived are kept; run `pulumi up` again to resume.';
     throw new PartialFailureError(location, partial, `${error.message}. ${next}`);
@@ -134,45 +132,6 @@ function managedFile(resolved: ResolvedSource, path: string, size: number, crc64
   return file;
 }
 
-async function detectModel(inputs: Inputs, files: ModelFileSource): Promise<Pick<Outputs, 'baseModel' | 'quantization'>> {
-  const report = await validateModel(files, { baseModel: inputs.baseModel });
-  const baseModel = report.detected.baseModel ?? resolveBaseModel(inputs.baseModel)?.id ?? inputs.baseModel;
-  return { baseModel, quantization: report.detected.quantization };
-}
-
-function outputsOf(
-  inputs: Inputs,
-  resolved: ResolvedSource,
-  detected: Pick<Outputs, 'baseModel' | 'quantization'>,
-  where: { bucket: string; prefix: string },
-  files: ManagedFile[],
-): Outputs {
-  const { baseModel: baseModelInput, ...rest } = inputs;
-  return {
-    ...rest,
-    bucket: where.bucket,
-    prefix: where.prefix,
-    location: tosUri(where.bucket, where.prefix),
-    sourceKind: resolved.kind,
-    inPlace: isInPlace(inputs),
-    sourceVersion: resolved.version,
-    baseModelInput,
-    ...detected,
-    ...managedTotals(files),
-  };
-}
-
-/** The content digest is taken over each file's fingerprint: a hub file's source identity, else its CRC64. */
-export function managedTotals(files: ManagedFile[]): Pick<Outputs, 'files' | 'contentDigest' | 'fileCount' | 'totalBytes'> {
-  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return {
-    files: sorted,
-    contentDigest: contentDigestOfFiles(sorted),
-    fileCount: sorted.length,
-    totalBytes: sorted.reduce((n, f) => n + f.size, 0),
-  };
-}
-
-function contentDigestOfFiles(files: readonly ManagedFile[]): string {
-  return contentDigest(files.map((f) => ({ path: f.path, size: f.size, crc64: f.source ?? f.crc64 })));
+function sourceOutputs(inputs: Inputs, resolved: ResolvedSource): SourceOutputs {
+  return { sourceKind: resolved.kind, inPlace: isInPlace(inputs), sourceVersion: resolved.version };
 }
