@@ -67,7 +67,11 @@ export function executeHubStream(job: StreamJob, log: ProgressLog, signal?: Abor
         finish(() => reject(new RemoteSyncError(m.error.message, m.error.written, m.error.unverified, { cause })));
       }
     });
-    worker.on('error', (error) => finish(() => reject(new RemoteSyncError(`the hub stream thread failed: ${error.message}`, [], job.planned.plan.upload.concat(job.planned.plan.replace), { cause: error }))));
-    worker.on('exit', (code) => finish(() => reject(new RemoteSyncError(`the hub stream thread exited (code ${code}) before it finished`, [], job.planned.plan.upload.concat(job.planned.plan.replace)))));
+    // A thread that died said nothing of what it did: every object the plan touches may be in any state, the
+    // deletes not done included (as executeRemoteSync reports them when it fails itself).
+    const { upload, replace, deleteRemote } = job.planned.plan;
+    const anyState = [...upload, ...replace, ...deleteRemote];
+    worker.on('error', (error) => finish(() => reject(new RemoteSyncError(`the hub stream thread failed: ${error.message}`, [], anyState, { cause: error }))));
+    worker.on('exit', (code) => finish(() => reject(new RemoteSyncError(`the hub stream thread exited (code ${code}) before it finished`, [], anyState))));
   });
 }
